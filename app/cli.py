@@ -1,0 +1,204 @@
+"""The command line: a second front door over the same services. No Qt here."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from app.core.chat import human_bytes, human_params
+from app.core.errors import ConversationNotFound, HearthError
+from app.core.events import Notice, TextDelta
+from app.paths import data_dir
+from app.services import Services, open_services
+from app.services.chat import ModelLoading, ReplyFinished, ReplyStarted
+from app.services.conversations import conversation_markdown, export_json, export_markdown
+
+log = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir", metavar="DIR", help="keep all data in DIR (or set HEARTH_DATA_DIR)"
+    )
+    parser = argparse.ArgumentParser(
+        prog="hearth",
+        parents=[common],
+        description="Private AI chat. With no command, opens the Hearth window.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ask = sub.add_parser("ask", parents=[common], help="ask a model; the reply streams to stdout")
+    ask.add_argument("text", nargs="*", help="the message (read from stdin when left out)")
+    ask.add_argument("-m", "--model", help="a model name (see `hearth models`) or a .gguf path")
+    ask.add_argument(
+        "-c",
+        "--continue",
+        dest="cont",
+        action="store_true",
+        help="continue the latest conversation",
+    )
+    ask.add_argument("--conversation", type=int, metavar="ID", help="continue conversation ID")
+
+    sub.add_parser("models", parents=[common], help="list the models you can use")
+    add = sub.add_parser("add", parents=[common], help="register .gguf model files where they are")
+    add.add_argument("paths", nargs="+", metavar="FILE")
+    sub.add_parser("history", parents=[common], help="list conversations")
+    show = sub.add_parser("show", parents=[common], help="print a conversation as Markdown")
+    show.add_argument("id", help="a conversation id, or `last`")
+    export = sub.add_parser("export", parents=[common], help="export conversations")
+    export.add_argument("id", nargs="?", help="a conversation id, or `last`")
+    export.add_argument("--all", action="store_true", help="export every conversation")
+    export.add_argument("--format", choices=["json", "md"], default="json")
+    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    folder = data_dir(args.data_dir)
+    from app.logsetup import setup_logging
+
+    setup_logging(folder)
+    if args.command is None:
+        from app.__main__ import run_window
+
+        return run_window(folder)
+    try:
+        return asyncio.run(_run_command(args, folder))
+    except HearthError as err:
+        print(f"hearth: {err.plain()}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # never a traceback in the user's face: it goes to the log
+        log.exception("Command failed")
+        print(
+            f"hearth: something went wrong ({type(exc).__name__}). Details are in the log.",
+            file=sys.stderr,
+        )
+        return 1
+
+
+async def _run_command(args: argparse.Namespace, folder: Path) -> int:
+    services = open_services(folder)
+    try:
+        return await COMMANDS[args.command](services, args)
+    finally:
+        await services.close()
+
+
+async def cmd_ask(services: Services, args: argparse.Namespace) -> int:
+    text = " ".join(args.text).strip() if args.text else sys.stdin.read().strip()
+    if not text:
+        raise HearthError("There is nothing to ask.", action="Type a message after `hearth ask`.")
+    conversation_id = args.conversation
+    if args.cont and conversation_id is None:
+        latest = await services.conversations.latest()
+        conversation_id = latest.id if latest else None
+    finished = None
+    async for update in services.chat.send(
+        conversation_id=conversation_id, text=text, model_id=args.model
+    ):
+        if isinstance(update, TextDelta):
+            sys.stdout.write(update.text)
+            sys.stdout.flush()
+        elif isinstance(update, ModelLoading) and update.progress is None:
+            print(f"Loading {update.model.id}…", file=sys.stderr)
+        elif isinstance(update, Notice):
+            print(f"({update.text})", file=sys.stderr)
+        elif isinstance(update, ReplyStarted):
+            log.info("Reply in conversation %s from %s", update.conversation.id, update.model.id)
+        elif isinstance(update, ReplyFinished):
+            finished = update
+    sys.stdout.write("\n")
+    if finished is not None and finished.error is not None:
+        raise finished.error
+    return 0
+
+
+async def cmd_models(services: Services, args: argparse.Namespace) -> int:
+    models = await services.models.list_models()
+    if not models:
+        print("No models yet. Add one with: hearth add /path/to/model.gguf", file=sys.stderr)
+        return 0
+    for m in models:
+        missing = "" if m.path and Path(m.path).exists() else "  (file missing)"
+        details = ", ".join(
+            x
+            for x in (
+                m.architecture,
+                human_params(m.parameters),
+                m.quantization,
+                f"{m.context_length} ctx" if m.context_length else "",
+                human_bytes(m.size_bytes),
+            )
+            if x
+        )
+        print(f"{m.id}\t{m.where}\t{details}{missing}")
+    return 0
+
+
+async def cmd_add(services: Services, args: argparse.Namespace) -> int:
+    added, failed = await services.models.add_from_disk(args.paths)
+    for m in added:
+        print(f"Added {m.id} ({m.where})")
+    for path, err in failed:
+        print(f"hearth: {path}: {err.plain()}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+async def cmd_history(services: Services, args: argparse.Namespace) -> int:
+    for c in await services.conversations.list():
+        print(f"{c.id}\t{c.title}\t{c.updated[:16].replace('T', ' ')}\t{c.message_count}")
+    return 0
+
+
+async def _conversation_id(services: Services, ref: str | None) -> int:
+    if ref in (None, "last"):
+        latest = await services.conversations.latest()
+        if latest is None:
+            raise ConversationNotFound("There are no conversations yet.")
+        return latest.id
+    try:
+        return int(ref)
+    except ValueError:
+        raise ConversationNotFound(f"“{ref}” is not a conversation id.") from None
+
+
+async def cmd_show(services: Services, args: argparse.Namespace) -> int:
+    cid = await _conversation_id(services, args.id)
+    (item,) = await services.conversations.export([cid])
+    print(conversation_markdown(item))
+    return 0
+
+
+async def cmd_export(services: Services, args: argparse.Namespace) -> int:
+    if args.all:
+        ids = None
+    elif args.id is None:
+        raise HearthError(
+            "Say which conversation to export.", action="Give an id, `last` or --all."
+        )
+    else:
+        ids = [await _conversation_id(services, args.id)]
+    items = await services.conversations.export(ids)
+    text = export_json(items) if args.format == "json" else export_markdown(items)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+COMMANDS = {
+    "ask": cmd_ask,
+    "models": cmd_models,
+    "add": cmd_add,
+    "history": cmd_history,
+    "show": cmd_show,
+    "export": cmd_export,
+}

@@ -1,0 +1,1 @@
+"""Value types and pure logic. Imports nothing else from app/."""

@@ -1,0 +1,70 @@
+"""Errors a user can see: each carries a plain-words message and a suggested action."""
+
+from __future__ import annotations
+
+
+class HearthError(Exception):
+    """Base of every error shown to the user. str(err) is the plain-words message."""
+
+    message = "Something went wrong."
+    action = ""
+
+    def __init__(self, message: str | None = None, *, action: str | None = None) -> None:
+        self.message = message or self.message
+        if action is not None:
+            self.action = action
+        super().__init__(self.message)
+
+    def plain(self) -> str:
+        """Message and suggested action as one line, for a status bar or stderr."""
+        return f"{self.message} {self.action}".strip()
+
+
+class ModelFileError(HearthError):
+    action = "Choose another model file."
+
+
+class NotAGgufFile(ModelFileError):
+    message = "This file is not a GGUF model."
+
+
+class TruncatedModelFile(ModelFileError):
+    message = "This model file is incomplete or damaged (it may not have finished downloading)."
+
+
+class UnsupportedArchitecture(ModelFileError):
+    message = "This model's architecture is not supported by the built-in engine."
+
+
+class ModelNotFound(HearthError):
+    message = "That model is not known."
+    action = "Add it with “Add model from disk…”, or run `hearth models` to see the names."
+
+
+class NotEnoughMemory(HearthError):
+    message = "This computer does not have enough free memory for that model."
+    action = "Close other programs, or choose a smaller model."
+
+
+class ModelLoadFailed(HearthError):
+    message = "The model could not be loaded."
+    action = "Check that the file is a complete GGUF model, or choose another one."
+
+
+class Cancelled(HearthError):
+    message = "Cancelled."
+
+
+class ConversationNotFound(HearthError):
+    message = "That conversation does not exist."
+    action = "Run `hearth history` to see the conversations."
+
+
+class NoModelChosen(HearthError):
+    message = "No model is chosen yet."
+    action = "Add a model file with “Add model from disk…”, or pass --model."
+
+
+class StorageError(HearthError):
+    message = "Your conversations could not be saved."
+    action = "Check that the disk is not full."

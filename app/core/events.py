@@ -1,0 +1,50 @@
+"""The one streaming contract: every chat backend yields these, and only these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.core.errors import HearthError
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningDelta:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Token counts, as the backend reported them or as counted locally."""
+
+    input_tokens: int
+    output_tokens: int
+    cached_tokens: int = 0
+    counted_locally: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A quiet note for the user, e.g. that old turns were left out of the prompt."""
+
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """The stream ended. finish_reason: "stop", "length" or "stopped" (the user pressed Stop)."""
+
+    finish_reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Error:
+    error: HearthError
+
+
+StreamEvent = TextDelta | ReasoningDelta | Usage | Notice | Done | Error

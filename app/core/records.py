@@ -1,0 +1,45 @@
+"""What the store hands back: conversations and messages as plain values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+MessageStatus = Literal["complete", "streaming", "stopped", "interrupted", "error"]
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    id: int
+    title: str
+    created: str
+    updated: str
+    pinned: bool = False
+    message_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    id: int
+    conversation_id: int
+    parent_id: int | None
+    role: str
+    content: str
+    model_id: str | None
+    provider: str | None
+    status: MessageStatus
+    created: str
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    ttft_ms: float | None = None
+    tokens_per_second: float | None = None
+    error: str | None = None
+    cost_usd: str | None = None  # Decimal as text; "0" for local models
+
+    @property
+    def is_local(self) -> bool:
+        return self.provider in (None, "local")
+
+    @property
+    def where(self) -> str:
+        return "on this computer" if self.is_local else f"sent to {self.provider}"

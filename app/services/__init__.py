@@ -1,0 +1,42 @@
+"""Use cases over the store and the engines. Plain async Python, no Qt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.paths import db_path
+from app.services.chat import ChatService
+from app.services.conversations import ConversationService
+from app.services.models import ModelService
+from app.services.worker import DbWorker
+from app.store.settings import Settings
+
+
+@dataclass
+class Services:
+    data_dir: Path
+    db: DbWorker
+    settings: Settings
+    models: ModelService
+    chat: ChatService
+    conversations: ConversationService
+
+    async def close(self) -> None:
+        self.chat.stop()
+        await self.models.close()
+        self.db.close()
+
+
+def open_services(data_dir: Path) -> Services:
+    db = DbWorker(db_path(data_dir))
+    settings = Settings(data_dir / "settings.json")
+    models = ModelService(db)
+    return Services(
+        data_dir=data_dir,
+        db=db,
+        settings=settings,
+        models=models,
+        chat=ChatService(db, models, settings),
+        conversations=ConversationService(db),
+    )

@@ -1,0 +1,252 @@
+"""Send a message, stream the reply, write it as it streams, stop it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from app.core.chat import ChatMessage, ChatRequest, ModelInfo
+from app.core.errors import Cancelled, HearthError, NoModelChosen
+from app.core.events import Done, Error, Notice, ReasoningDelta, TextDelta, Usage
+from app.core.records import Conversation, Message
+from app.services.models import ModelService
+from app.services.worker import DbWorker
+from app.store import Store
+from app.store.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# A reply is written while it streams, at most this many seconds behind the screen.
+FLUSH_INTERVAL = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyStarted:
+    conversation: Conversation
+    user_message: Message | None
+    reply: Message
+    model: ModelInfo
+
+
+@dataclass(frozen=True, slots=True)
+class ModelLoading:
+    model: ModelInfo
+    progress: float | None  # None while unknown; 1.0 when loaded
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyFinished:
+    message: Message
+    error: HearthError | None = None
+
+
+ChatUpdate = ReplyStarted | ModelLoading | TextDelta | ReasoningDelta | Notice | ReplyFinished
+
+_END = object()
+
+
+def title_from(text: str, limit: int = 48) -> str:
+    words = " ".join(text.split())
+    return words if len(words) <= limit else words[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+class ChatService:
+    def __init__(self, db: DbWorker, models: ModelService, settings: Settings) -> None:
+        self._db = db
+        self._models = models
+        self._settings = settings
+        self._runner: asyncio.Task | None = None
+        self._stop_requested = False
+
+    @property
+    def busy(self) -> bool:
+        return self._runner is not None and not self._runner.done()
+
+    def stop(self) -> None:
+        """Stop the reply in progress now; what was written so far is kept, marked stopped."""
+        self._stop_requested = True
+        self._models.cancel_load()
+        if self._runner is not None:
+            self._runner.cancel()
+
+    async def pick_model(self, model_id: str | None) -> ModelInfo:
+        model_id = model_id or self._settings.get("default_model")
+        if not model_id:
+            models = await self._models.list_models()
+            if not models:
+                raise NoModelChosen()
+            return models[0]
+        return await self._models.resolve(model_id)
+
+    async def send(
+        self, *, conversation_id: int | None, text: str, model_id: str | None = None
+    ) -> AsyncIterator[ChatUpdate]:
+        model = await self.pick_model(model_id)
+        if conversation_id is None:
+            conv = await self._db.call(Store.create_conversation, title_from(text))
+        else:
+            conv = await self._db.call(Store.conversation, conversation_id)
+            if conv.message_count == 0 and conv.title == "New chat":
+                await self._db.call(Store.rename_conversation, conv.id, title_from(text))
+        user = await self._db.call(Store.add_message, conv.id, role="user", content=text)
+        async for update in self._reply(conv.id, model, parent_id=user.id, user_message=user):
+            yield update
+
+    async def regenerate(
+        self, *, conversation_id: int, model_id: str | None = None
+    ) -> AsyncIterator[ChatUpdate]:
+        """A new reply to the last user message; the old reply stays in the tree."""
+        history = await self._db.call(Store.messages, conversation_id)
+        while history and history[-1].role != "user":
+            history.pop()
+        if not history:
+            return
+        model = await self.pick_model(model_id)
+        async for update in self._reply(
+            conversation_id, model, parent_id=history[-1].id, user_message=None
+        ):
+            yield update
+
+    async def _reply(
+        self, cid: int, model: ModelInfo, *, parent_id: int, user_message: Message | None
+    ) -> AsyncIterator[ChatUpdate]:
+        reply = await self._db.call(
+            Store.add_message,
+            cid,
+            role="assistant",
+            content="",
+            status="streaming",
+            parent_id=parent_id,
+            model_id=model.id,
+            provider=model.provider,
+        )
+        conv = await self._db.call(Store.conversation, cid)
+        history = await self._db.call(Store.messages, cid)
+        yield ReplyStarted(conv, user_message, reply, model)
+        request = self._request(history[:-1])
+        state = _ReplyState()
+        queue: asyncio.Queue = asyncio.Queue()
+        self._stop_requested = False
+        self._runner = asyncio.create_task(self._run(model, request, queue))
+        try:
+            while True:
+                event = await queue.get()
+                if event is _END:
+                    break
+                if isinstance(event, TextDelta):
+                    state.add_text(event.text)
+                    if state.due_for_flush():
+                        self._db.submit(Store.update_message, reply.id, content=state.text)
+                elif isinstance(event, ModelLoading) and event.progress == 1.0:
+                    state.started = time.perf_counter()  # time to first token excludes loading
+                elif isinstance(event, Usage):
+                    state.usage = event
+                    continue
+                elif isinstance(event, Done):
+                    state.finish_reason = event.finish_reason
+                    continue
+                elif isinstance(event, Error):
+                    state.error = event.error
+                    continue
+                yield event
+        finally:
+            if self._runner is not None and not self._runner.done():
+                self._runner.cancel()  # the consumer went away: stop generating
+            stopped = self._stop_requested or state.finish_reason is None and state.error is None
+            final = state.final_values(stopped=stopped)
+            # Written through the worker even if this generator is being closed.
+            self._db.submit(Store.update_message, reply.id, **final)
+        message = await self._db.call(Store.message, reply.id)
+        yield ReplyFinished(message, state.error)
+
+    def _request(self, history: list[Message]) -> ChatRequest:
+        messages = []
+        system_prompt = (self._settings.get("system_prompt") or "").strip()
+        if system_prompt:
+            messages.append(ChatMessage("system", system_prompt))
+        for m in history:
+            if m.content and m.role in ("user", "assistant"):
+                messages.append(ChatMessage(m.role, m.content))
+        return ChatRequest(
+            messages=tuple(messages), temperature=float(self._settings.get("temperature", 0.7))
+        )
+
+    async def _run(self, model: ModelInfo, request: ChatRequest, queue: asyncio.Queue) -> None:
+        loop = asyncio.get_running_loop()
+
+        def progress(fraction: float) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, ModelLoading(model, fraction))
+
+        try:
+            if self._models.loaded is None or self._models.loaded.id != model.id:
+                queue.put_nowait(ModelLoading(model, None))
+                backend = await self._models.backend_for(model, on_progress=progress)
+                queue.put_nowait(ModelLoading(model, 1.0))
+            else:
+                backend = await self._models.backend_for(model)
+            async for event in backend.stream_chat(request):
+                queue.put_nowait(event)
+        except asyncio.CancelledError:
+            pass
+        except Cancelled:
+            pass
+        except HearthError as err:
+            queue.put_nowait(Error(err))
+        except Exception:
+            log.exception("Reply failed")
+            queue.put_nowait(
+                Error(HearthError("The reply failed unexpectedly.", action="Try again."))
+            )
+        finally:
+            queue.put_nowait(_END)
+
+
+class _ReplyState:
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.started = time.perf_counter()
+        self.first_token_at: float | None = None
+        self.last_flush = self.started
+        self.usage: Usage | None = None
+        self.finish_reason: str | None = None
+        self.error: HearthError | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def add_text(self, text: str) -> None:
+        if self.first_token_at is None:
+            self.first_token_at = time.perf_counter()
+        self.parts.append(text)
+
+    def due_for_flush(self) -> bool:
+        now = time.perf_counter()
+        if now - self.last_flush >= FLUSH_INTERVAL:
+            self.last_flush = now
+            return True
+        return False
+
+    def final_values(self, *, stopped: bool) -> dict:
+        end = time.perf_counter()
+        values: dict = {"content": self.text}
+        if self.error is not None:
+            values.update(status="error", error=self.error.plain())
+        elif stopped:
+            values["status"] = "stopped"
+        else:
+            values["status"] = "complete"
+        if self.first_token_at is not None:
+            values["ttft_ms"] = round((self.first_token_at - self.started) * 1000, 1)
+        if self.usage is not None:
+            values.update(
+                input_tokens=self.usage.input_tokens, output_tokens=self.usage.output_tokens
+            )
+            elapsed = end - (self.first_token_at or end)
+            if self.usage.output_tokens > 1 and elapsed > 0:
+                values["tokens_per_second"] = round((self.usage.output_tokens - 1) / elapsed, 2)
+        values["cost_usd"] = "0"
+        return values

@@ -1,0 +1,116 @@
+"""List, rename, delete (with undo), search and export conversations."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from app.core.records import Conversation, Message
+from app.services.worker import DbWorker
+from app.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationExport:
+    conversation: Conversation
+    messages: list[Message]
+
+
+class ConversationService:
+    def __init__(self, db: DbWorker) -> None:
+        self._db = db
+
+    async def list(self) -> list[Conversation]:
+        return await self._db.call(Store.conversations)
+
+    async def get(self, conversation_id: int) -> Conversation:
+        return await self._db.call(Store.conversation, conversation_id)
+
+    async def latest(self) -> Conversation | None:
+        return await self._db.call(Store.latest_conversation)
+
+    async def create(self, title: str = "New chat") -> Conversation:
+        return await self._db.call(Store.create_conversation, title)
+
+    async def messages(self, conversation_id: int) -> list[Message]:
+        return await self._db.call(Store.messages, conversation_id)
+
+    async def rename(self, conversation_id: int, title: str) -> None:
+        await self._db.call(Store.rename_conversation, conversation_id, title)
+
+    async def set_pinned(self, conversation_id: int, pinned: bool) -> None:
+        await self._db.call(Store.set_pinned, conversation_id, pinned)
+
+    async def delete(self, conversation_id: int) -> None:
+        """Hidden at once; restore() undoes it until purge_deleted() runs (at the next start)."""
+        await self._db.call(Store.delete_conversation, conversation_id)
+
+    async def restore(self, conversation_id: int) -> None:
+        await self._db.call(Store.restore_conversation, conversation_id)
+
+    async def purge_deleted(self) -> int:
+        return await self._db.call(Store.purge_deleted)
+
+    async def search(self, query: str) -> list[Message]:
+        return await self._db.call(Store.search, query)
+
+    async def export(self, conversation_ids: list[int] | None) -> list[ConversationExport]:
+        """The given conversations, or all of them (None), with their shown branch."""
+        convs = (
+            await self.list()
+            if conversation_ids is None
+            else [await self.get(cid) for cid in conversation_ids]
+        )
+        return [ConversationExport(c, await self.messages(c.id)) for c in convs]
+
+
+def export_json(items: list[ConversationExport]) -> str:
+    return json.dumps(
+        {"format": "hearth-export", "version": 1, "conversations": [_as_dict(i) for i in items]},
+        indent=2,
+        ensure_ascii=False,
+    )
+
+
+def _as_dict(item: ConversationExport) -> dict:
+    c = item.conversation
+    return {
+        "id": c.id,
+        "title": c.title,
+        "created": c.created,
+        "updated": c.updated,
+        "messages": [
+            {
+                "role": m.role,
+                "content": m.content,
+                "model": m.model_id,
+                "provider": m.provider if m.role == "assistant" else None,
+                "created": m.created,
+                "status": m.status,
+                "usage": {
+                    "input_tokens": m.input_tokens or 0,
+                    "output_tokens": m.output_tokens or 0,
+                },
+                "cost_usd": float(m.cost_usd or 0) if m.role == "assistant" else 0,
+            }
+            for m in item.messages
+        ],
+    }
+
+
+def export_markdown(items: list[ConversationExport]) -> str:
+    return "\n\n---\n\n".join(conversation_markdown(i) for i in items) + "\n"
+
+
+def conversation_markdown(item: ConversationExport) -> str:
+    lines = [f"# {item.conversation.title}", ""]
+    for m in item.messages:
+        if m.role == "user":
+            lines.append("## You")
+        elif m.role == "assistant":
+            note = "" if m.status == "complete" else f" — {m.status}"
+            lines.append(f"## {m.model_id or 'Assistant'} ({m.where}){note}")
+        else:
+            lines.append(f"## {m.role.title()}")
+        lines += ["", m.content, ""]
+    return "\n".join(lines).rstrip()

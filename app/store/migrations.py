@@ -1,0 +1,140 @@
+"""Numbered, append-only migrations, applied by name. Never edit one after release: add another."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = []
+
+
+def migration(fn: Callable[[sqlite_utils.Database], None]):
+    MIGRATIONS.append(fn)
+    return fn
+
+
+@migration
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db["conversations"].create(
+        {"id": int, "title": str, "created": str, "updated": str, "pinned": int},
+        pk="id",
+        defaults={"pinned": 0},
+        not_null={"title", "created", "updated"},
+    )
+    db["messages"].create(
+        {
+            "id": int,
+            "conversation_id": int,
+            "role": str,
+            "content": str,
+            "model_id": str,
+            "provider": str,
+            "input_tokens": int,
+            "output_tokens": int,
+            "status": str,
+            "created": str,
+        },
+        pk="id",
+        foreign_keys=[("conversation_id", "conversations", "id")],
+        not_null={"conversation_id", "role", "content", "status", "created"},
+    )
+    db["messages"].create_index(["conversation_id"])
+
+
+@migration
+def m002_message_stats_and_branches(db: sqlite_utils.Database) -> None:
+    # parent_id makes the history a tree, so edit-and-resend and regenerate keep every reply;
+    # the conversation's head_message_id says which branch is shown.
+    db["messages"].add_column("parent_id", int)
+    db["messages"].add_column("ttft_ms", float)
+    db["messages"].add_column("tokens_per_second", float)
+    db["messages"].add_column("error", str)
+    db["messages"].add_column("cost_usd", str)
+    db["conversations"].add_column("head_message_id", int)
+    db["conversations"].add_column("deleted", str)
+    db.execute(
+        """UPDATE conversations SET head_message_id =
+           (SELECT max(id) FROM messages WHERE conversation_id = conversations.id)"""
+    )
+    # Link existing linear histories in order.
+    db.execute(
+        """UPDATE messages SET parent_id = (
+             SELECT max(p.id) FROM messages p
+             WHERE p.conversation_id = messages.conversation_id AND p.id < messages.id)"""
+    )
+
+
+@migration
+def m003_fts(db: sqlite_utils.Database) -> None:
+    db["messages"].enable_fts(["content"], create_triggers=True, tokenize="unicode61")
+
+
+@migration
+def m004_local_models(db: sqlite_utils.Database) -> None:
+    db["local_models"].create(
+        {
+            "id": str,
+            "path": str,
+            "display_name": str,
+            "architecture": str,
+            "parameters": int,
+            "quantization": str,
+            "context_length": int,
+            "size_bytes": int,
+            "added": str,
+        },
+        pk="id",
+    )
+
+
+def _ensure_table(db: sqlite_utils.Database) -> None:
+    if not db["_migrations"].exists():
+        db["_migrations"].create({"name": str, "applied": str}, pk="name")
+
+
+def pending(db: sqlite_utils.Database) -> list[Callable]:
+    _ensure_table(db)
+    done = {row["name"] for row in db["_migrations"].rows}
+    return [fn for fn in MIGRATIONS if fn.__name__ not in done]
+
+
+def backup(path: Path) -> Path:
+    """Copy the database (consistently, WAL included) before migrating it."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.stem}.backup-{stamp}{path.suffix}")
+    source = sqlite3.connect(path)
+    try:
+        dest = sqlite3.connect(target)
+        with dest:
+            source.backup(dest)
+        dest.close()
+    finally:
+        source.close()
+    return target
+
+
+def migrate(db: sqlite_utils.Database, path: Path | None = None) -> list[str]:
+    """Apply pending migrations in order; back the file up first if it already held data."""
+    todo = pending(db)
+    if not todo:
+        return []
+    has_data = db["conversations"].exists()
+    if path is not None and path.exists() and has_data:
+        log.info("Backed up database to %s before migrating", backup(path))
+    applied = []
+    for fn in todo:
+        with db.conn:
+            fn(db)
+            db["_migrations"].insert(
+                {"name": fn.__name__, "applied": datetime.now(UTC).isoformat()}
+            )
+        applied.append(fn.__name__)
+        log.info("Applied migration %s", fn.__name__)
+    return applied

@@ -1,0 +1,235 @@
+"""The one SQLite file. Synchronous: call it only from the database worker thread."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from app.core.chat import ModelInfo
+from app.core.errors import ConversationNotFound, StorageError
+from app.core.records import Conversation, Message
+from app.store.migrations import migrate
+
+_MESSAGE_FIELDS = [f for f in Message.__dataclass_fields__]
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _chain_sql(select: str) -> str:
+    """Messages on the shown branch: walk parent links back from the conversation's head."""
+    return f"""
+        WITH RECURSIVE chain(id) AS (
+            SELECT head_message_id FROM conversations WHERE id = :cid
+            UNION ALL
+            SELECT m.parent_id FROM messages m JOIN chain ON m.id = chain.id
+            WHERE m.parent_id IS NOT NULL
+        )
+        {select}"""
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite_utils.Database(path)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL is durable to the last committed transaction in WAL mode except on power loss.
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.execute("PRAGMA busy_timeout=5000")
+        migrate(self.db, path)
+        self.recover_interrupted()
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    # -- conversations -------------------------------------------------------------------------
+
+    def create_conversation(self, title: str = "New chat") -> Conversation:
+        stamp = now()
+        cid = (
+            self.db["conversations"]
+            .insert({"title": title, "created": stamp, "updated": stamp, "pinned": 0})
+            .last_pk
+        )
+        return self.conversation(cid)
+
+    def conversation(self, conversation_id: int) -> Conversation:
+        rows = self._conversation_rows("c.id = ?", [conversation_id], include_deleted=True)
+        if not rows:
+            raise ConversationNotFound()
+        return rows[0]
+
+    def conversations(self) -> list[Conversation]:
+        return self._conversation_rows("1", [])
+
+    def latest_conversation(self) -> Conversation | None:
+        rows = self.conversations()
+        return rows[0] if rows else None
+
+    def _conversation_rows(
+        self, where: str, params: list, *, include_deleted: bool = False
+    ) -> list[Conversation]:
+        alive = "" if include_deleted else "AND c.deleted IS NULL"
+        sql = f"""
+            SELECT c.id, c.title, c.created, c.updated, c.pinned,
+                   (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count
+            FROM conversations c WHERE {where} {alive}
+            ORDER BY c.pinned DESC, c.updated DESC, c.id DESC"""
+        return [
+            Conversation(
+                id=r[0],
+                title=r[1],
+                created=r[2],
+                updated=r[3],
+                pinned=bool(r[4]),
+                message_count=r[5],
+            )
+            for r in self.db.execute(sql, params).fetchall()
+        ]
+
+    def rename_conversation(self, conversation_id: int, title: str) -> None:
+        self._update_conversation(conversation_id, {"title": title.strip() or "Untitled"})
+
+    def set_pinned(self, conversation_id: int, pinned: bool) -> None:
+        self._update_conversation(conversation_id, {"pinned": int(pinned)}, touch=False)
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        """Hide it (undo brings it back); purge_deleted() removes it for good."""
+        self._update_conversation(conversation_id, {"deleted": now()}, touch=False)
+
+    def restore_conversation(self, conversation_id: int) -> None:
+        self._update_conversation(conversation_id, {"deleted": None}, touch=False)
+
+    def purge_deleted(self) -> int:
+        ids = [
+            r[0] for r in self.db.execute("SELECT id FROM conversations WHERE deleted IS NOT NULL")
+        ]
+        with self.db.conn:
+            for cid in ids:
+                self.db.execute("DELETE FROM messages WHERE conversation_id = ?", [cid])
+                self.db.execute("DELETE FROM conversations WHERE id = ?", [cid])
+        return len(ids)
+
+    def _update_conversation(self, conversation_id: int, values: dict, *, touch=True) -> None:
+        if touch:
+            values = {**values, "updated": now()}
+        try:
+            self.db["conversations"].update(conversation_id, values)
+        except sqlite_utils.db.NotFoundError as exc:
+            raise ConversationNotFound() from exc
+
+    # -- messages ------------------------------------------------------------------------------
+
+    def add_message(
+        self,
+        conversation_id: int,
+        *,
+        role: str,
+        content: str,
+        status: str = "complete",
+        parent_id: int | None | type[...] = ...,
+        model_id: str | None = None,
+        provider: str | None = None,
+    ) -> Message:
+        """Append a message; by default it follows the conversation's head and becomes the head."""
+        conv = self.db["conversations"].get(conversation_id)
+        if parent_id is ...:
+            parent_id = conv["head_message_id"]
+        stamp = now()
+        try:
+            with self.db.conn:
+                mid = (
+                    self.db["messages"]
+                    .insert(
+                        {
+                            "conversation_id": conversation_id,
+                            "parent_id": parent_id,
+                            "role": role,
+                            "content": content,
+                            "status": status,
+                            "model_id": model_id,
+                            "provider": provider,
+                            "created": stamp,
+                        }
+                    )
+                    .last_pk
+                )
+                self.db["conversations"].update(
+                    conversation_id, {"head_message_id": mid, "updated": stamp}
+                )
+        except sqlite3.OperationalError as exc:
+            raise StorageError() from exc
+        return self.message(mid)
+
+    def update_message(self, message_id: int, **values) -> None:
+        """Write streamed text or final stats. Each call is one small transaction."""
+        try:
+            self.db["messages"].update(message_id, values)
+        except sqlite3.OperationalError as exc:
+            raise StorageError() from exc
+
+    def message(self, message_id: int) -> Message:
+        return self._to_message(self.db["messages"].get(message_id))
+
+    def messages(self, conversation_id: int) -> list[Message]:
+        """The shown branch of a conversation, oldest first."""
+        self.conversation(conversation_id)
+        cols = ", ".join(f"m.{f}" for f in _MESSAGE_FIELDS)
+        sql = _chain_sql(
+            f"SELECT {cols} FROM messages m JOIN chain ON m.id = chain.id ORDER BY m.id"
+        )
+        return [Message(*row) for row in self.db.execute(sql, {"cid": conversation_id}).fetchall()]
+
+    def set_head(self, conversation_id: int, message_id: int | None) -> None:
+        self.db["conversations"].update(conversation_id, {"head_message_id": message_id})
+
+    def recover_interrupted(self) -> int:
+        """Replies still marked streaming belong to a run that died: mark them interrupted."""
+        with self.db.conn:
+            cursor = self.db.execute(
+                "UPDATE messages SET status = 'interrupted' WHERE status = 'streaming'"
+            )
+        return cursor.rowcount
+
+    def search(self, query: str, limit: int = 50) -> list[Message]:
+        cols = ", ".join(f"m.{f}" for f in _MESSAGE_FIELDS)
+        sql = f"""SELECT {cols} FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
+                  JOIN conversations c ON c.id = m.conversation_id
+                  WHERE messages_fts MATCH ? AND c.deleted IS NULL ORDER BY f.rank LIMIT ?"""
+        quoted = " ".join('"' + w.replace('"', '""') + '"' for w in query.split())
+        return [Message(*row) for row in self.db.execute(sql, [quoted, limit]).fetchall()]
+
+    def _to_message(self, row: dict) -> Message:
+        return Message(**{f: row.get(f) for f in _MESSAGE_FIELDS})
+
+    # -- local models --------------------------------------------------------------------------
+
+    def upsert_local_model(self, info: ModelInfo) -> None:
+        row = asdict(info)
+        row.pop("provider")
+        row["added"] = now()
+        self.db["local_models"].upsert(row, pk="id")
+
+    def local_models(self) -> list[ModelInfo]:
+        rows = self.db["local_models"].rows_where(order_by="added desc")
+        return [_model_from_row(r) for r in rows]
+
+    def remove_local_model(self, model_id: str) -> bool:
+        with self.db.conn:
+            return self.db.execute("DELETE FROM local_models WHERE id = ?", [model_id]).rowcount > 0
+
+    def integrity_ok(self) -> bool:
+        return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _model_from_row(row: dict) -> ModelInfo:
+    keys: Iterable[str] = ModelInfo.__dataclass_fields__
+    return ModelInfo(**{k: row.get(k) for k in keys if k != "provider"}, provider="local")
