@@ -24,6 +24,7 @@ class Usage:
     input_tokens: int
     output_tokens: int
     cached_tokens: int = 0
+    reasoning_tokens: int = 0
     counted_locally: bool = False
 
 
@@ -33,6 +34,15 @@ class Notice:
 
     kind: str
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Retrying:
+    """A cloud request failed in a way worth retrying; the next try starts in `delay` seconds."""
+
+    attempt: int
+    delay: float
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,4 +57,4 @@ class Error:
     error: HearthError
 
 
-StreamEvent = TextDelta | ReasoningDelta | Usage | Notice | Done | Error
+StreamEvent = TextDelta | ReasoningDelta | Usage | Notice | Retrying | Done | Error
