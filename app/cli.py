@@ -20,15 +20,14 @@ log = logging.getLogger(__name__)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    data_help = "keep all data in DIR (or set HEARTH_DATA_DIR)"
+    # SUPPRESS on the subcommands, so `hearth --data-dir X ask` is not reset by ask's default.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--data-dir", metavar="DIR", help="keep all data in DIR (or set HEARTH_DATA_DIR)"
-    )
+    common.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS, help=data_help)
     parser = argparse.ArgumentParser(
-        prog="hearth",
-        parents=[common],
-        description="Private AI chat. With no command, opens the Hearth window.",
+        prog="hearth", description="Private AI chat. With no command, opens the Hearth window."
     )
+    parser.add_argument("--data-dir", metavar="DIR", help=data_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ask = sub.add_parser("ask", parents=[common], help="ask a model; the reply streams to stdout")
@@ -42,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="continue the latest conversation",
     )
     ask.add_argument("--conversation", type=int, metavar="ID", help="continue conversation ID")
+    ask.add_argument("--max-tokens", type=int, metavar="N", help="stop the reply after N tokens")
 
     sub.add_parser("models", parents=[common], help="list the models you can use")
     add = sub.add_parser("add", parents=[common], help="register .gguf model files where they are")
@@ -101,7 +101,7 @@ async def cmd_ask(services: Services, args: argparse.Namespace) -> int:
         conversation_id = latest.id if latest else None
     finished = None
     async for update in services.chat.send(
-        conversation_id=conversation_id, text=text, model_id=args.model
+        conversation_id=conversation_id, text=text, model_id=args.model, max_tokens=args.max_tokens
     ):
         if isinstance(update, TextDelta):
             sys.stdout.write(update.text)

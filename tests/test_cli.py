@@ -37,11 +37,13 @@ def with_model(data_dir, tiny_gguf):
 
 
 def test_ask_streams_stores_and_continues(data_dir, with_model):
-    first = hearth("ask", "--model", with_model, "What is a hearth?", data_dir=data_dir)
+    first = hearth(
+        "ask", "--max-tokens", "24", "--model", with_model, "What is a hearth?", data_dir=data_dir
+    )
     assert first.stdout.strip()
     assert "Traceback" not in first.stderr
 
-    hearth("ask", "-c", data_dir=data_dir, stdin="And a chimney?\n")
+    hearth("ask", "-c", "--max-tokens", "24", data_dir=data_dir, stdin="And a chimney?\n")
     history = hearth("history", data_dir=data_dir).stdout.strip().splitlines()
     assert len(history) == 1
     cid, title, _updated, count = history[0].split("\t")
@@ -54,8 +56,8 @@ def test_ask_streams_stores_and_continues(data_dir, with_model):
 
 
 def test_export_json_and_markdown(data_dir, with_model, tmp_path):
-    hearth("ask", "--model", with_model, "Export me", data_dir=data_dir)
-    hearth("ask", "--model", with_model, "Me too", data_dir=data_dir)
+    hearth("ask", "--max-tokens", "24", "--model", with_model, "Export me", data_dir=data_dir)
+    hearth("ask", "--max-tokens", "24", "--model", with_model, "Me too", data_dir=data_dir)
     data = json.loads(hearth("export", "last", "--format", "json", data_dir=data_dir).stdout)
     (conv,) = data["conversations"]
     assert conv["title"] == "Me too"

@@ -15,7 +15,9 @@ from app.services.chat import ModelLoading, ReplyFinished, ReplyStarted
 
 @pytest.fixture
 def services(data_dir):
-    return open_services(data_dir)
+    svc = open_services(data_dir)
+    svc.settings.set("max_tokens", 48)  # short replies keep the tests quick
+    return svc
 
 
 def run_then_close(services, coro):

@@ -82,7 +82,12 @@ class ChatService:
         return await self._models.resolve(model_id)
 
     async def send(
-        self, *, conversation_id: int | None, text: str, model_id: str | None = None
+        self,
+        *,
+        conversation_id: int | None,
+        text: str,
+        model_id: str | None = None,
+        max_tokens: int | None = None,
     ) -> AsyncIterator[ChatUpdate]:
         model = await self.pick_model(model_id)
         if conversation_id is None:
@@ -92,7 +97,9 @@ class ChatService:
             if conv.message_count == 0 and conv.title == "New chat":
                 await self._db.call(Store.rename_conversation, conv.id, title_from(text))
         user = await self._db.call(Store.add_message, conv.id, role="user", content=text)
-        async for update in self._reply(conv.id, model, parent_id=user.id, user_message=user):
+        async for update in self._reply(
+            conv.id, model, parent_id=user.id, user_message=user, max_tokens=max_tokens
+        ):
             yield update
 
     async def regenerate(
@@ -111,7 +118,13 @@ class ChatService:
             yield update
 
     async def _reply(
-        self, cid: int, model: ModelInfo, *, parent_id: int, user_message: Message | None
+        self,
+        cid: int,
+        model: ModelInfo,
+        *,
+        parent_id: int,
+        user_message: Message | None,
+        max_tokens: int | None = None,
     ) -> AsyncIterator[ChatUpdate]:
         reply = await self._db.call(
             Store.add_message,
@@ -126,7 +139,7 @@ class ChatService:
         conv = await self._db.call(Store.conversation, cid)
         history = await self._db.call(Store.messages, cid)
         yield ReplyStarted(conv, user_message, reply, model)
-        request = self._request(history[:-1])
+        request = self._request(history[:-1], max_tokens=max_tokens)
         state = _ReplyState()
         queue: asyncio.Queue = asyncio.Queue()
         self._stop_requested = False
@@ -162,7 +175,7 @@ class ChatService:
         message = await self._db.call(Store.message, reply.id)
         yield ReplyFinished(message, state.error)
 
-    def _request(self, history: list[Message]) -> ChatRequest:
+    def _request(self, history: list[Message], *, max_tokens: int | None = None) -> ChatRequest:
         messages = []
         system_prompt = (self._settings.get("system_prompt") or "").strip()
         if system_prompt:
@@ -170,8 +183,11 @@ class ChatService:
         for m in history:
             if m.content and m.role in ("user", "assistant"):
                 messages.append(ChatMessage(m.role, m.content))
+        max_tokens = max_tokens or self._settings.get("max_tokens")
         return ChatRequest(
-            messages=tuple(messages), temperature=float(self._settings.get("temperature", 0.7))
+            messages=tuple(messages),
+            temperature=float(self._settings.get("temperature", 0.7)),
+            max_tokens=int(max_tokens) if max_tokens else None,
         )
 
     async def _run(self, model: ModelInfo, request: ChatRequest, queue: asyncio.Queue) -> None:

@@ -15,6 +15,7 @@ DEFAULTS: dict[str, Any] = {
     "last_conversation": None,
     "system_prompt": "",
     "temperature": 0.7,
+    "max_tokens": None,  # None: as long as the model's context allows
 }
 
 
