@@ -1,4 +1,4 @@
-"""Composition root: build the services, the window and the event loop."""
+"""Composition root: `hearth` opens the window, `hearth COMMAND` runs the command line."""
 
 from __future__ import annotations
 
@@ -17,10 +17,17 @@ def run_window(folder: Path) -> int:
     return run_app(services, data_dir=folder)
 
 
-def main() -> int:
-    from app.cli import main as cli_main
+def main(argv: list[str] | None = None) -> int:
+    from app.cli import build_parser, run_command
+    from app.logsetup import setup_logging
+    from app.paths import data_dir
 
-    return cli_main()
+    args = build_parser().parse_args(argv)
+    folder = data_dir(args.data_dir)
+    setup_logging(folder)
+    if args.command is None:
+        return run_window(folder)
+    return run_command(args, folder)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ from pathlib import Path
 from app.core.chat import human_bytes, human_params
 from app.core.errors import ConversationNotFound, HearthError
 from app.core.events import Notice, TextDelta
-from app.paths import data_dir
 from app.services import Services, open_services
 from app.services.chat import ModelLoading, ReplyFinished, ReplyStarted
 from app.services.conversations import conversation_markdown, export_json, export_markdown
@@ -57,16 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    folder = data_dir(args.data_dir)
-    from app.logsetup import setup_logging
-
-    setup_logging(folder)
-    if args.command is None:
-        from app.__main__ import run_window
-
-        return run_window(folder)
+def run_command(args: argparse.Namespace, folder: Path) -> int:
     try:
         return asyncio.run(_run_command(args, folder))
     except HearthError as err:
