@@ -1,0 +1,197 @@
+"""API keys: kept in the operating system's keychain through `keyring`, nowhere else.
+
+Lookup order for a provider: a key entered for this session only, then the keychain (service
+"Hearth", user name = provider id), then the provider's conventional environment variable
+(OPENAI_API_KEY, ...). Where no keychain exists (headless Linux), `set_key` raises
+KeychainUnavailable and the UI offers `set_session_key` instead: kept in memory, gone at exit.
+
+Nothing here logs, returns or formats a key except `get_key` itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Literal
+
+import keyring
+import keyring.core
+import keyring.errors
+from keyring.backend import KeyringBackend
+
+from app.core.provider_errors import KeychainUnavailable
+
+log = logging.getLogger(__name__)
+
+SERVICE = "Hearth"
+KeySource = Literal["session", "keychain", "environment"]
+
+_session_keys: dict[str, str] = {}
+
+
+# -- the keychain itself -----------------------------------------------------------------------
+
+
+# The backend keyring picked by itself (rather than one set with keyring.set_keyring or chosen
+# in its config), remembered so a weak automatic choice can be told apart from a deliberate one.
+_auto_detected: KeyringBackend | None = None
+
+
+def _backend() -> KeyringBackend:
+    global _auto_detected
+    if getattr(keyring.core, "_keyring_backend", False) is None:  # not initialised yet
+        _auto_detected = keyring.get_keyring()
+    return keyring.get_keyring()
+
+
+def _user_configured() -> bool:
+    """The user chose a backend in PYTHON_KEYRING_BACKEND or keyringrc.cfg."""
+    return bool(os.environ.get("PYTHON_KEYRING_BACKEND")) or keyring.core.load_config() is not None
+
+
+def _unusable(backend: KeyringBackend) -> bool:
+    from keyring.backends import chainer, fail
+
+    if isinstance(backend, fail.Keyring):
+        return True
+    if isinstance(backend, chainer.ChainerBackend):
+        return not backend.backends
+    # keyring's "null" backend silently forgets everything: as good as none.
+    if type(backend).__module__ == "keyring.backends.null":
+        return True
+    # On a headless Linux box with keyrings.alt installed, keyring falls back to a plaintext
+    # (or terminal-password) file. keyring itself does not recommend those (priority < 1);
+    # Hearth does not store keys there unless the user configured it so.
+    return (
+        backend is _auto_detected
+        and not keyring.core.recommended(backend)
+        and not _user_configured()
+    )
+
+
+def keychain_available() -> bool:
+    """False where keys cannot be stored safely (no Secret Service, KWallet, ...)."""
+    try:
+        return not _unusable(_backend())
+    except Exception:  # a broken backend plugin must not stop the app
+        log.exception("Could not determine the keychain backend")
+        return False
+
+
+def keychain_name() -> str:
+    """The backend's own name, for Settings ("macOS Keychain", "SecretService Keyring")."""
+    backend = _backend()
+    return getattr(backend, "name", type(backend).__name__)
+
+
+def _require_keychain() -> None:
+    if not keychain_available():
+        raise KeychainUnavailable()
+
+
+def _keychain_get(provider_id: str) -> str | None:
+    if not keychain_available():
+        return None
+    try:
+        return keyring.get_password(SERVICE, provider_id)
+    except keyring.errors.KeyringError as err:  # locked, or the service went away
+        log.warning("Keychain read failed for %s: %s", provider_id, type(err).__name__)
+        return None
+
+
+# -- public API --------------------------------------------------------------------------------
+
+
+def _clean(key: str) -> str:
+    key = (key or "").strip()
+    if not key:
+        raise ValueError("An empty key cannot be stored.")
+    return key
+
+
+def set_key(provider_id: str, key: str) -> None:
+    """Store a key in the keychain. Raises KeychainUnavailable where there is none."""
+    key = _clean(key)
+    _require_keychain()
+    try:
+        keyring.set_password(SERVICE, provider_id, key)
+    except keyring.errors.KeyringError as err:
+        log.warning("Keychain write failed for %s: %s", provider_id, type(err).__name__)
+        raise KeychainUnavailable(
+            "The keychain refused to store the key (it may be locked)."
+        ) from None
+    _session_keys.pop(provider_id, None)  # the stored key is now the one to use
+    log.info("Stored a key for %s in the keychain", provider_id)
+
+
+def set_session_key(provider_id: str, key: str) -> None:
+    """Remember a key in memory for this session only (no keychain, or the user chose so)."""
+    _session_keys[provider_id] = _clean(key)
+    log.info("Using a session-only key for %s", provider_id)
+
+
+def delete_key(provider_id: str) -> None:
+    """Forget the session key and remove the keychain entry (if any)."""
+    _session_keys.pop(provider_id, None)
+    if not keychain_available():
+        return
+    try:
+        keyring.delete_password(SERVICE, provider_id)
+    except keyring.errors.PasswordDeleteError:
+        pass  # nothing stored: already the state the user asked for
+    except keyring.errors.KeyringError as err:
+        log.warning("Keychain delete failed for %s: %s", provider_id, type(err).__name__)
+        raise KeychainUnavailable("The keychain refused to remove the key.") from None
+    log.info("Removed the key for %s", provider_id)
+
+
+def _env_var_for(provider_id: str) -> str | None:
+    from app.providers.registry import get_provider
+
+    try:
+        return get_provider(provider_id).key_env_var
+    except Exception:
+        return None
+
+
+def key_source(provider_id: str, *, env: Mapping[str, str] | None = None) -> KeySource | None:
+    """Where the key `get_key` would return comes from, without revealing it."""
+    env = os.environ if env is None else env
+    if _session_keys.get(provider_id):
+        return "session"
+    if _keychain_get(provider_id):
+        return "keychain"
+    var = _env_var_for(provider_id)
+    if var and env.get(var, "").strip():
+        return "environment"
+    return None
+
+
+def get_key(provider_id: str, *, env: Mapping[str, str] | None = None) -> str | None:
+    """The key to use: session key, then keychain, then the conventional environment variable."""
+    env = os.environ if env is None else env
+    if key := _session_keys.get(provider_id):
+        return key
+    if key := _keychain_get(provider_id):
+        return key
+    var = _env_var_for(provider_id)
+    if not var:
+        return None
+    return env.get(var, "").strip() or None
+
+
+def providers_with_keys(*, env: Mapping[str, str] | None = None) -> list[str]:
+    """Ids of the providers that have a usable key (never the keys themselves)."""
+    from app.providers.registry import all_providers
+
+    return [
+        spec.id
+        for spec in all_providers()
+        if (spec.needs_key or spec.key_env_var) and key_source(spec.id, env=env)
+    ]
+
+
+def forget_session_keys() -> None:
+    """Drop every session-only key (on quit, and between tests)."""
+    _session_keys.clear()
