@@ -36,15 +36,25 @@ class ModelInfo:
     quantization: str | None = None
     context_length: int | None = None
     size_bytes: int | None = None
+    provider_name: str | None = None  # "OpenAI"; None for in-process models
+    # A server on this computer (Ollama, LM Studio on loopback) keeps the words here too.
+    on_this_computer: bool | None = None
 
     @property
     def is_local(self) -> bool:
+        """True when the words never leave this computer."""
+        if self.on_this_computer is not None:
+            return self.on_this_computer
         return self.provider == "local"
 
     @property
     def where(self) -> str:
         """Where the words go, in plain words."""
-        return "on this computer" if self.is_local else f"sent to {self.provider}"
+        return (
+            "on this computer"
+            if self.is_local
+            else f"sent to {self.provider_name or self.provider}"
+        )
 
 
 def human_params(n: int | None) -> str:

@@ -35,11 +35,16 @@ class Message:
     tokens_per_second: float | None = None
     error: str | None = None
     cost_usd: str | None = None  # Decimal as text; "0" for local models
+    destination: str | None = None  # "on this computer" / "sent to OpenAI", fixed when sent
 
     @property
     def is_local(self) -> bool:
+        if self.destination:
+            return self.destination == "on this computer"
         return self.provider in (None, "local")
 
     @property
     def where(self) -> str:
+        if self.destination:
+            return self.destination
         return "on this computer" if self.is_local else f"sent to {self.provider}"

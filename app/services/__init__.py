@@ -31,7 +31,7 @@ class Services:
 def open_services(data_dir: Path) -> Services:
     db = DbWorker(db_path(data_dir))
     settings = Settings(data_dir / "settings.json")
-    models = ModelService(db)
+    models = ModelService(db, settings)
     return Services(
         data_dir=data_dir,
         db=db,

@@ -135,6 +135,7 @@ class ChatService:
             parent_id=parent_id,
             model_id=model.id,
             provider=model.provider,
+            destination=model.where,
         )
         conv = await self._db.call(Store.conversation, cid)
         history = await self._db.call(Store.messages, cid)

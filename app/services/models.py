@@ -6,12 +6,34 @@ import asyncio
 import logging
 import os
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from app import secrets
 from app.core.chat import ModelInfo
 from app.core.errors import HearthError, ModelFileError, ModelNotFound
+from app.core.provider_errors import NoKey
+from app.netguard import is_loopback_url
+from app.providers import registry
 from app.services.worker import DbWorker
 from app.store import Store
+from app.store.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class ModelGroup:
+    """One heading in the model picker: provider None is the GGUF files on this computer."""
+
+    provider: registry.ProviderSpec | None
+    models: list[ModelInfo]
+    needs_key: bool = False
+
+    @property
+    def title(self) -> str:
+        if self.provider is None:
+            return "On this computer"
+        return self.provider.display_name
+
 
 log = logging.getLogger(__name__)
 
@@ -24,16 +46,81 @@ def _read_info(path: Path) -> ModelInfo:
 
 
 class ModelService:
-    def __init__(self, db: DbWorker) -> None:
+    def __init__(self, db: DbWorker, settings: Settings) -> None:
         self._db = db
+        self._settings = settings
         self._engine = None
         self._loaded: ModelInfo | None = None
         self._load_lock = asyncio.Lock()
+        self._detected: set[str] = set()  # local servers (Ollama, LM Studio) found answering
 
     # -- registry ------------------------------------------------------------------------------
 
     async def list_models(self) -> list[ModelInfo]:
+        """Models on this computer (GGUF files). See all_models() for servers and clouds too."""
         return await self._db.call(Store.local_models)
+
+    async def all_models(self) -> list[ModelGroup]:
+        """Everything the picker shows: GGUF files, local servers, then one group per cloud."""
+        groups = [ModelGroup(None, await self.list_models())]
+        for spec in registry.all_providers():
+            usable = self._usable(spec)
+            if spec.auto_detect and spec.id not in self._detected:
+                continue
+            if spec.id == "custom" and not self._base_url_overridden(spec):
+                continue
+            cached = await self._db.call(Store.cached_provider_models, spec.id)
+            models = cached or registry.default_model_infos(spec)
+            groups.append(
+                ModelGroup(spec, [self.describe(m) for m in models], needs_key=not usable)
+            )
+        return groups
+
+    def _usable(self, spec: registry.ProviderSpec) -> bool:
+        return not spec.needs_key or secrets.key_source(spec.id) is not None
+
+    def _base_url_overridden(self, spec: registry.ProviderSpec) -> bool:
+        return registry.base_url_for(spec, self.base_url_overrides) != spec.default_base_url
+
+    @property
+    def base_url_overrides(self) -> dict[str, str]:
+        return dict(self._settings.get("base_urls") or {})
+
+    def describe(self, info: ModelInfo) -> ModelInfo:
+        """Fill in who runs a provider model and whether the words leave this computer."""
+        if info.provider == registry.LOCAL:
+            return info
+        spec = registry.get_provider(info.provider)
+        here = spec.is_local_server and is_loopback_url(
+            registry.base_url_for(spec, self.base_url_overrides)
+        )
+        return replace(info, provider_name=spec.display_name, on_this_computer=here)
+
+    async def refresh_provider(self, provider_id: str) -> list[ModelInfo]:
+        """Ask the provider for its models now (the "Test" button); cached for offline use."""
+        spec = registry.get_provider(provider_id)
+        backend = registry.create_backend(
+            spec,
+            "",
+            registry.base_url_for(spec, self.base_url_overrides),
+            secrets.get_key(spec.id),
+        )
+        if spec.needs_key and not secrets.get_key(spec.id):
+            raise NoKey(spec.display_name)
+        models = await backend.list_models()
+        await self._db.call(Store.cache_provider_models, spec.id, models)
+        return [self.describe(m) for m in models]
+
+    async def detect_local_servers(self) -> list[str]:
+        """Probe Ollama and LM Studio on this computer; their models join the picker."""
+        found = await registry.detect_local_servers(self.base_url_overrides)
+        self._detected = {spec.id for spec in found}
+        for spec in found:
+            try:
+                await self.refresh_provider(spec.id)
+            except HearthError as err:
+                log.info("%s answered but listed no models: %s", spec.id, err)
+        return sorted(self._detected)
 
     async def add_from_disk(
         self, paths: list[str | os.PathLike]
@@ -67,8 +154,6 @@ class ModelService:
             name, n = f"{info.id}-{n}", n + 1
         if name == info.id:
             return info
-        from dataclasses import replace
-
         return replace(info, id=name)
 
     async def remove(self, model_id: str) -> None:
@@ -78,7 +163,12 @@ class ModelService:
             raise ModelNotFound()
 
     async def resolve(self, name_or_path: str) -> ModelInfo:
-        """A registered name, or a path to a .gguf file (registered on first use)."""
+        """A provider:model id, a registered name, or a .gguf path (registered on first use)."""
+        provider_id, _model = registry.parse_model_id(name_or_path)
+        if provider_id != registry.LOCAL:
+            cached = await self._db.call(Store.cached_provider_models, provider_id)
+            known = {m.id: m for m in cached}
+            return self.describe(known.get(name_or_path) or registry.model_info_for(name_or_path))
         models = await self.list_models()
         for model in models:
             if name_or_path in (model.id, model.display_name):
@@ -106,6 +196,10 @@ class ModelService:
         self, model: ModelInfo, *, on_progress: Callable[[float], None] | None = None
     ):
         """The chat backend for a model, loading it first when it is a local file."""
+        if model.provider != registry.LOCAL:
+            return registry.backend_for_model_id(
+                model.id, base_url_overrides=self.base_url_overrides
+            )
         async with self._load_lock:
             if self._engine is None:
                 from app.providers.llama_local import LocalEngine

@@ -94,6 +94,26 @@ def m004_local_models(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m005_message_destination(db: sqlite_utils.Database) -> None:
+    # Where the words went is fixed when they are sent: a later change of base URL or provider
+    # must not rewrite history.
+    db["messages"].add_column("destination", str)
+    db.execute(
+        "UPDATE messages SET destination = 'on this computer' "
+        "WHERE role = 'assistant' AND (provider IS NULL OR provider = 'local')"
+    )
+
+
+@migration
+def m006_provider_models(db: sqlite_utils.Database) -> None:
+    # The last model list each provider gave, so the picker works offline and starts instantly.
+    db["provider_models"].create(
+        {"provider": str, "model": str, "display_name": str, "context_length": int, "fetched": str},
+        pk=("provider", "model"),
+    )
+
+
 def _ensure_table(db: sqlite_utils.Database) -> None:
     if not db["_migrations"].exists():
         db["_migrations"].create({"name": str, "applied": str}, pk="name")

@@ -138,6 +138,7 @@ class Store:
         parent_id: int | None | type[...] = ...,
         model_id: str | None = None,
         provider: str | None = None,
+        destination: str | None = None,
     ) -> Message:
         """Append a message; by default it follows the conversation's head and becomes the head."""
         conv = self.db["conversations"].get(conversation_id)
@@ -157,6 +158,7 @@ class Store:
                             "status": status,
                             "model_id": model_id,
                             "provider": provider,
+                            "destination": destination,
                             "created": stamp,
                         }
                     )
@@ -213,8 +215,8 @@ class Store:
     # -- local models --------------------------------------------------------------------------
 
     def upsert_local_model(self, info: ModelInfo) -> None:
-        row = asdict(info)
-        row.pop("provider")
+        columns = self.db["local_models"].columns_dict
+        row = {k: v for k, v in asdict(info).items() if k in columns}
         row["added"] = now()
         self.db["local_models"].upsert(row, pk="id")
 
@@ -225,6 +227,32 @@ class Store:
     def remove_local_model(self, model_id: str) -> bool:
         with self.db.conn:
             return self.db.execute("DELETE FROM local_models WHERE id = ?", [model_id]).rowcount > 0
+
+    def cache_provider_models(self, provider: str, models: list[ModelInfo]) -> None:
+        with self.db.conn:
+            self.db.execute("DELETE FROM provider_models WHERE provider = ?", [provider])
+        self.db["provider_models"].insert_all(
+            {
+                "provider": provider,
+                "model": m.id,
+                "display_name": m.display_name,
+                "context_length": m.context_length,
+                "fetched": now(),
+            }
+            for m in models
+        )
+
+    def cached_provider_models(self, provider: str) -> list[ModelInfo]:
+        rows = self.db["provider_models"].rows_where("provider = ?", [provider], order_by="model")
+        return [
+            ModelInfo(
+                id=r["model"],
+                provider=provider,
+                display_name=r["display_name"],
+                context_length=r["context_length"],
+            )
+            for r in rows
+        ]
 
     def integrity_ok(self) -> bool:
         return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -1,0 +1,141 @@
+"""Cloud and local models in one conversation, through the services, over loopback."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from app import secrets
+from app.core.events import TextDelta
+from app.core.provider_errors import InvalidKey, NoKey
+from app.services import open_services
+from app.services.chat import ReplyFinished
+from tests.wire_servers import (
+    OPENAI_401,
+    WireServer,
+    encode_sse,
+    json_reply,
+    openai_events,
+    openai_usage,
+    sse_reply,
+)
+
+
+@pytest.fixture
+def services(data_dir):
+    svc = open_services(data_dir)
+    svc.settings.set("max_tokens", 24)
+    return svc
+
+
+@pytest.fixture
+def openai_server(monkeypatch):
+    with WireServer() as server:
+        monkeypatch.setenv("HEARTH_OPENAI_BASE_URL", server.base_url + "/v1")
+        yield server
+
+
+def run_then_close(services, coro):
+    async def wrapper():
+        try:
+            return await coro
+        finally:
+            await services.close()
+
+    return asyncio.run(wrapper())
+
+
+async def reply(services, **kw):
+    updates = [u async for u in services.chat.send(**kw)]
+    assert isinstance(updates[-1], ReplyFinished)
+    return updates
+
+
+def test_switching_local_cloud_local_keeps_one_history(services, tiny_gguf, openai_server):
+    secrets.set_key("openai", "sk-test-0123456789abcdefghijklmnop")
+    openai_server.script(
+        "POST",
+        "/v1/chat/completions",
+        sse_reply(
+            [encode_sse(openai_events(["Bonjour", " à vous"], usage=openai_usage(31, 4, cached=8)))]
+        ),
+    )
+
+    async def scenario():
+        (local,), _ = await services.models.add_from_disk([tiny_gguf])
+        first = await reply(services, conversation_id=None, text="Hello", model_id=local.id)
+        cid = first[-1].message.conversation_id
+        cloud = await reply(
+            services, conversation_id=cid, text="In French?", model_id="openai:gpt-4o-mini"
+        )
+        assert "".join(u.text for u in cloud if isinstance(u, TextDelta)) == "Bonjour à vous"
+        await reply(services, conversation_id=cid, text="Thanks", model_id=local.id)
+        return cid, await services.conversations.messages(cid)
+
+    cid, history = run_then_close(services, scenario())
+    replies = [m for m in history if m.role == "assistant"]
+    assert [m.model_id for m in replies] == ["tiny-chat", "openai:gpt-4o-mini", "tiny-chat"]
+    assert [m.where for m in replies] == ["on this computer", "sent to OpenAI", "on this computer"]
+    assert replies[1].content == "Bonjour à vous"
+    assert (replies[1].input_tokens, replies[1].output_tokens) == (31, 4)
+    # The cloud model got the whole history, local turn included.
+    sent = openai_server.requests[-1].json()
+    assert [m["role"] for m in sent["messages"]] == ["user", "assistant", "user"]
+    assert sent["messages"][1]["content"] == replies[0].content
+    assert sent["model"] == "gpt-4o-mini" and sent["stream"] is True
+
+
+def test_rejected_key_is_an_error_reply_in_plain_words(services, openai_server):
+    secrets.set_key("openai", "sk-wrong-0123456789abcdefghijklmnop")
+    openai_server.script("POST", "/v1/chat/completions", json_reply(401, OPENAI_401))
+
+    async def scenario():
+        updates = await reply(services, conversation_id=None, text="hi", model_id="openai:gpt-4o")
+        return updates[-1]
+
+    finished = run_then_close(services, scenario())
+    assert isinstance(finished.error, InvalidKey)
+    assert finished.message.status == "error"
+    assert "rejected" in finished.message.error
+    assert "sk-wrong" not in finished.message.error
+
+
+def test_no_key_says_how_to_add_one(services):
+    async def scenario():
+        return (await reply(services, conversation_id=None, text="hi", model_id="groq:llama"))[-1]
+
+    finished = run_then_close(services, scenario())
+    assert isinstance(finished.error, NoKey)
+
+
+def test_picker_groups_and_where_labels(services, tiny_gguf, openai_server, monkeypatch):
+    secrets.set_key("openai", "sk-test-0123456789abcdefghijklmnop")
+    openai_server.script(
+        "GET",
+        "/v1/models",
+        json_reply(
+            200,
+            {
+                "object": "list",
+                "data": [
+                    {"id": "gpt-4o-mini", "object": "model", "created": 1, "owned_by": "system"}
+                ],
+            },
+        ),
+    )
+
+    async def scenario():
+        await services.models.add_from_disk([tiny_gguf])
+        listed = await services.models.refresh_provider("openai")
+        groups = await services.models.all_models()
+        return listed, groups
+
+    listed, groups = run_then_close(services, scenario())
+    assert [m.id for m in listed] == ["openai:gpt-4o-mini"]
+    by_title = {g.title: g for g in groups}
+    assert [m.where for m in by_title["On this computer"].models] == ["on this computer"]
+    assert not by_title["OpenAI"].needs_key
+    assert [m.id for m in by_title["OpenAI"].models] == ["openai:gpt-4o-mini"]
+    assert by_title["OpenAI"].models[0].where == "sent to OpenAI"
+    assert by_title["Anthropic"].needs_key
