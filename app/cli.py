@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
 import sys
 from pathlib import Path
 
+from app import secrets
 from app.core.chat import human_bytes, human_params
 from app.core.errors import ConversationNotFound, HearthError
 from app.core.events import Notice, TextDelta
+from app.providers.registry import get_provider
 from app.services import Services, open_services
 from app.services.chat import ModelLoading, ReplyFinished, ReplyStarted
 from app.services.conversations import conversation_markdown, export_json, export_markdown
@@ -42,7 +45,20 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--conversation", type=int, metavar="ID", help="continue conversation ID")
     ask.add_argument("--max-tokens", type=int, metavar="N", help="stop the reply after N tokens")
 
-    sub.add_parser("models", parents=[common], help="list the models you can use")
+    models = sub.add_parser("models", parents=[common], help="list the models you can use")
+    models.add_argument(
+        "--provider", metavar="ID", help="list this provider's models (e.g. openai, ollama)"
+    )
+    models.add_argument(
+        "--refresh", action="store_true", help="ask the provider for its current list"
+    )
+    keys = sub.add_parser("keys", parents=[common], help="API keys, kept in the OS keychain")
+    keys_sub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    key_set = keys_sub.add_parser("set", parents=[common], help="store a key (read from stdin)")
+    key_set.add_argument("provider")
+    keys_sub.add_parser("list", parents=[common], help="providers that have a key (never the key)")
+    key_rm = keys_sub.add_parser("rm", parents=[common], help="remove a provider's key")
+    key_rm.add_argument("provider")
     add = sub.add_parser("add", parents=[common], help="register .gguf model files where they are")
     add.add_argument("paths", nargs="+", metavar="FILE")
     sub.add_parser("history", parents=[common], help="list conversations")
@@ -111,24 +127,64 @@ async def cmd_ask(services: Services, args: argparse.Namespace) -> int:
 
 
 async def cmd_models(services: Services, args: argparse.Namespace) -> int:
+    if args.provider:
+        return await _provider_models(services, args.provider, refresh=args.refresh)
     models = await services.models.list_models()
     if not models:
         print("No models yet. Add one with: hearth add /path/to/model.gguf", file=sys.stderr)
-        return 0
     for m in models:
         missing = "" if m.path and Path(m.path).exists() else "  (file missing)"
-        details = ", ".join(
-            x
-            for x in (
-                m.architecture,
-                human_params(m.parameters),
-                m.quantization,
-                f"{m.context_length} ctx" if m.context_length else "",
-                human_bytes(m.size_bytes),
-            )
-            if x
+        print(f"{m.id}\t{m.where}\t{_details(m)}{missing}")
+    for group in (await services.models.all_models())[1:]:
+        state = "add a key: hearth keys set " + group.provider.id if group.needs_key else ""
+        print(
+            f"{group.provider.id}:…\t{group.models[0].where if group.models else ''}\t"
+            f"{len(group.models)} models {state}".rstrip()
         )
-        print(f"{m.id}\t{m.where}\t{details}{missing}")
+    return 0
+
+
+def _details(m) -> str:
+    parts = (
+        m.architecture,
+        human_params(m.parameters),
+        m.quantization,
+        f"{m.context_length} ctx" if m.context_length else "",
+        human_bytes(m.size_bytes),
+    )
+    return ", ".join(x for x in parts if x)
+
+
+async def _provider_models(services: Services, provider_id: str, *, refresh: bool) -> int:
+    spec = get_provider(provider_id)
+    if refresh:
+        models = await services.models.refresh_provider(spec.id)
+    else:
+        group = next(g for g in await services.models.all_models() if g.provider == spec)
+        models = group.models
+    for m in models:
+        print(f"{m.id}\t{m.where}\t{_details(m)}")
+    return 0
+
+
+async def cmd_keys(services: Services, args: argparse.Namespace) -> int:
+    if args.keys_command == "list":
+        for provider_id in secrets.providers_with_keys():
+            print(f"{provider_id}\t{secrets.key_source(provider_id)}")
+        return 0
+    spec = get_provider(args.provider)
+    if args.keys_command == "rm":
+        secrets.delete_key(spec.id)
+        print(f"Removed the key for {spec.display_name}.")
+        return 0
+    if sys.stdin.isatty():
+        key = getpass.getpass(f"Paste your {spec.display_name} key (it will not show): ")
+    else:
+        key = sys.stdin.readline()
+    if not key.strip():
+        raise HearthError("No key was given.", action="Paste the key when asked.")
+    secrets.set_key(spec.id, key)
+    print(f"Stored the key for {spec.display_name} in {secrets.keychain_name()}.")
     return 0
 
 
@@ -187,6 +243,7 @@ async def cmd_export(services: Services, args: argparse.Namespace) -> int:
 COMMANDS = {
     "ask": cmd_ask,
     "models": cmd_models,
+    "keys": cmd_keys,
     "add": cmd_add,
     "history": cmd_history,
     "show": cmd_show,

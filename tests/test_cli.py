@@ -119,3 +119,24 @@ def test_ask_without_a_model_says_how_to_get_one(data_dir):
     result = hearth("ask", "hello", data_dir=data_dir, check=False)
     assert result.returncode == 1
     assert "No model is chosen yet" in result.stderr
+
+
+def test_keys_set_list_rm_never_print_or_store_the_key(data_dir, tmp_path):
+    key = "sk-proj-cli-0123456789abcdefghijklmnop"
+    out = hearth("keys", "set", "openai", data_dir=data_dir, stdin=key + "\n")
+    assert "Stored the key for OpenAI" in out.stdout and key not in out.stdout
+    listed = hearth("keys", "list", data_dir=data_dir).stdout
+    assert listed.strip() == "openai\tkeychain"
+    models = hearth("models", "--provider", "openai", data_dir=data_dir).stdout
+    assert "openai:gpt-4o-mini\tsent to OpenAI" in models
+    hearth("keys", "rm", "openai", data_dir=data_dir)
+    assert hearth("keys", "list", data_dir=data_dir).stdout.strip() == ""
+    for path in data_dir.rglob("*"):
+        if path.is_file():
+            assert key.encode() not in path.read_bytes(), path
+
+
+def test_unknown_provider_is_one_plain_line(data_dir):
+    result = hearth("keys", "set", "nope", data_dir=data_dir, stdin="x\n", check=False)
+    assert result.returncode == 1
+    assert "There is no provider called “nope”" in result.stderr
