@@ -1,0 +1,42 @@
+"""“Add model from disk…”: choose .gguf files, register them, and say plainly what failed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from app.core.chat import ModelInfo
+from app.core.errors import HearthError
+from app.services import Services
+
+MODEL_FILE_FILTER = "Model files (*.gguf);;All files (*)"
+
+
+@dataclass
+class AddOutcome:
+    added: list[ModelInfo] = field(default_factory=list)
+    failures: list[tuple[str, HearthError]] = field(default_factory=list)
+
+    def failure_text(self) -> str:
+        lines = [f"{Path(path).name}: {error.plain()}" for path, error in self.failures]
+        return "\n".join(lines)
+
+
+async def add_model_files(services: Services, paths: list[str]) -> AddOutcome:
+    """What the button does once files are chosen; the newest added model becomes the default."""
+    added, failures = await services.models.add_from_disk(paths)
+    if added:
+        services.settings.set("default_model", added[-1].id)
+    return AddOutcome(added, failures)
+
+
+def ask_for_model_files(parent: QWidget, on_chosen: Callable[[list[str]], None]) -> QFileDialog:
+    # open() rather than exec(): no nested event loop while replies may still be streaming.
+    dialog = QFileDialog(parent, "Add model from disk", str(Path.home()), MODEL_FILE_FILTER)
+    dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+    dialog.filesSelected.connect(on_chosen)
+    dialog.open()
+    return dialog

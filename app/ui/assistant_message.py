@@ -1,0 +1,175 @@
+"""One reply from the model: rendered Markdown, then a quiet footer with actions and facts."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from app.core.records import Message
+from app.ui.markdown_render import document_style_sheet, finished_blocks_length, render_markdown
+from app.ui.message_footer import footer_html
+from app.ui.message_view import MessageView
+from app.ui.theme import Theme
+
+_THINKING = "<p style='color: gray;'>…</p>"
+# While streaming, finished blocks move into their own view once the part still being redrawn
+# grows past this many characters, so each frame redraws a short tail, not the whole reply.
+SETTLE_AFTER_CHARS = 600
+
+
+class AssistantMessage(QWidget):
+    regenerate_requested = Signal()
+    link_clicked = Signal(QUrl)
+
+    def __init__(self, message: Message, theme: Theme, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.message = message
+        self._theme = theme
+        self._text = message.content
+        self._code_blocks: tuple[str, ...] = ()
+        self._dirty = False
+        self._can_regenerate = False
+        self._copied_note = ""
+        # Streaming state: views holding finished blocks, the text and code blocks they hold.
+        self._settled_views: list[MessageView] = []
+        self._settled_length = 0
+        self._settled_code: tuple[str, ...] = ()
+
+        self.view = self._new_view()
+        self.footer = QLabel(self)
+        self.footer.setObjectName("messageFooter")
+        self.footer.setTextFormat(Qt.TextFormat.RichText)
+        self.footer.setWordWrap(True)
+        self.footer.setOpenExternalLinks(False)
+        self.footer.linkActivated.connect(lambda url: self._on_action(QUrl(url).path()))
+
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 2, 0, 14)
+        self._layout.setSpacing(0)
+        self._layout.addWidget(self.view)
+        self._layout.addSpacing(4)
+        self._layout.addWidget(self.footer)
+        self.set_theme(theme)
+
+    def _new_view(self) -> MessageView:
+        view = MessageView(self)
+        view.action_requested.connect(self._on_action)
+        view.link_clicked.connect(self.link_clicked)
+        return view
+
+    # -- content -------------------------------------------------------------------------------
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    @property
+    def is_dirty(self) -> bool:
+        return self._dirty
+
+    def set_streaming_text(self, text: str) -> None:
+        """Remember the newest text; the chat view renders it on its next frame."""
+        self._text = text
+        self._dirty = True
+
+    @property
+    def is_streaming(self) -> bool:
+        return self.message.status == "streaming"
+
+    def render(self) -> None:
+        self._dirty = False
+        if self.is_streaming:
+            self._render_tail()
+        else:
+            self._render_whole()
+
+    def _render_whole(self) -> None:
+        """The whole reply in one view: exact Markdown, and selectable from end to end."""
+        self._drop_settled_views()
+        rendered = render_markdown(self._text, self._theme)
+        self._code_blocks = rendered.code_blocks
+        self.view.setHtml(rendered.html)
+        self.view.setVisible(bool(self._text))  # a reply that failed at once has only a footer
+
+    def _render_tail(self) -> None:
+        tail = self._text[self._settled_length :]
+        if len(tail) > SETTLE_AFTER_CHARS:
+            finished = finished_blocks_length(tail)
+            if finished:
+                self._settle(tail[:finished])
+                tail = tail[finished:]
+        rendered = render_markdown(tail, self._theme, first_code_block=len(self._settled_code))
+        self._code_blocks = self._settled_code + rendered.code_blocks
+        self.view.setHtml(rendered.html if tail else _THINKING if not self._text else "")
+        self.view.setVisible(True)
+
+    def _settle(self, text: str) -> None:
+        """Finished blocks get a view of their own and are never redrawn while streaming."""
+        rendered = render_markdown(text, self._theme, first_code_block=len(self._settled_code))
+        view = self._new_view()
+        view.document().setDefaultStyleSheet(document_style_sheet(self._theme))
+        view.setHtml(rendered.html)
+        self._layout.insertWidget(len(self._settled_views), view)
+        self._settled_views.append(view)
+        self._settled_length += len(text)
+        self._settled_code += rendered.code_blocks
+
+    def _drop_settled_views(self) -> None:
+        for view in self._settled_views:
+            self._layout.removeWidget(view)
+            view.deleteLater()
+        self._settled_views = []
+        self._settled_length = 0
+        self._settled_code = ()
+
+    def finish(self, message: Message) -> None:
+        self.message = message
+        self._text = message.content
+        self.render()
+        self._render_footer()
+
+    def set_can_regenerate(self, allowed: bool) -> None:
+        if allowed != self._can_regenerate:
+            self._can_regenerate = allowed
+            self._render_footer()
+
+    def set_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self._drop_settled_views()  # drawn again below, in the new colours
+        self.view.document().setDefaultStyleSheet(document_style_sheet(theme))
+        self.render()
+        self._render_footer()
+
+    def code_block(self, number: int) -> str:
+        return self._code_blocks[number]
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def _on_action(self, action: str) -> None:
+        if action == "copy-message":
+            self._copy(self._text, "Copied")
+        elif action.startswith("copy-code/"):
+            number = int(action.split("/", 1)[1])
+            if number < len(self._code_blocks):
+                self._copy(self._code_blocks[number], "Code copied")
+        elif action == "regenerate" and self._can_regenerate:
+            self.regenerate_requested.emit()
+
+    def _copy(self, text: str, note: str) -> None:
+        QGuiApplication.clipboard().setText(text)
+        # A brief, quiet confirmation in the footer, instead of a pop-up.
+        self._copied_note = note
+        self._render_footer()
+        QTimer.singleShot(1500, self._clear_copied_note)
+
+    def _clear_copied_note(self) -> None:
+        self._copied_note = ""
+        self._render_footer()
+
+    def _render_footer(self) -> None:
+        html = footer_html(self.message, self._theme, can_regenerate=self._can_regenerate)
+        if self._copied_note:
+            html += f"&nbsp;&nbsp;&nbsp;<span style='color: {self._theme.accent};'>"
+            html += f"{self._copied_note} ✓</span>"
+        self.footer.setText(html)

@@ -1,0 +1,108 @@
+"""Runs one reply at a time and routes its updates to the chat view, the banner and the window."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from PySide6.QtCore import QObject, Signal
+
+from app.core.errors import HearthError
+from app.core.events import Notice, TextDelta
+from app.services import Services
+from app.services.chat import ModelLoading, ReplyFinished, ReplyStarted
+from app.ui.chat_view import ChatView
+from app.ui.loading_banner import LoadingBanner
+from app.ui.tasks import TaskKeeper
+
+
+class ChatSession(QObject):
+    busy_changed = Signal(bool)
+    reply_started = Signal(object)  # ReplyStarted
+    reply_finished = Signal(object)  # ReplyFinished
+    failed = Signal(object)  # HearthError raised before a reply could start
+
+    def __init__(
+        self, services: Services, view: ChatView, banner: LoadingBanner, tasks: TaskKeeper
+    ) -> None:
+        super().__init__(view)
+        self._services = services
+        self._view = view
+        self._banner = banner
+        self._tasks = tasks
+        self._task: asyncio.Task | None = None
+        self.conversation_id: int | None = None
+        self.reply_id: int | None = None
+        self._text = ""
+
+    @property
+    def busy(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def send(self, *, conversation_id: int | None, text: str, model_id: str | None) -> asyncio.Task:
+        updates = self._services.chat.send(
+            conversation_id=conversation_id, text=text, model_id=model_id
+        )
+        return self._start(updates)
+
+    def regenerate(self, *, conversation_id: int, model_id: str | None) -> asyncio.Task:
+        self._view.remove_trailing_replies()
+        updates = self._services.chat.regenerate(conversation_id=conversation_id, model_id=model_id)
+        return self._start(updates)
+
+    def stop(self) -> None:
+        if self.busy:
+            self._services.chat.stop()
+
+    def _start(self, updates: AsyncIterator) -> asyncio.Task:
+        self._task = self._tasks.spawn(self._consume(updates), name="reply")
+        return self._task
+
+    async def _consume(self, updates: AsyncIterator) -> None:
+        self._set_busy(True)
+        try:
+            async for update in updates:
+                self._apply(update)
+        except HearthError as error:
+            self.failed.emit(error)
+        finally:
+            self._banner.hide()
+            self.reply_id = None
+            self._set_busy(False)
+
+    def _apply(self, update) -> None:
+        if isinstance(update, TextDelta):
+            self._text += update.text
+            self._view.stream_into(self.reply_id, self._text)
+        elif isinstance(update, ReplyStarted):
+            self._on_started(update)
+        elif isinstance(update, ModelLoading):
+            self._banner.show_progress(update.model, update.progress)
+        elif isinstance(update, Notice):
+            if self._is_shown():
+                self._view.add_notice(update.text)
+        elif isinstance(update, ReplyFinished):
+            self._banner.hide()
+            self._view.finish_reply(update.message)
+            self.reply_finished.emit(update)
+        # Reasoning text is not shown yet; the final reply is what the user asked for.
+
+    def _on_started(self, started: ReplyStarted) -> None:
+        self.conversation_id = started.conversation.id
+        self.reply_id = started.reply.id
+        self._text = ""
+        if self._view.conversation_id is None:
+            self._view.conversation_id = started.conversation.id  # a new chat just got its id
+        if self._is_shown():
+            if started.user_message is not None:
+                self._view.add_user_message(started.user_message)
+            self._view.add_reply(started.reply)
+            self._view.scroll_to_bottom()
+        self.reply_started.emit(started)
+
+    def _is_shown(self) -> bool:
+        return self._view.conversation_id == self.conversation_id
+
+    def _set_busy(self, busy: bool) -> None:
+        self._view.set_regenerate_allowed(not busy)
+        self.busy_changed.emit(busy)

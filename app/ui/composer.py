@@ -1,0 +1,115 @@
+"""Where the user writes: Enter sends, Shift+Enter starts a new line; Send turns into Stop."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+
+MAX_VISIBLE_LINES = 10
+
+
+class ComposerEdit(QPlainTextEdit):
+    submitted = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("composerEdit")
+        self.setPlaceholderText("Write a message…")
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setTabChangesFocus(True)
+        font = self.font()
+        font.setPointSizeF(font.pointSizeF() + 1.5)  # the same size as the messages
+        self.setFont(font)
+        self.document().setDocumentMargin(2)
+        self.document().documentLayout().documentSizeChanged.connect(self._fit_height)
+        self._fit_height()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        is_enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if is_enter and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.submitted.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def insertFromMimeData(self, source) -> None:  # noqa: N802
+        # Plain text only: pasted formatting, pictures and files never end up in a message.
+        if source.hasText():
+            self.insertPlainText(source.text())
+
+    def _fit_height(self, *_args) -> None:
+        # QPlainTextEdit's document height is counted in visual lines.
+        lines = max(1, min(MAX_VISIBLE_LINES, int(self.document().size().height())))
+        line_height = self.fontMetrics().lineSpacing()
+        margin = 2 * int(self.document().documentMargin()) + self.frameWidth() * 2 + 4
+        self.setFixedHeight(lines * line_height + margin)
+
+
+class Composer(QFrame):
+    send_requested = Signal(str)
+    stop_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("composer")
+        self._busy = False
+        self.edit = ComposerEdit(self)
+        self.edit.submitted.connect(self._on_submit)
+        self.edit.textChanged.connect(self._update_button)
+        self.button = QPushButton("Send", self)
+        self.button.setObjectName("sendButton")
+        self.button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.button.clicked.connect(self._on_button)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(10)
+        row.addWidget(self.edit, 1)
+        row.addWidget(self.button, 0, Qt.AlignmentFlag.AlignBottom)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(16, 10, 10, 10)
+        outer.addLayout(row)
+        self._update_button()
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.button.setText("Stop" if busy else "Send")
+        self.button.setProperty("stop", busy)
+        self.button.setToolTip("Stop the reply (Esc)" if busy else "Send (Enter)")
+        self.button.style().unpolish(self.button)
+        self.button.style().polish(self.button)
+        self._update_button()
+
+    def text(self) -> str:
+        return self.edit.toPlainText()
+
+    def set_text(self, text: str) -> None:
+        self.edit.setPlainText(text)
+        self.edit.moveCursor(self.edit.textCursor().MoveOperation.End)
+
+    def focus(self) -> None:
+        self.edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _on_submit(self) -> None:
+        if not self._busy:
+            self._send()
+
+    def _on_button(self) -> None:
+        if self._busy:
+            self.stop_requested.emit()
+        else:
+            self._send()
+
+    def _send(self) -> None:
+        text = self.text().strip()
+        if not text:
+            return
+        self.edit.clear()
+        self.send_requested.emit(text)
+
+    def _update_button(self) -> None:
+        self.button.setEnabled(self._busy or bool(self.text().strip()))

@@ -1,0 +1,32 @@
+"""Window size, position and splitter sizes, remembered in DATA/ui.ini between runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtWidgets import QMainWindow, QSplitter
+
+DEFAULT_SIZE = (1100, 720)
+DEFAULT_SIDEBAR = 250
+
+
+class WindowState:
+    def __init__(self, data_dir: Path) -> None:
+        # An INI file inside the data folder: portable installs and tests never touch the registry.
+        self._settings = QSettings(str(data_dir / "ui.ini"), QSettings.Format.IniFormat)
+
+    def restore(self, window: QMainWindow, splitter: QSplitter) -> None:
+        geometry = self._settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            window.restoreGeometry(geometry)
+        else:
+            window.resize(*DEFAULT_SIZE)
+        splitter_state = self._settings.value("window/splitter")
+        if not (isinstance(splitter_state, QByteArray) and splitter.restoreState(splitter_state)):
+            splitter.setSizes([DEFAULT_SIDEBAR, DEFAULT_SIZE[0] - DEFAULT_SIDEBAR])
+
+    def save(self, window: QMainWindow, splitter: QSplitter) -> None:
+        self._settings.setValue("window/geometry", window.saveGeometry())
+        self._settings.setValue("window/splitter", splitter.saveState())
+        self._settings.sync()

@@ -1,0 +1,232 @@
+"""The window over real services, a real SQLite file and real llama.cpp on a tiny GGUF model."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from app.ui.assistant_message import AssistantMessage
+from app.ui.user_message import UserMessage
+from tests import test_ui_support as support
+from tests.test_ui_support import wait_for
+
+# Fixtures shared by the window tests (tests/conftest.py belongs to the whole suite).
+open_window = support.open_window
+qloop = support.qloop
+short_gguf = support.short_gguf
+
+REPLY_TIMEOUT_MS = 30_000
+
+
+def add_tiny_model(qtbot, window, tiny_gguf):
+    outcome = wait_for(qtbot, window.add_models([str(tiny_gguf)]))
+    assert outcome.added and not outcome.failures
+    return outcome.added[0]
+
+
+def send_by_keyboard(qtbot, window, text: str) -> None:
+    qtbot.keyClicks(window.composer.edit, text)
+    qtbot.keyClick(window.composer.edit, Qt.Key.Key_Return)
+
+
+def wait_until_idle(qtbot, window) -> None:
+    qtbot.waitUntil(lambda: window.session.busy, timeout=5_000)
+    qtbot.waitUntil(lambda: not window.session.busy, timeout=REPLY_TIMEOUT_MS)
+
+
+def shown_replies(window) -> list[AssistantMessage]:
+    return [w for w in window.chat_view.messages_shown() if isinstance(w, AssistantMessage)]
+
+
+def test_first_run_shows_the_welcome_screen(open_window):
+    window, _services = open_window()
+    assert window.showing_welcome
+    assert window.welcome.add_button.isVisible()
+    assert (
+        "on this computer"
+        in window.welcome.findChild(type(window.header.title), "welcomeIntro").text()
+    )
+
+
+def test_adding_a_model_selects_it_and_leaves_the_welcome_screen(qtbot, open_window, short_gguf):
+    window, services = open_window()
+    model = add_tiny_model(qtbot, window, short_gguf)
+    assert not window.showing_welcome
+    assert services.settings.get("default_model") == model.id
+    assert model.display_name in window.header.picker.text()
+    assert window.header.badge.text() == "on this computer"
+    assert window.chat_stack.currentWidget() is window.empty_chat
+
+
+def test_a_file_that_is_not_a_model_is_refused_in_plain_words(qtbot, open_window, tmp_path):
+    window, _services = open_window()
+    bogus = tmp_path / "holiday-photo.gguf"
+    bogus.write_bytes(b"not a model at all" * 100)
+    outcome = wait_for(qtbot, window.add_models([str(bogus)]))
+    assert not outcome.added
+    assert "holiday-photo.gguf" in outcome.failure_text()
+    box = next(d for d in window._dialogs if isinstance(d, QMessageBox))
+    assert box.isVisible() and "holiday-photo.gguf" in box.informativeText()
+    assert window.showing_welcome  # still nothing to chat with
+    box.close()
+
+
+def test_a_message_sent_with_enter_streams_renders_and_is_stored(qtbot, open_window, short_gguf):
+    window, services = open_window()
+    add_tiny_model(qtbot, window, short_gguf)
+    send_by_keyboard(qtbot, window, "Hello there")
+    wait_until_idle(qtbot, window)
+
+    stored = wait_for(qtbot, services.conversations.messages(window.conversation_id))
+    assert [m.role for m in stored] == ["user", "assistant"]
+    user, reply = stored
+    assert user.content == "Hello there"
+    assert reply.status == "complete" and reply.content and reply.tokens_per_second
+    [widget] = shown_replies(window)
+    assert widget.view.toPlainText().strip()  # the reply is drawn, not just stored
+    footer = widget.footer.text()
+    assert "tokens/s" in footer and "on this computer" in footer and "first word" in footer
+    assert window.sidebar.titles() == ["Hello there"]
+    assert window.composer.text() == ""
+
+
+def test_stop_keeps_the_partial_reply(qtbot, open_window, tiny_gguf):
+    window, services = open_window()
+    add_tiny_model(qtbot, window, tiny_gguf)
+    send_by_keyboard(qtbot, window, "Tell me a long story")
+    qtbot.waitUntil(
+        lambda: window.session.busy and bool(window.session._text), timeout=REPLY_TIMEOUT_MS
+    )
+    assert window.composer.button.text() == "Stop"
+    qtbot.mouseClick(window.composer.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.session.busy, timeout=REPLY_TIMEOUT_MS)
+
+    reply = wait_for(qtbot, services.conversations.messages(window.conversation_id))[-1]
+    assert reply.status == "stopped"
+    assert reply.content  # what was written before Stop is kept
+    [widget] = shown_replies(window)
+    assert "Stopped" in widget.footer.text()
+    assert window.composer.button.text() == "Send"
+
+
+def test_escape_stops_a_reply(qtbot, open_window, tiny_gguf):
+    window, services = open_window()
+    add_tiny_model(qtbot, window, tiny_gguf)
+    send_by_keyboard(qtbot, window, "Another long story")
+    qtbot.waitUntil(
+        lambda: window.session.busy and bool(window.session._text), timeout=REPLY_TIMEOUT_MS
+    )
+    assert window.stop_shortcut.isEnabled()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window.composer.edit, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not window.session.busy, timeout=REPLY_TIMEOUT_MS)
+    reply = wait_for(qtbot, services.conversations.messages(window.conversation_id))[-1]
+    assert reply.status == "stopped"
+    assert not window.stop_shortcut.isEnabled()
+
+
+def test_regenerate_replaces_the_last_reply(qtbot, open_window, short_gguf):
+    window, services = open_window()
+    add_tiny_model(qtbot, window, short_gguf)
+    send_by_keyboard(qtbot, window, "Hi")
+    wait_until_idle(qtbot, window)
+    [first] = shown_replies(window)
+    first_id = first.message.id
+    first.view.action_requested.emit("regenerate")
+    wait_until_idle(qtbot, window)
+    stored = wait_for(qtbot, services.conversations.messages(window.conversation_id))
+    assert [m.role for m in stored] == ["user", "assistant"]
+    assert stored[-1].id != first_id
+    [second] = shown_replies(window)
+    assert second.message.id == stored[-1].id
+
+
+def test_after_a_restart_the_conversation_is_listed_and_shown(qtbot, open_window, short_gguf):
+    window, services = open_window()
+    add_tiny_model(qtbot, window, short_gguf)
+    send_by_keyboard(qtbot, window, "Remember me")
+    wait_until_idle(qtbot, window)
+    window.resize(700, 520)  # inside the offscreen screen, which restoreGeometry clamps to
+    open_window.close(window, services)
+
+    window, services = open_window()
+    assert window.sidebar.titles() == ["Remember me"]
+    shown = window.chat_view.messages_shown()
+    assert isinstance(shown[0], UserMessage) and shown[0].text == "Remember me"
+    assert isinstance(shown[1], AssistantMessage) and shown[1].text
+    assert window.header.title.text() == "Remember me"
+    assert (window.width(), window.height()) == (700, 520)  # restored from ui.ini
+
+
+def test_rename_then_delete_and_undo(qtbot, open_window):
+    window, services = open_window()
+    chat = wait_for(qtbot, services.conversations.create("Groceries"))
+    wait_for(qtbot, window.refresh_conversations())
+    window.pages.setCurrentWidget(window.splitter)
+
+    window.sidebar.start_rename(chat.id)
+    editor = window.sidebar.list.findChild(type(window.sidebar.search_box))
+    editor.selectAll()
+    qtbot.keyClicks(editor, "Weekly shop")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.sidebar.titles() == ["Weekly shop"])
+    assert wait_for(qtbot, services.conversations.get(chat.id)).title == "Weekly shop"
+
+    window.sidebar.delete_requested.emit(chat.id)
+    qtbot.waitUntil(lambda: window.sidebar.titles() == [] and window.toast.isVisible())
+    assert wait_for(qtbot, services.conversations.list()) == []
+    qtbot.mouseClick(window.toast.undo_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.sidebar.titles() == ["Weekly shop"])
+    assert window.conversation_id == chat.id
+
+
+def test_pin_moves_a_chat_to_the_top(qtbot, open_window):
+    window, services = open_window()
+    older = wait_for(qtbot, services.conversations.create("Older chat"))
+    wait_for(qtbot, services.conversations.create("Newer chat"))
+    wait_for(qtbot, window.refresh_conversations())
+    assert window.sidebar.titles() == ["Newer chat", "Older chat"]
+    window.sidebar.pin_requested.emit(older.id, True)
+    qtbot.waitUntil(lambda: window.sidebar.titles() == ["Older chat", "Newer chat"])
+    assert window.sidebar.is_pinned(older.id)
+
+
+def test_search_box_filters_the_list(qtbot, open_window):
+    window, services = open_window()
+    for title in ("Trip to Lisbon", "Tax questions", "Lisbon food"):
+        wait_for(qtbot, services.conversations.create(title))
+    wait_for(qtbot, window.refresh_conversations())
+    window.pages.setCurrentWidget(window.splitter)
+    window.sidebar.focus_search()
+    qtbot.keyClicks(window.sidebar.search_box, "lisbon")
+    qtbot.waitUntil(lambda: sorted(window.sidebar.titles()) == ["Lisbon food", "Trip to Lisbon"])
+    window.sidebar.search_box.clear()
+    qtbot.waitUntil(lambda: len(window.sidebar.titles()) == 3)
+
+
+def test_export_writes_markdown(qtbot, open_window, tmp_path):
+    window, services = open_window()
+    chat = wait_for(qtbot, services.conversations.create("Export me"))
+    wait_for(qtbot, window.refresh_conversations())
+    window.pages.setCurrentWidget(window.splitter)
+    target = tmp_path / "chat.md"
+    wait_for(qtbot, window._export(chat.id, target))
+    assert target.read_text(encoding="utf-8").startswith("# Export me")
+    assert window.toast.isVisible() and "chat.md" in window.toast.label.text()
+
+
+def test_keyboard_shortcuts_for_new_chat_and_search(qtbot, open_window):
+    window, services = open_window()
+    chat = wait_for(qtbot, services.conversations.create("Existing chat"))
+    wait_for(qtbot, window.refresh_conversations())
+    window.pages.setCurrentWidget(window.splitter)
+    wait_for(qtbot, window.open_conversation(chat.id))
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+
+    qtbot.keyClick(window.composer.edit, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert window.conversation_id is None
+    assert window.chat_stack.currentWidget() is window.empty_chat
+    qtbot.keyClick(window.composer.edit, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(window.sidebar.search_box.hasFocus)
