@@ -8,9 +8,10 @@ import pytest
 
 from app import secrets
 from app.core.events import TextDelta
-from app.core.provider_errors import InvalidKey, NoKey
+from app.core.provider_errors import InvalidKey, NoKey, OfflineModeBlocked
+from app.netguard import socket_guard
 from app.services import open_services
-from app.services.chat import ReplyFinished
+from app.services.chat import FallbackUsed, ReplyFinished
 from tests.wire_servers import (
     OPENAI_401,
     WireServer,
@@ -139,3 +140,90 @@ def test_picker_groups_and_where_labels(services, tiny_gguf, openai_server, monk
     assert [m.id for m in by_title["OpenAI"].models] == ["openai:gpt-4o-mini"]
     assert by_title["OpenAI"].models[0].where == "sent to OpenAI"
     assert by_title["Anthropic"].needs_key
+
+
+def _openai_says(server, *texts):
+    server.script(
+        "POST",
+        "/v1/chat/completions",
+        sse_reply([encode_sse(openai_events(list(texts), usage=openai_usage(12, len(texts))))]),
+    )
+
+
+def test_compare_stores_sibling_answers_and_keeps_the_chosen_one(
+    services, tiny_gguf, openai_server
+):
+    secrets.set_key("openai", "sk-test-0123456789abcdefghijklmnop")
+    _openai_says(openai_server, "Cloud", " answer")
+
+    async def scenario():
+        (local,), _ = await services.models.add_from_disk([tiny_gguf])
+        columns: dict[int, list] = {0: [], 1: []}
+        async for index, update in services.chat.compare(
+            conversation_id=None, text="Which is better?", model_ids=[local.id, "openai:gpt-4o"]
+        ):
+            columns[index].append(update)
+        finished = [columns[i][-1].message for i in (0, 1)]
+        cid = finished[0].conversation_id
+        await services.chat.keep(conversation_id=cid, message_id=finished[1].id)
+        return finished, await services.conversations.messages(cid)
+
+    (local_reply, cloud_reply), shown = run_then_close(services, scenario())
+    assert local_reply.parent_id == cloud_reply.parent_id
+    assert local_reply.where == "on this computer" and cloud_reply.where == "sent to OpenAI"
+    assert cloud_reply.content == "Cloud answer" and local_reply.content
+    assert [m.id for m in shown] == [cloud_reply.parent_id, cloud_reply.id]
+
+
+def test_local_fallback_answers_when_the_cloud_fails(services, tiny_gguf, openai_server):
+    secrets.set_key("openai", "sk-test-0123456789abcdefghijklmnop")
+    openai_server.script("POST", "/v1/chat/completions", json_reply(401, OPENAI_401))
+    services.settings.set("fallback_model", "tiny-chat")
+
+    async def scenario():
+        await services.models.add_from_disk([tiny_gguf])
+        return await reply(services, conversation_id=None, text="hi", model_id="openai:gpt-4o")
+
+    updates = run_then_close(services, scenario())
+    (used,) = [u for u in updates if isinstance(u, FallbackUsed)]
+    assert isinstance(used.error, InvalidKey)
+    assert "on this computer" in used.text
+    message = updates[-1].message
+    assert message.status == "complete" and message.content
+    assert (message.model_id, message.where) == ("tiny-chat", "on this computer")
+
+
+def test_offline_mode_blocks_cloud_models_and_keeps_local_ones(services, tiny_gguf):
+    secrets.set_key("openai", "sk-test-0123456789abcdefghijklmnop")
+    services.providers.set_offline(True)
+    assert services.settings.get("offline_mode") is True
+
+    async def scenario():
+        (local,), _ = await services.models.add_from_disk([tiny_gguf])
+        cloud = await services.models.resolve("openai:gpt-4o")
+        assert services.providers.available(local) and not services.providers.available(cloud)
+        with socket_guard() as attempts:
+            blocked = await reply(services, conversation_id=None, text="hi", model_id=cloud.id)
+            fine = await reply(services, conversation_id=None, text="hi", model_id=local.id)
+        return blocked[-1], fine[-1], attempts
+
+    blocked, fine, attempts = run_then_close(services, scenario())
+    services.providers.set_offline(False)
+    assert isinstance(blocked.error, OfflineModeBlocked)
+    assert fine.error is None and fine.message.content
+    assert attempts == []
+
+
+def test_privacy_check_only_for_words_that_leave_the_computer(services, tiny_gguf):
+    text = "Mail me at jane.doe@example.com, card 4111 1111 1111 1111"
+
+    async def scenario():
+        (local,), _ = await services.models.add_from_disk([tiny_gguf])
+        return local, await services.models.resolve("openai:gpt-4o")
+
+    local, cloud = run_then_close(services, scenario())
+    kinds = {f.kind for f in services.providers.check_before_sending(text, cloud)}
+    assert kinds == {"email", "card"}
+    assert services.providers.check_before_sending(text, local) == []
+    services.settings.set("privacy_check", False)
+    assert services.providers.check_before_sending(text, cloud) == []

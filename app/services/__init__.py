@@ -9,6 +9,7 @@ from app.paths import db_path
 from app.services.chat import ChatService
 from app.services.conversations import ConversationService
 from app.services.models import ModelService
+from app.services.providers import ProviderService
 from app.services.worker import DbWorker
 from app.store.settings import Settings
 
@@ -21,6 +22,7 @@ class Services:
     models: ModelService
     chat: ChatService
     conversations: ConversationService
+    providers: ProviderService
 
     async def close(self) -> None:
         self.chat.stop()
@@ -39,4 +41,5 @@ def open_services(data_dir: Path) -> Services:
         models=models,
         chat=ChatService(db, models, settings),
         conversations=ConversationService(db),
+        providers=ProviderService(models, settings),
     )

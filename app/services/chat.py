@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from app.core.chat import ChatMessage, ChatRequest, ModelInfo
 from app.core.errors import Cancelled, HearthError, NoModelChosen
-from app.core.events import Done, Error, Notice, ReasoningDelta, TextDelta, Usage
+from app.core.events import Done, Error, Notice, ReasoningDelta, Retrying, TextDelta, Usage
 from app.core.records import Conversation, Message
 from app.services.models import ModelService
 from app.services.worker import DbWorker
@@ -43,7 +43,28 @@ class ReplyFinished:
     error: HearthError | None = None
 
 
-ChatUpdate = ReplyStarted | ModelLoading | TextDelta | ReasoningDelta | Notice | ReplyFinished
+@dataclass(frozen=True, slots=True)
+class FallbackUsed:
+    """The cloud model failed before answering; the local fallback model answers instead."""
+
+    model: ModelInfo
+    error: HearthError
+
+    @property
+    def text(self) -> str:
+        return f"{self.error.message} Answering with {self.model.display_name} on this computer."
+
+
+ChatUpdate = (
+    ReplyStarted
+    | ModelLoading
+    | TextDelta
+    | ReasoningDelta
+    | Notice
+    | Retrying
+    | FallbackUsed
+    | ReplyFinished
+)
 
 _END = object()
 
@@ -58,19 +79,20 @@ class ChatService:
         self._db = db
         self._models = models
         self._settings = settings
-        self._runner: asyncio.Task | None = None
-        self._stop_requested = False
+        self._active: dict[asyncio.Task, _ReplyState] = {}
+        # One in-process engine: local replies (and model loads) take turns.
+        self._local_turn = asyncio.Lock()
 
     @property
     def busy(self) -> bool:
-        return self._runner is not None and not self._runner.done()
+        return any(not task.done() for task in self._active)
 
     def stop(self) -> None:
-        """Stop the reply in progress now; what was written so far is kept, marked stopped."""
-        self._stop_requested = True
+        """Stop every reply in progress now; what was written so far is kept, marked stopped."""
         self._models.cancel_load()
-        if self._runner is not None:
-            self._runner.cancel()
+        for task, state in list(self._active.items()):
+            state.stop_requested = True
+            task.cancel()
 
     async def pick_model(self, model_id: str | None) -> ModelInfo:
         model_id = model_id or self._settings.get("default_model")
@@ -90,13 +112,7 @@ class ChatService:
         max_tokens: int | None = None,
     ) -> AsyncIterator[ChatUpdate]:
         model = await self.pick_model(model_id)
-        if conversation_id is None:
-            conv = await self._db.call(Store.create_conversation, title_from(text))
-        else:
-            conv = await self._db.call(Store.conversation, conversation_id)
-            if conv.message_count == 0 and conv.title == "New chat":
-                await self._db.call(Store.rename_conversation, conv.id, title_from(text))
-        user = await self._db.call(Store.add_message, conv.id, role="user", content=text)
+        conv, user = await self._add_user_message(conversation_id, text)
         async for update in self._reply(
             conv.id, model, parent_id=user.id, user_message=user, max_tokens=max_tokens
         ):
@@ -105,7 +121,7 @@ class ChatService:
     async def regenerate(
         self, *, conversation_id: int, model_id: str | None = None
     ) -> AsyncIterator[ChatUpdate]:
-        """A new reply to the last user message; the old reply stays in the tree."""
+        """A new reply to the last user message, by any model; the old reply stays in the tree."""
         history = await self._db.call(Store.messages, conversation_id)
         while history and history[-1].role != "user":
             history.pop()
@@ -116,6 +132,55 @@ class ChatService:
             conversation_id, model, parent_id=history[-1].id, user_message=None
         ):
             yield update
+
+    async def compare(
+        self, *, conversation_id: int | None, text: str, model_ids: list[str]
+    ) -> AsyncIterator[tuple[int, ChatUpdate]]:
+        """One prompt to several models side by side: yields (column, update) as they stream.
+
+        Every answer is stored as a sibling reply to the one user message; keep() picks the one
+        the conversation goes on with (the others stay in the tree).
+        """
+        models = [await self.pick_model(m) for m in model_ids]
+        conv, user = await self._add_user_message(conversation_id, text)
+        queue: asyncio.Queue = asyncio.Queue()
+
+        async def column(index: int, model: ModelInfo) -> None:
+            try:
+                async for update in self._reply(
+                    conv.id, model, parent_id=user.id, user_message=user if index == 0 else None
+                ):
+                    queue.put_nowait((index, update))
+            finally:
+                queue.put_nowait((index, _END))
+
+        tasks = [asyncio.create_task(column(i, m)) for i, m in enumerate(models)]
+        remaining = len(tasks)
+        try:
+            while remaining:
+                index, update = await queue.get()
+                if update is _END:
+                    remaining -= 1
+                else:
+                    yield index, update
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def keep(self, *, conversation_id: int, message_id: int) -> None:
+        """Make this reply the one the conversation continues from (compare, regenerate)."""
+        await self._db.call(Store.set_head, conversation_id, message_id)
+
+    async def _add_user_message(self, conversation_id: int | None, text: str):
+        if conversation_id is None:
+            conv = await self._db.call(Store.create_conversation, title_from(text))
+        else:
+            conv = await self._db.call(Store.conversation, conversation_id)
+            if conv.message_count == 0 and conv.title == "New chat":
+                await self._db.call(Store.rename_conversation, conv.id, title_from(text))
+        user = await self._db.call(Store.add_message, conv.id, role="user", content=text)
+        return conv, user
 
     async def _reply(
         self,
@@ -137,14 +202,15 @@ class ChatService:
             provider=model.provider,
             destination=model.where,
         )
+        self._remember_recent(model.id)
         conv = await self._db.call(Store.conversation, cid)
-        history = await self._db.call(Store.messages, cid)
+        history = await self._db.call(Store.messages_up_to, parent_id)
         yield ReplyStarted(conv, user_message, reply, model)
-        request = self._request(history[:-1], max_tokens=max_tokens)
+        request = self._request(history, max_tokens=max_tokens)
         state = _ReplyState()
         queue: asyncio.Queue = asyncio.Queue()
-        self._stop_requested = False
-        self._runner = asyncio.create_task(self._run(model, request, queue))
+        runner = asyncio.create_task(self._run(model, request, queue, state))
+        self._active[runner] = state
         try:
             while True:
                 event = await queue.get()
@@ -156,6 +222,8 @@ class ChatService:
                         self._db.submit(Store.update_message, reply.id, content=state.text)
                 elif isinstance(event, ModelLoading) and event.progress == 1.0:
                     state.started = time.perf_counter()  # time to first token excludes loading
+                elif isinstance(event, FallbackUsed):
+                    state.answered_by = event.model
                 elif isinstance(event, Usage):
                     state.usage = event
                     continue
@@ -167,14 +235,17 @@ class ChatService:
                     continue
                 yield event
         finally:
-            if self._runner is not None and not self._runner.done():
-                self._runner.cancel()  # the consumer went away: stop generating
-            stopped = self._stop_requested or state.finish_reason is None and state.error is None
-            final = state.final_values(stopped=stopped)
+            if not runner.done():
+                runner.cancel()  # the consumer went away: stop generating
+            self._active.pop(runner, None)
             # Written through the worker even if this generator is being closed.
-            self._db.submit(Store.update_message, reply.id, **final)
+            self._db.submit(Store.update_message, reply.id, **state.final_values())
         message = await self._db.call(Store.message, reply.id)
         yield ReplyFinished(message, state.error)
+
+    def _remember_recent(self, model_id: str) -> None:
+        recent = [m for m in self._settings.get("recent_models") or [] if m != model_id]
+        self._settings.set("recent_models", [model_id, *recent][:8])
 
     def _request(self, history: list[Message], *, max_tokens: int | None = None) -> ChatRequest:
         messages = []
@@ -191,21 +262,11 @@ class ChatService:
             max_tokens=int(max_tokens) if max_tokens else None,
         )
 
-    async def _run(self, model: ModelInfo, request: ChatRequest, queue: asyncio.Queue) -> None:
-        loop = asyncio.get_running_loop()
-
-        def progress(fraction: float) -> None:
-            loop.call_soon_threadsafe(queue.put_nowait, ModelLoading(model, fraction))
-
+    async def _run(
+        self, model: ModelInfo, request: ChatRequest, queue: asyncio.Queue, state: _ReplyState
+    ) -> None:
         try:
-            if self._models.loaded is None or self._models.loaded.id != model.id:
-                queue.put_nowait(ModelLoading(model, None))
-                backend = await self._models.backend_for(model, on_progress=progress)
-                queue.put_nowait(ModelLoading(model, 1.0))
-            else:
-                backend = await self._models.backend_for(model)
-            async for event in backend.stream_chat(request):
-                queue.put_nowait(event)
+            await self._stream_from(model, request, queue)
         except asyncio.CancelledError:
             pass
         except Cancelled:
@@ -220,6 +281,53 @@ class ChatService:
         finally:
             queue.put_nowait(_END)
 
+    async def _stream_from(
+        self, model: ModelInfo, request: ChatRequest, queue: asyncio.Queue
+    ) -> None:
+        """Put the backend's events on the queue; a failing cloud model may hand over to the
+        local fallback model (Settings), which then answers the same request."""
+        if model.provider == "local":
+            async with self._local_turn:
+                await self._stream_local(model, request, queue)
+            return
+        backend = await self._models.backend_for(model)
+        wrote_text = False
+        async for event in backend.stream_chat(request):
+            if isinstance(event, Error) and not wrote_text and await self._fallback_ready():
+                fallback = await self._models.resolve(self._settings.get("fallback_model"))
+                queue.put_nowait(FallbackUsed(fallback, event.error))
+                async with self._local_turn:
+                    await self._stream_local(fallback, request, queue)
+                return
+            wrote_text = wrote_text or isinstance(event, TextDelta)
+            queue.put_nowait(event)
+
+    async def _fallback_ready(self) -> bool:
+        name = self._settings.get("fallback_model")
+        if not name:
+            return False
+        try:
+            return (await self._models.resolve(name)).provider == "local"
+        except HearthError:
+            return False
+
+    async def _stream_local(
+        self, model: ModelInfo, request: ChatRequest, queue: asyncio.Queue
+    ) -> None:
+        loop = asyncio.get_running_loop()
+
+        def progress(fraction: float) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, ModelLoading(model, fraction))
+
+        if self._models.loaded is None or self._models.loaded.id != model.id:
+            queue.put_nowait(ModelLoading(model, None))
+            backend = await self._models.backend_for(model, on_progress=progress)
+            queue.put_nowait(ModelLoading(model, 1.0))
+        else:
+            backend = await self._models.backend_for(model)
+        async for event in backend.stream_chat(request):
+            queue.put_nowait(event)
+
 
 class _ReplyState:
     def __init__(self) -> None:
@@ -230,6 +338,8 @@ class _ReplyState:
         self.usage: Usage | None = None
         self.finish_reason: str | None = None
         self.error: HearthError | None = None
+        self.stop_requested = False
+        self.answered_by: ModelInfo | None = None  # the fallback model, when one took over
 
     @property
     def text(self) -> str:
@@ -247,9 +357,13 @@ class _ReplyState:
             return True
         return False
 
-    def final_values(self, *, stopped: bool) -> dict:
+    def final_values(self) -> dict:
         end = time.perf_counter()
         values: dict = {"content": self.text}
+        stopped = self.stop_requested or (self.finish_reason is None and self.error is None)
+        if self.answered_by is not None:
+            m = self.answered_by
+            values.update(model_id=m.id, provider=m.provider, destination=m.where)
         if self.error is not None:
             values.update(status="error", error=self.error.plain())
         elif stopped:

@@ -16,6 +16,12 @@ DEFAULTS: dict[str, Any] = {
     "system_prompt": "",
     "temperature": 0.7,
     "max_tokens": None,  # None: as long as the model's context allows
+    "offline_mode": False,
+    "privacy_check": True,  # scan messages for secrets before they go to a cloud model
+    "fallback_model": None,  # answer with this local model when a cloud model fails
+    "base_urls": {},
+    "favourite_models": [],
+    "recent_models": [],
 }
 
 

@@ -190,6 +190,19 @@ class Store:
         )
         return [Message(*row) for row in self.db.execute(sql, {"cid": conversation_id}).fetchall()]
 
+    def messages_up_to(self, message_id: int) -> list[Message]:
+        """The branch ending at this message (inclusive), oldest first."""
+        cols = ", ".join(f"m.{f}" for f in _MESSAGE_FIELDS)
+        sql = f"""
+            WITH RECURSIVE chain(id) AS (
+                SELECT :mid
+                UNION ALL
+                SELECT m.parent_id FROM messages m JOIN chain ON m.id = chain.id
+                WHERE m.parent_id IS NOT NULL
+            )
+            SELECT {cols} FROM messages m JOIN chain ON m.id = chain.id ORDER BY m.id"""
+        return [Message(*row) for row in self.db.execute(sql, {"mid": message_id}).fetchall()]
+
     def set_head(self, conversation_id: int, message_id: int | None) -> None:
         self.db["conversations"].update(conversation_id, {"head_message_id": message_id})
 

@@ -1,0 +1,96 @@
+"""Cloud providers and local servers as Settings shows them: keys, base URLs, offline mode."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app import netguard, secrets
+from app.core.chat import ModelInfo
+from app.core.privacy import Finding, scan_for_sensitive
+from app.providers import registry
+from app.services.models import ModelService
+from app.store.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderStatus:
+    spec: registry.ProviderSpec
+    key_source: str | None  # "keychain", "session", "environment" or None (never the key)
+    base_url: str
+    base_url_overridden: bool
+
+    @property
+    def ready(self) -> bool:
+        return not self.spec.needs_key or self.key_source is not None
+
+
+class ProviderService:
+    def __init__(self, models: ModelService, settings: Settings) -> None:
+        self._models = models
+        self._settings = settings
+        netguard.set_offline_mode(bool(settings.get("offline_mode")))
+
+    # -- what Settings → Providers lists -------------------------------------------------------
+
+    def statuses(self) -> list[ProviderStatus]:
+        return [self.status(spec.id) for spec in registry.all_providers()]
+
+    def status(self, provider_id: str) -> ProviderStatus:
+        spec = registry.get_provider(provider_id)
+        url = registry.base_url_for(spec, self._models.base_url_overrides)
+        return ProviderStatus(spec, secrets.key_source(spec.id), url, url != spec.default_base_url)
+
+    @property
+    def keychain_available(self) -> bool:
+        return secrets.keychain_available()
+
+    @property
+    def keychain_name(self) -> str:
+        return secrets.keychain_name()
+
+    # -- keys ----------------------------------------------------------------------------------
+
+    def set_key(self, provider_id: str, key: str, *, session_only: bool = False) -> None:
+        """Keychain by default; session-only where there is no keychain or the user asks."""
+        spec = registry.get_provider(provider_id)
+        if session_only:
+            secrets.set_session_key(spec.id, key)
+        else:
+            secrets.set_key(spec.id, key)
+
+    def remove_key(self, provider_id: str) -> None:
+        secrets.delete_key(registry.get_provider(provider_id).id)
+
+    async def test(self, provider_id: str) -> list[ModelInfo]:
+        """ "Test": list the provider's models with the key and base URL now in force."""
+        return await self._models.refresh_provider(provider_id)
+
+    def set_base_url(self, provider_id: str, url: str | None) -> None:
+        spec = registry.get_provider(provider_id)
+        urls = self._models.base_url_overrides
+        if url and url.strip().rstrip("/") != spec.default_base_url:
+            urls[spec.id] = url.strip().rstrip("/")
+        else:
+            urls.pop(spec.id, None)
+        self._settings.set("base_urls", urls)
+
+    # -- privacy -------------------------------------------------------------------------------
+
+    @property
+    def offline(self) -> bool:
+        return netguard.offline_mode_enabled()
+
+    def set_offline(self, enabled: bool) -> None:
+        """While on, nothing opens a connection beyond this computer; cloud models grey out."""
+        self._settings.set("offline_mode", bool(enabled))
+        netguard.set_offline_mode(bool(enabled))
+
+    def available(self, model: ModelInfo) -> bool:
+        """False for models that would leave this computer while offline mode is on."""
+        return model.is_local or not self.offline
+
+    def check_before_sending(self, text: str, model: ModelInfo) -> list[Finding]:
+        """Secrets and personal data in a message about to leave this computer."""
+        if model.is_local or not self._settings.get("privacy_check", True):
+            return []
+        return scan_for_sensitive(text)
