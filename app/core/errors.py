@@ -68,3 +68,13 @@ class NoModelChosen(HearthError):
 class StorageError(HearthError):
     message = "Your conversations could not be saved."
     action = "Check that the disk is not full."
+
+
+class PromptTooLong(HearthError):
+    message = "This message is too long for the model's memory (its context window)."
+    action = "Shorten the message, or choose a model with a larger context."
+
+
+class GenerationFailed(HearthError):
+    message = "The model stopped with an internal error while writing its reply."
+    action = "Try again; if it keeps happening, reload the model."
