@@ -8,11 +8,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import keyring  # noqa: E402
 import pytest  # noqa: E402
-from keyring.backend import KeyringBackend  # noqa: E402
-from keyring.errors import PasswordDeleteError  # noqa: E402
 
 from app import secrets  # noqa: E402
 from app.providers.registry import all_providers  # noqa: E402
+from tests.memory_keyring import MemoryKeyring  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -29,26 +28,6 @@ def tiny_gguf(tmp_path_factory):
     from tests.gguf_factory import write_tiny_gguf
 
     return write_tiny_gguf(tmp_path_factory.mktemp("models") / "tiny-chat.gguf")
-
-
-class MemoryKeyring(KeyringBackend):
-    """An in-memory keychain, so no test ever reads or writes the developer's real one."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.entries.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service, username):
-        if self.entries.pop((service, username), None) is None:
-            raise PasswordDeleteError("not found")
 
 
 PROVIDER_ENV = [s.key_env_var for s in all_providers() if s.key_env_var] + ["HEARTH_OFFLINE"]
