@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from app import secrets
+from app.cli_pull import add_pull_parsers, cmd_pull, cmd_rm
 from app.core.chat import human_bytes, human_params
 from app.core.errors import ConversationNotFound, HearthError
 from app.core.events import Notice, TextDelta
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--all", action="store_true", help="export every conversation")
     export.add_argument("--format", choices=["json", "md"], default="json")
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    add_pull_parsers(sub, common)
     return parser
 
 
@@ -244,6 +246,8 @@ COMMANDS = {
     "ask": cmd_ask,
     "models": cmd_models,
     "keys": cmd_keys,
+    "pull": cmd_pull,
+    "rm": cmd_rm,
     "add": cmd_add,
     "history": cmd_history,
     "show": cmd_show,

@@ -8,6 +8,7 @@ from pathlib import Path
 from app.paths import db_path
 from app.services.chat import ChatService
 from app.services.conversations import ConversationService
+from app.services.downloads import DownloadService
 from app.services.models import ModelService
 from app.services.providers import ProviderService
 from app.services.worker import DbWorker
@@ -23,9 +24,11 @@ class Services:
     chat: ChatService
     conversations: ConversationService
     providers: ProviderService
+    downloads: DownloadService
 
     async def close(self) -> None:
         self.chat.stop()
+        await self.downloads.close()
         await self.models.close()
         self.db.close()
 
@@ -42,4 +45,5 @@ def open_services(data_dir: Path) -> Services:
         chat=ChatService(db, models, settings),
         conversations=ConversationService(db),
         providers=ProviderService(models, settings),
+        downloads=DownloadService(models=models, settings=settings, data_dir=data_dir),
     )
