@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HEARTH_THEME", "light")  # screenshots and colours do not vary by host
@@ -19,13 +20,18 @@ from app.services import open_services  # noqa: E402
 from app.ui import create_main_window  # noqa: E402
 
 TIMEOUT_MS = 20_000
+REPLY_TIMEOUT_MS = 30_000
 
 
 @pytest.fixture
 def qloop(qapp):
+    from app.ui.app import install_asyncgen_hooks
+
     loop = qasync.QEventLoop(qapp, already_running=True)
     asyncio.set_event_loop(loop)
+    previous_hooks = install_asyncgen_hooks(loop)
     yield loop
+    sys.set_asyncgen_hooks(*previous_hooks)
     # Undo "already running" by hand, so later tests may call asyncio.run() again.
     asyncio.events._set_running_loop(None)
     loop._QEventLoop__is_running = False
@@ -52,11 +58,14 @@ class Opened:
         window.show()
         self._open.append((window, services))
         wait_for(self._qtbot, window.ready)
+        if window.models_loaded is not None:  # online services are listed just after start
+            wait_for(self._qtbot, window.models_loaded)
         return window, services
 
     def close(self, window, services) -> None:
         window.close()
         window.tasks.cancel_all()
+        self._qtbot.waitUntil(lambda: window.tasks.running == 0)
         wait_for(self._qtbot, services.close())
         self._open.remove((window, services))
 
@@ -82,3 +91,95 @@ def short_gguf(tmp_path_factory):
     from tests.gguf_factory import write_tiny_gguf
 
     return write_tiny_gguf(tmp_path_factory.mktemp("short") / "short-chat.gguf", n_ctx=256)
+
+
+# -- online models over loopback -------------------------------------------------------------
+
+OPENAI_KEY = "sk-test-0123456789abcdefghijklmnop"
+
+
+@pytest.fixture
+def openai_server(monkeypatch):
+    """A loopback server speaking OpenAI's wire format; the app's OpenAI provider points at it."""
+    from tests.wire_servers import WireServer
+
+    with WireServer() as server:
+        monkeypatch.setenv("HEARTH_OPENAI_BASE_URL", server.base_url + "/v1")
+        yield server
+
+
+@pytest.fixture(autouse=False)
+def online_again():
+    """Offline mode is process-wide (app.netguard): never let one test leave it on."""
+    from app import netguard
+
+    yield
+    netguard.set_offline_mode(False)
+
+
+def openai_says(server, *texts: str, prompt_tokens: int = 12, **reply_options) -> None:
+    """Script the next chat completion: these pieces of text, then usage and [DONE]."""
+    from tests.wire_servers import encode_sse, openai_events, openai_usage, sse_reply
+
+    events = openai_events(list(texts), usage=openai_usage(prompt_tokens, len(texts)))
+    server.script("POST", "/v1/chat/completions", sse_reply([encode_sse(events)], **reply_options))
+
+
+def openai_lists(server, *names: str) -> None:
+    from tests.wire_servers import json_reply
+
+    data = [{"id": n, "object": "model", "created": 1, "owned_by": "system"} for n in names]
+    server.script("GET", "/v1/models", json_reply(200, {"object": "list", "data": data}))
+
+
+def activate(qtbot, window) -> None:
+    """Shortcuts only fire in the active window."""
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+
+
+def pick_model(qtbot, window, query: str) -> None:
+    """Ctrl+K, type, Enter: the way a person switches models from the keyboard."""
+    from PySide6.QtCore import Qt
+
+    activate(qtbot, window)
+    qtbot.keyClick(window.composer.edit, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(window.picker.isVisible)
+    qtbot.keyClicks(window.picker.search, query)
+    qtbot.keyClick(window.picker.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not window.picker.isVisible())
+
+
+# -- driving the window ----------------------------------------------------------------------
+
+
+def add_tiny_model(qtbot, window, gguf):
+    outcome = wait_for(qtbot, window.add_models([str(gguf)]))
+    assert outcome.added and not outcome.failures
+    return outcome.added[0]
+
+
+def send_by_keyboard(qtbot, window, text: str) -> None:
+    from PySide6.QtCore import Qt
+
+    qtbot.keyClicks(window.composer.edit, text)
+    qtbot.keyClick(window.composer.edit, Qt.Key.Key_Return)
+
+
+def wait_until_idle(qtbot, window) -> None:
+    qtbot.waitUntil(lambda: window.session.busy, timeout=5_000)
+    qtbot.waitUntil(lambda: not window.session.busy, timeout=REPLY_TIMEOUT_MS)
+
+
+def shown_replies(window):
+    from app.ui.assistant_message import AssistantMessage
+
+    return [w for w in window.chat_view.messages_shown() if isinstance(w, AssistantMessage)]
+
+
+def click_footer(widget, action: str) -> None:
+    """Click a link in a reply's footer ("retry", "open-settings", ...), as the label would."""
+    from app.ui.markdown_render import ACTION_SCHEME
+
+    assert f"{ACTION_SCHEME}:{action}" in widget.footer.text(), widget.footer.text()
+    widget.footer.linkActivated.emit(f"{ACTION_SCHEME}:{action}")

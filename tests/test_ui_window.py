@@ -8,34 +8,19 @@ from PySide6.QtWidgets import QMessageBox
 from app.ui.assistant_message import AssistantMessage
 from app.ui.user_message import UserMessage
 from tests import test_ui_support as support
-from tests.test_ui_support import wait_for
+from tests.test_ui_support import (
+    REPLY_TIMEOUT_MS,
+    add_tiny_model,
+    send_by_keyboard,
+    shown_replies,
+    wait_for,
+    wait_until_idle,
+)
 
 # Fixtures shared by the window tests (tests/conftest.py belongs to the whole suite).
 open_window = support.open_window
 qloop = support.qloop
 short_gguf = support.short_gguf
-
-REPLY_TIMEOUT_MS = 30_000
-
-
-def add_tiny_model(qtbot, window, tiny_gguf):
-    outcome = wait_for(qtbot, window.add_models([str(tiny_gguf)]))
-    assert outcome.added and not outcome.failures
-    return outcome.added[0]
-
-
-def send_by_keyboard(qtbot, window, text: str) -> None:
-    qtbot.keyClicks(window.composer.edit, text)
-    qtbot.keyClick(window.composer.edit, Qt.Key.Key_Return)
-
-
-def wait_until_idle(qtbot, window) -> None:
-    qtbot.waitUntil(lambda: window.session.busy, timeout=5_000)
-    qtbot.waitUntil(lambda: not window.session.busy, timeout=REPLY_TIMEOUT_MS)
-
-
-def shown_replies(window) -> list[AssistantMessage]:
-    return [w for w in window.chat_view.messages_shown() if isinstance(w, AssistantMessage)]
 
 
 def test_first_run_shows_the_welcome_screen(open_window):

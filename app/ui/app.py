@@ -40,6 +40,22 @@ def create_main_window(services: Services, *, data_dir: Path | None = None):
     return MainWindow(services, data_dir=data_dir)
 
 
+def install_asyncgen_hooks(loop: asyncio.AbstractEventLoop):
+    """Let the loop finalise abandoned async generators, as asyncio's own run_forever does.
+
+    qasync never installs these hooks, so an async generator dropped before its end (a stream
+    left mid-way) would be closed by the garbage collector outside the loop: its `finally`
+    blocks could not await, and an HTTP response inside would never be closed properly.
+    Returns the previous hooks, for tests to put back.
+    """
+    previous = sys.get_asyncgen_hooks()
+    sys.set_asyncgen_hooks(
+        firstiter=loop._asyncgen_firstiter_hook,
+        finalizer=loop._asyncgen_finalizer_hook,
+    )
+    return previous
+
+
 def run_app(services: Services, *, data_dir: Path) -> int:
     """Show the window and run until it closes; closes `services` before returning."""
     import qasync
@@ -51,6 +67,7 @@ def run_app(services: Services, *, data_dir: Path) -> int:
     app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    install_asyncgen_hooks(loop)
     CrashReporter(data_dir).install(loop)
     window = create_main_window(services, data_dir=data_dir)
     # Connected before the loop runs: a window closed at once must still end the app.

@@ -6,21 +6,24 @@ from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from app.core.errors import HearthError
 from app.core.records import Message
 from app.ui.markdown_render import document_style_sheet, finished_blocks_length, render_markdown
-from app.ui.message_footer import footer_html
+from app.ui.message_footer import error_actions, footer_html
 from app.ui.message_view import MessageView
 from app.ui.theme import Theme
 
 _THINKING = "<p style='color: gray;'>…</p>"
 # While streaming, finished blocks move into their own view once the part still being redrawn
 # grows past this many characters, so each frame redraws a short tail, not the whole reply.
-SETTLE_AFTER_CHARS = 600
+SETTLE_AFTER_CHARS = 200
 
 
 class AssistantMessage(QWidget):
     regenerate_requested = Signal()
     link_clicked = Signal(QUrl)
+    # "retry", "open-settings", "use-local", "regenerate-with": the window knows what to do
+    action_requested = Signal(str)
 
     def __init__(self, message: Message, theme: Theme, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -31,6 +34,8 @@ class AssistantMessage(QWidget):
         self._dirty = False
         self._can_regenerate = False
         self._copied_note = ""
+        self._live_note = ""  # e.g. the countdown before a retry
+        self._actions = error_actions(message)
         # Streaming state: views holding finished blocks, the text and code blocks they hold.
         self._settled_views: list[MessageView] = []
         self._settled_length = 0
@@ -123,11 +128,23 @@ class AssistantMessage(QWidget):
         self._settled_length = 0
         self._settled_code = ()
 
-    def finish(self, message: Message) -> None:
+    def finish(self, message: Message, error: HearthError | None = None) -> None:
         self.message = message
         self._text = message.content
+        self._live_note = ""
+        self._actions = error_actions(message, error)
         self.render()
         self._render_footer()
+
+    @property
+    def actions(self) -> list[str]:
+        """What the footer offers under a failed reply ("retry", "open-settings", ...)."""
+        return list(self._actions)
+
+    def set_live_note(self, text: str) -> None:
+        if text != self._live_note:
+            self._live_note = text
+            self._render_footer()
 
     def set_can_regenerate(self, allowed: bool) -> None:
         if allowed != self._can_regenerate:
@@ -155,6 +172,8 @@ class AssistantMessage(QWidget):
                 self._copy(self._code_blocks[number], "Code copied")
         elif action == "regenerate" and self._can_regenerate:
             self.regenerate_requested.emit()
+        elif action in self._actions or (action == "regenerate-with" and self._can_regenerate):
+            self.action_requested.emit(action)
 
     def _copy(self, text: str, note: str) -> None:
         QGuiApplication.clipboard().setText(text)
@@ -168,7 +187,13 @@ class AssistantMessage(QWidget):
         self._render_footer()
 
     def _render_footer(self) -> None:
-        html = footer_html(self.message, self._theme, can_regenerate=self._can_regenerate)
+        html = footer_html(
+            self.message,
+            self._theme,
+            can_regenerate=self._can_regenerate,
+            actions=self._actions,
+            live_note=self._live_note,
+        )
         if self._copied_note:
             html += f"&nbsp;&nbsp;&nbsp;<span style='color: {self._theme.accent};'>"
             html += f"{self._copied_note} ✓</span>"

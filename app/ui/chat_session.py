@@ -8,11 +8,12 @@ from collections.abc import AsyncIterator
 from PySide6.QtCore import QObject, Signal
 
 from app.core.errors import HearthError
-from app.core.events import Notice, TextDelta
+from app.core.events import Notice, Retrying, TextDelta
 from app.services import Services
-from app.services.chat import ModelLoading, ReplyFinished, ReplyStarted
+from app.services.chat import FallbackUsed, ModelLoading, ReplyFinished, ReplyStarted
 from app.ui.chat_view import ChatView
 from app.ui.loading_banner import LoadingBanner
+from app.ui.retry_countdown import RetryCountdown
 from app.ui.tasks import TaskKeeper
 
 
@@ -34,6 +35,7 @@ class ChatSession(QObject):
         self.conversation_id: int | None = None
         self.reply_id: int | None = None
         self._text = ""
+        self.countdown = RetryCountdown(self._show_countdown, self)
 
     @property
     def busy(self) -> bool:
@@ -67,23 +69,33 @@ class ChatSession(QObject):
             self.failed.emit(error)
         finally:
             self._banner.hide()
+            self.countdown.stop()
             self.reply_id = None
             self._set_busy(False)
 
     def _apply(self, update) -> None:
         if isinstance(update, TextDelta):
+            if self.countdown.active:
+                self.countdown.stop()
             self._text += update.text
             self._view.stream_into(self.reply_id, self._text)
         elif isinstance(update, ReplyStarted):
             self._on_started(update)
         elif isinstance(update, ModelLoading):
             self._banner.show_progress(update.model, update.progress)
+        elif isinstance(update, Retrying):
+            self.countdown.start(update)
+        elif isinstance(update, FallbackUsed):
+            self.countdown.stop()
+            if self._is_shown():
+                self._view.add_notice_before(self.reply_id, update.text)
         elif isinstance(update, Notice):
             if self._is_shown():
                 self._view.add_notice(update.text)
         elif isinstance(update, ReplyFinished):
             self._banner.hide()
-            self._view.finish_reply(update.message)
+            self.countdown.stop()
+            self._view.finish_reply(update.message, update.error)
             self.reply_finished.emit(update)
         # Reasoning text is not shown yet; the final reply is what the user asked for.
 
@@ -99,6 +111,10 @@ class ChatSession(QObject):
             self._view.add_reply(started.reply)
             self._view.scroll_to_bottom()
         self.reply_started.emit(started)
+
+    def _show_countdown(self, text: str) -> None:
+        if self._is_shown():
+            self._view.set_live_note(self.reply_id, text)
 
     def _is_shown(self) -> bool:
         return self._view.conversation_id == self.conversation_id

@@ -1,10 +1,13 @@
-"""The conversation: a scrolling column of messages, with the streaming reply redrawn ~30 fps."""
+"""The conversation: a scrolling column of messages; a streaming reply is drawn as it arrives."""
 
 from __future__ import annotations
+
+import time
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
+from app.core.errors import HearthError
 from app.core.records import Message
 from app.ui.assistant_message import AssistantMessage
 from app.ui.notice_line import NoticeLine
@@ -18,7 +21,13 @@ PAGE_SIZE = 40
 # The newest messages are drawn at once; the rest of the page follows in small batches between
 # events, so opening a long conversation never freezes the window.
 BATCH_SIZE = 6
-FRAME_MS = 33
+# New text is drawn at once unless the last frame was very recent; then when the next one is due.
+# Frames are spaced by twice what drawing took (at least MIN_FRAME_MS, at most MAX_FRAME_MS), so
+# words reach the screen within a few milliseconds while drawing never takes more than about
+# half the time, however long the reply or its code blocks get.
+MIN_FRAME_MS = 4
+MAX_FRAME_MS = 33
+FRAME_COST_FACTOR = 1.0
 # Within this many pixels of the bottom, new text keeps the view scrolled to the end.
 STICKY_PIXELS = 48
 
@@ -26,6 +35,7 @@ STICKY_PIXELS = 48
 class ChatView(QScrollArea):
     regenerate_requested = Signal()
     link_clicked = Signal(QUrl)
+    reply_action = Signal(str, object)  # action ("retry", "open-settings", ...), the Message
 
     def __init__(self, theme: Theme, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,8 +52,11 @@ class ChatView(QScrollArea):
         self._regenerate_allowed = True
         self._build()
         self._frame_timer = QTimer(self)
-        self._frame_timer.setInterval(FRAME_MS)
+        self._frame_timer.setSingleShot(True)
+        self._frame_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._frame_timer.timeout.connect(self._render_dirty)
+        self._last_frame = 0.0
+        self._frame_gap_ms = float(MIN_FRAME_MS)
         bar = self.verticalScrollBar()
         bar.rangeChanged.connect(self._keep_at_bottom)
         bar.valueChanged.connect(self._remember_if_at_bottom)
@@ -139,6 +152,20 @@ class ChatView(QScrollArea):
         self._append(line)
         return line
 
+    def add_notice_before(self, message_id: int, text: str) -> NoticeLine:
+        """A quiet line just above a reply, e.g. that the local fallback model answers it."""
+        widget = self._replies.get(message_id)
+        if widget is None:
+            return self.add_notice(text)
+        line = NoticeLine(text)
+        self._layout.insertWidget(self._layout.indexOf(widget), line)
+        return line
+
+    def set_live_note(self, message_id: int | None, text: str) -> None:
+        widget = self._replies.get(message_id) if message_id is not None else None
+        if widget is not None:
+            widget.set_live_note(text)
+
     def reply_widget(self, message_id: int) -> AssistantMessage | None:
         return self._replies.get(message_id)
 
@@ -174,20 +201,23 @@ class ChatView(QScrollArea):
             return
         widget.set_streaming_text(text)
         if not self._frame_timer.isActive():
-            self._frame_timer.start()
+            since = (time.perf_counter() - self._last_frame) * 1000
+            self._frame_timer.start(max(0, round(self._frame_gap_ms - since)))
 
-    def finish_reply(self, message: Message) -> None:
+    def finish_reply(self, message: Message, error: HearthError | None = None) -> None:
         widget = self._replies.get(message.id)
         if widget is not None:
-            widget.finish(message)
+            widget.finish(message, error)
         self._refresh_regenerate_links()
 
     def _render_dirty(self) -> None:
-        dirty = [w for w in self._replies.values() if w.is_dirty]
-        for widget in dirty:
-            widget.render()
-        if not dirty:
-            self._frame_timer.stop()
+        began = time.perf_counter()
+        for widget in self._replies.values():
+            if widget.is_dirty:
+                widget.render()
+        self._last_frame = time.perf_counter()
+        cost_ms = (self._last_frame - began) * 1000
+        self._frame_gap_ms = min(MAX_FRAME_MS, max(MIN_FRAME_MS, FRAME_COST_FACTOR * cost_ms))
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -196,6 +226,9 @@ class ChatView(QScrollArea):
             return UserMessage(message)
         widget = AssistantMessage(message, self._theme)
         widget.regenerate_requested.connect(self.regenerate_requested)
+        widget.action_requested.connect(
+            lambda action, w=widget: self.reply_action.emit(action, w.message)
+        )
         widget.link_clicked.connect(self.link_clicked)
         self._replies[message.id] = widget
         return widget

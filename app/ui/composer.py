@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 MAX_VISIBLE_LINES = 10
+PLACEHOLDER = "Write a message…"
+COMPARE_KEYS = QKeySequence("Ctrl+Shift+Return")  # Cmd+Shift+Return on macOS
 
 
 class ComposerEdit(QPlainTextEdit):
     submitted = Signal()
+    compare_submitted = Signal()  # Ctrl/Cmd+Shift+Enter
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("composerEdit")
-        self.setPlaceholderText("Write a message…")
+        self.setPlaceholderText(PLACEHOLDER)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setTabChangesFocus(True)
         font = self.font()
@@ -27,7 +30,13 @@ class ComposerEdit(QPlainTextEdit):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         is_enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-        if is_enter and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+        modifiers = event.modifiers()
+        if is_enter and modifiers & Qt.KeyboardModifier.ControlModifier:
+            if modifiers & Qt.KeyboardModifier.ShiftModifier:
+                self.compare_submitted.emit()
+            event.accept()
+            return
+        if is_enter and not modifiers & Qt.KeyboardModifier.ShiftModifier:
             self.submitted.emit()
             event.accept()
             return
@@ -49,6 +58,7 @@ class ComposerEdit(QPlainTextEdit):
 class Composer(QFrame):
     send_requested = Signal(str)
     stop_requested = Signal()
+    compare_requested = Signal(str)  # the text stays until the compare really starts
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,7 +66,16 @@ class Composer(QFrame):
         self._busy = False
         self.edit = ComposerEdit(self)
         self.edit.submitted.connect(self._on_submit)
+        self.edit.compare_submitted.connect(self._on_compare)
         self.edit.textChanged.connect(self._update_button)
+        self.compare_button = QPushButton("Compare…", self)
+        self.compare_button.setObjectName("compareButton")
+        self.compare_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        keys = COMPARE_KEYS.toString(QKeySequence.SequenceFormat.NativeText)
+        self.compare_button.setToolTip(
+            f"Send to two or three models and see their answers side by side ({keys})"
+        )
+        self.compare_button.clicked.connect(self._on_compare)
         self.button = QPushButton("Send", self)
         self.button.setObjectName("sendButton")
         self.button.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -65,6 +84,7 @@ class Composer(QFrame):
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(10)
         row.addWidget(self.edit, 1)
+        row.addWidget(self.compare_button, 0, Qt.AlignmentFlag.AlignBottom)
         row.addWidget(self.button, 0, Qt.AlignmentFlag.AlignBottom)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 10, 10, 10)
@@ -98,6 +118,11 @@ class Composer(QFrame):
         if not self._busy:
             self._send()
 
+    def _on_compare(self) -> None:
+        text = self.text().strip()
+        if text and not self._busy:
+            self.compare_requested.emit(text)
+
     def _on_button(self) -> None:
         if self._busy:
             self.stop_requested.emit()
@@ -111,5 +136,17 @@ class Composer(QFrame):
         self.edit.clear()
         self.send_requested.emit(text)
 
+    def clear(self) -> None:
+        self.edit.clear()
+
+    def set_waiting(self, waiting: bool) -> None:
+        """While answers are compared, the conversation waits for one to be kept."""
+        self.edit.setEnabled(not waiting)
+        self.edit.setPlaceholderText(
+            "Keep one of the answers to go on with this conversation" if waiting else PLACEHOLDER
+        )
+
     def _update_button(self) -> None:
-        self.button.setEnabled(self._busy or bool(self.text().strip()))
+        has_text = bool(self.text().strip())
+        self.button.setEnabled(self._busy or has_text)
+        self.compare_button.setEnabled(not self._busy and has_text)

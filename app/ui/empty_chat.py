@@ -45,6 +45,7 @@ class EmptyChat(QWidget):
             )
         else:
             self.detail.setText(
-                f"{model.display_name} answers from {model.provider}: your messages are sent there."
+                f"{model.display_name} answers from {model.provider_name or model.provider}: "
+                "your messages are sent there."
             )
         self.add_button.setVisible(model is None)

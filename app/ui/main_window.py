@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -24,9 +25,12 @@ from app.core.errors import HearthError
 from app.core.records import Conversation
 from app.services import Services
 from app.services.chat import ReplyFinished, ReplyStarted
+from app.services.models import ModelGroup
 from app.ui.add_models import AddOutcome, add_model_files, ask_for_model_files
 from app.ui.chat_session import ChatSession
 from app.ui.chat_view import COLUMN_MAX_WIDTH, ChatView
+from app.ui.compare_session import CompareSession
+from app.ui.compare_view import CompareView
 from app.ui.composer import Composer
 from app.ui.conversation_actions import ConversationActions
 from app.ui.conversation_list import ConversationList
@@ -34,7 +38,11 @@ from app.ui.empty_chat import EmptyChat
 from app.ui.link_prompt import confirm_open_link
 from app.ui.loading_banner import LoadingBanner
 from app.ui.markdown_render import warm_up as warm_up_renderer
-from app.ui.model_header import ModelHeader
+from app.ui.model_actions import DETECT_AFTER_S, ModelActions
+from app.ui.model_header import PICKER_SHORTCUT, ModelHeader
+from app.ui.model_picker import ModelPicker
+from app.ui.send_actions import SendActions
+from app.ui.settings_dialog import SettingsDialog
 from app.ui.tasks import TaskKeeper
 from app.ui.theme import Theme, theme_manager
 from app.ui.toast import Toast
@@ -43,10 +51,11 @@ from app.ui.window_state import WindowState
 
 log = logging.getLogger(__name__)
 
-COMPOSER_HINT = "Enter to send · Shift+Enter for a new line"
+COMPOSER_HINT = "Enter to send · Shift+Enter for a new line · {picker} to choose a model"
+SETTINGS_SHORTCUT = QKeySequence("Ctrl+,")
 
 
-class MainWindow(ConversationActions, QMainWindow):
+class MainWindow(ConversationActions, ModelActions, SendActions, QMainWindow):
     def __init__(self, services: Services, *, data_dir: Path | None = None) -> None:
         super().__init__()
         self.setWindowTitle("Hearth")
@@ -54,14 +63,21 @@ class MainWindow(ConversationActions, QMainWindow):
         self.tasks = TaskKeeper()
         self.themes = theme_manager()
         self.window_state = WindowState(data_dir or services.data_dir)
-        self.models: list[ModelInfo] = []
+        self.groups: list[ModelGroup] = []
+        self.models: list[ModelInfo] = []  # every model that can answer now, local first
         self.current_model: ModelInfo | None = None
+        self.settings_dialog: SettingsDialog | None = None
+        self.models_loaded: asyncio.Task | None = None  # the full list, online services too
+        self.servers_detected: asyncio.Task | None = None  # Ollama / LM Studio, just after start
+        self._models_generation = 0
         self.conversations: list[Conversation] = []
         self.conversation_id: int | None = None
         self._last_sent_text = ""
+        self._busy_with = {"reply": False, "compare": False}
         self._dialogs: list[QWidget] = []  # open non-modal dialogs, kept alive until closed
         self._build()
         self.session = ChatSession(services, self.chat_view, self.banner, self.tasks)
+        self.compare_session = CompareSession(services, self.compare_view, self.tasks)
         self._connect()
         self._add_shortcuts()
         self.window_state.restore(self, self.splitter)
@@ -74,13 +90,16 @@ class MainWindow(ConversationActions, QMainWindow):
         self.sidebar = ConversationList()
         self.toast = Toast()
         self.header = ModelHeader()
+        self.picker = ModelPicker(self)
         self.chat_view = ChatView(self.themes.theme)
+        self.compare_view = CompareView(self.themes.theme)
         self.empty_chat = EmptyChat()
         self.banner = LoadingBanner()
         self.composer = Composer()
         self.chat_stack = QStackedWidget()
         self.chat_stack.addWidget(self.chat_view)
         self.chat_stack.addWidget(self.empty_chat)
+        self.chat_stack.addWidget(self.compare_view)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.setHandleWidth(1)
@@ -102,6 +121,17 @@ class MainWindow(ConversationActions, QMainWindow):
         layout.setSpacing(0)
         layout.addWidget(self.sidebar, 1)
         layout.addWidget(self.toast)
+        self.settings_button = QPushButton("Settings", pane)
+        self.settings_button.setObjectName("sidebarFooterButton")
+        self.settings_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        shortcut = SETTINGS_SHORTCUT.toString(QKeySequence.SequenceFormat.NativeText)
+        self.settings_button.setToolTip(f"Online services, keys and privacy ({shortcut})")
+        self.settings_button.clicked.connect(lambda: self.open_settings())
+        footer = QHBoxLayout()
+        footer.setContentsMargins(10, 4, 10, 10)
+        footer.addWidget(self.settings_button)
+        footer.addStretch(1)
+        layout.addLayout(footer)
         return pane
 
     def _chat_pane(self) -> QWidget:
@@ -113,7 +143,8 @@ class MainWindow(ConversationActions, QMainWindow):
         layout.addWidget(self.header)
         layout.addWidget(self.chat_stack, 1)
         layout.addLayout(_centred(self.banner))
-        hint = QLabel(COMPOSER_HINT)
+        picker = PICKER_SHORTCUT.toString(QKeySequence.SequenceFormat.NativeText)
+        hint = QLabel(COMPOSER_HINT.format(picker=picker))
         hint.setObjectName("composerHint")
         column = QVBoxLayout()
         column.setContentsMargins(0, 6, 0, 12)
@@ -125,10 +156,16 @@ class MainWindow(ConversationActions, QMainWindow):
 
     def _connect(self) -> None:
         self.welcome.add_model_requested.connect(self.choose_model_files)
+        self.welcome.cloud_requested.connect(lambda: self.open_settings("providers"))
         self.empty_chat.add_model_requested.connect(self.choose_model_files)
-        self.header.add_model_requested.connect(self.choose_model_files)
-        self.header.model_chosen.connect(self.choose_model)
+        self.header.picker_requested.connect(self.open_picker)
+        self.header.offline_clicked.connect(lambda: self.open_settings("privacy"))
         self.header.chat_menu_requested.connect(self._show_chat_menu)
+        self.picker.model_chosen.connect(self._on_picker_chosen)
+        self.picker.add_key_requested.connect(lambda pid: self.open_settings("providers", pid))
+        self.picker.add_model_requested.connect(self.choose_model_files)
+        self.picker.providers_requested.connect(lambda: self.open_settings("providers"))
+        self.picker.favourite_toggled.connect(self.toggle_favourite)
         self.sidebar.new_chat_requested.connect(self.new_chat)
         self.sidebar.conversation_chosen.connect(self._spawn_open)
         self.sidebar.rename_requested.connect(
@@ -146,18 +183,31 @@ class MainWindow(ConversationActions, QMainWindow):
         )
         self.composer.send_requested.connect(self.send)
         self.composer.stop_requested.connect(self.stop_reply)
+        self.composer.compare_requested.connect(self.ask_compare)
         self.banner.cancel_requested.connect(self.stop_reply)
-        self.chat_view.regenerate_requested.connect(self.regenerate)
+        self.chat_view.regenerate_requested.connect(lambda: self.regenerate())
+        self.chat_view.reply_action.connect(self.on_reply_action)
         self.chat_view.link_clicked.connect(self._confirm_link)
-        self.session.busy_changed.connect(self._on_busy_changed)
+        self.session.busy_changed.connect(lambda busy: self._on_busy_changed("reply", busy))
         self.session.reply_started.connect(self._on_reply_started)
         self.session.reply_finished.connect(self._on_reply_finished)
         self.session.failed.connect(self._on_send_failed)
+        # While answers are compared, the composer waits: one is kept, or the user goes back.
+        self.chat_stack.currentChanged.connect(lambda _i: self.composer.set_waiting(self.comparing))
+        self.compare_view.keep_requested.connect(self.keep_answer)
+        self.compare_view.back_requested.connect(self.leave_compare)
+        self.compare_session.busy_changed.connect(
+            lambda busy: self._on_busy_changed("compare", busy)
+        )
+        self.compare_session.conversation_started.connect(self._on_compare_started)
+        self.compare_session.failed.connect(self._on_compare_failed)
         self.themes.changed.connect(self._on_theme_changed)
 
     def _add_shortcuts(self) -> None:
         QShortcut(QKeySequence.StandardKey.New, self, activated=self.new_chat)
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.sidebar.focus_search)
+        QShortcut(PICKER_SHORTCUT, self, activated=lambda: self.open_picker())
+        QShortcut(SETTINGS_SHORTCUT, self, activated=lambda: self.open_settings())
         # Only while a reply is written, so Esc still closes editors and menus the rest of the time.
         self.stop_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         self.stop_shortcut.activated.connect(self.stop_reply)
@@ -166,9 +216,13 @@ class MainWindow(ConversationActions, QMainWindow):
     # -- start-up ------------------------------------------------------------------------------
 
     async def _start(self) -> None:
-        await self.refresh_models()
+        # Model files and chats are enough to show the window. Which online services have a key
+        # is asked of the keychain, whose backends take ~0.1 s to load: just after, on a worker
+        # thread (a key found on a first start then leaves the welcome screen at once).
+        await self.show_local_models()
         await self.refresh_conversations()
-        if not self.models and not self.conversations:
+        self.header.set_offline(self.services.providers.offline)
+        if not self.local_files and not self.conversations:
             self.pages.setCurrentWidget(self.welcome)
         else:
             self.pages.setCurrentWidget(self.splitter)
@@ -177,28 +231,22 @@ class MainWindow(ConversationActions, QMainWindow):
                 await self.open_conversation(last)
             else:
                 self.new_chat()
+        self.models_loaded = self.tasks.spawn(self.after_models_changed(), name="models")
         # Pure Python, so a worker thread can pay for the Markdown imports while the user reads.
         self.tasks.spawn(asyncio.to_thread(warm_up_renderer, self.themes.theme), name="warm-up")
+        self.servers_detected = self.tasks.spawn(
+            self.detect_local_servers(delay=DETECT_AFTER_S), name="detect-servers"
+        )
 
     @property
     def showing_welcome(self) -> bool:
         return self.pages.currentWidget() is self.welcome
 
+    @property
+    def comparing(self) -> bool:
+        return self.chat_stack.currentWidget() is self.compare_view
+
     # -- models --------------------------------------------------------------------------------
-
-    async def refresh_models(self) -> None:
-        self.models = await self.services.models.list_models()
-        chosen = self.services.settings.get("default_model")
-        fallback = self.models[0] if self.models else None
-        self.current_model = next((m for m in self.models if m.id == chosen), fallback)
-        self.header.set_models(self.models, self.current_model)
-        self.empty_chat.set_model(self.current_model)
-
-    def choose_model(self, model_id: str) -> None:
-        self.services.settings.set("default_model", model_id)
-        self.current_model = next((m for m in self.models if m.id == model_id), None)
-        self.header.set_models(self.models, self.current_model)
-        self.empty_chat.set_model(self.current_model)
 
     def choose_model_files(self) -> None:
         dialog = ask_for_model_files(self, lambda paths: self.tasks.spawn(self.add_models(paths)))
@@ -217,26 +265,10 @@ class MainWindow(ConversationActions, QMainWindow):
 
     # -- chatting ------------------------------------------------------------------------------
 
-    def send(self, text: str) -> None:
-        if self.session.busy:
-            return
-        self._last_sent_text = text
-        self.chat_stack.setCurrentWidget(self.chat_view)
-        model_id = self.current_model.id if self.current_model else None
-        self.session.send(conversation_id=self.conversation_id, text=text, model_id=model_id)
-
-    def regenerate(self) -> None:
-        if self.session.busy or self.conversation_id is None:
-            return
-        model_id = self.current_model.id if self.current_model else None
-        self.session.regenerate(conversation_id=self.conversation_id, model_id=model_id)
-
-    def stop_reply(self) -> None:
-        self.session.stop()
-
-    def _on_busy_changed(self, busy: bool) -> None:
+    def _on_busy_changed(self, what: str, busy: bool) -> None:
+        self._busy_with[what] = busy
+        busy = any(self._busy_with.values())  # a reply or a compare is being written
         self.composer.set_busy(busy)
-        self.header.picker.setEnabled(not busy)
         self.stop_shortcut.setEnabled(busy)
 
     def _on_reply_started(self, started: ReplyStarted) -> None:
@@ -250,6 +282,18 @@ class MainWindow(ConversationActions, QMainWindow):
 
     def _on_reply_finished(self, finished: ReplyFinished) -> None:
         self.tasks.spawn(self.refresh_conversations())
+
+    def _on_compare_started(self, started: ReplyStarted) -> None:
+        conversation = started.conversation
+        if self.conversation_id is None:
+            self.conversation_id = conversation.id
+            self.services.settings.set("last_conversation", conversation.id)
+        self.header.set_chat_title(conversation.title)
+        self.tasks.spawn(self.refresh_conversations())
+
+    def _on_compare_failed(self, error: HearthError) -> None:
+        self.leave_compare()
+        self._on_send_failed(error)
 
     def _on_send_failed(self, error: HearthError) -> None:
         self.chat_view.add_notice(error.plain(), error=True)
@@ -272,11 +316,14 @@ class MainWindow(ConversationActions, QMainWindow):
 
     def _on_theme_changed(self, theme: Theme) -> None:
         self.chat_view.set_theme(theme)
+        self.compare_view.set_theme(theme)
         self.sidebar.list.viewport().update()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.window_state.save(self, self.splitter)
-        self.session.stop()
+        self.stop_reply()
+        if self.settings_dialog is not None:
+            self.settings_dialog.close()
         super().closeEvent(event)
 
 

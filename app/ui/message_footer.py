@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import html
 
+from app.core.errors import HearthError
+from app.core.provider_errors import (
+    SETTINGS_PROVIDERS,
+    InvalidKey,
+    NoCredits,
+    NoKey,
+    Offline,
+    OfflineModeBlocked,
+)
 from app.core.records import Message
+from app.providers.registry import parse_model_id
 from app.ui.markdown_render import ACTION_SCHEME
 from app.ui.theme import Theme
 
@@ -14,12 +24,33 @@ _STATUS_WORDS = {
     "streaming": "Writing…",
 }
 
+# What a failed reply offers. Retry asks the same model again; "use a model on this computer"
+# switches to the local model and asks it.
+OPEN_SETTINGS = "open-settings"
+RETRY = "retry"
+USE_LOCAL = "use-local"
+REGENERATE_WITH = "regenerate-with"
+ACTION_LABELS = {
+    OPEN_SETTINGS: "Open Settings",
+    RETRY: "Retry",
+    USE_LOCAL: "Use a model on this computer",
+}
+NEEDS_IDLE = {RETRY, USE_LOCAL}  # only under the last reply, while nothing is being written
+
+
+def model_label(model_id: str) -> str:
+    """“gpt-4o-mini” for “openai:gpt-4o-mini”; a local model's own name as it is."""
+    try:
+        return parse_model_id(model_id)[1]
+    except HearthError:
+        return model_id
+
 
 def footer_facts(message: Message) -> list[str]:
     """Model, where the words went, speed and time to the first word, in plain words."""
     facts = []
     if message.model_id:
-        facts.append(message.model_id)
+        facts.append(model_label(message.model_id))
     facts.append(message.where)
     if message.tokens_per_second:
         facts.append(f"{message.tokens_per_second:.1f} tokens/s")
@@ -34,20 +65,72 @@ def status_words(message: Message) -> str:
     return _STATUS_WORDS.get(message.status, "")
 
 
-def footer_html(message: Message, theme: Theme, *, can_regenerate: bool) -> str:
-    link = f'style="color: {theme.muted}; text-decoration: none;"'
+def error_actions(message: Message, error: HearthError | None = None) -> list[str]:
+    """The buttons under a failed reply, from the error itself or, reopened later, its words."""
+    if message.status != "error":
+        return []
+    if error is not None:
+        if isinstance(error, InvalidKey):
+            return [OPEN_SETTINGS, RETRY]
+        if isinstance(error, NoKey):
+            return [OPEN_SETTINGS, USE_LOCAL]
+        if isinstance(error, OfflineModeBlocked):
+            return [USE_LOCAL, OPEN_SETTINGS]
+        if isinstance(error, (Offline, NoCredits)):
+            return [USE_LOCAL, RETRY]
+        return [RETRY]
+    words = (message.error or "").casefold()
     actions = []
+    if SETTINGS_PROVIDERS.casefold() in words or "in settings" in words:
+        actions.append(OPEN_SETTINGS)
+    if "model on this computer" in words and not message.is_local:
+        actions.append(USE_LOCAL)
+    return [*actions, RETRY]
+
+
+def _facts_html(message: Message, theme: Theme) -> str:
+    """The facts in the quietest colour, except where the words went: green on this computer,
+    amber when they were sent away, the same colours as the badge in the header."""
+    where = message.where
+    colour = theme.local_badge_fg if message.is_local else theme.cloud_badge_fg
+    pieces = []
+    for fact in footer_facts(message):
+        text = html.escape(fact)
+        pieces.append(f'<span style="color: {colour};">{text}</span>' if fact == where else text)
+    return f'<span style="color: {theme.faint};">{" · ".join(pieces)}</span>'
+
+
+def footer_html(
+    message: Message,
+    theme: Theme,
+    *,
+    can_regenerate: bool,
+    actions: list[str] | tuple[str, ...] = (),
+    live_note: str = "",
+) -> str:
+    link = f'style="color: {theme.muted}; text-decoration: none;"'
+    strong = f'style="color: {theme.link}; text-decoration: none; font-weight: 600;"'
+    links = []
     if message.content:
-        actions.append(f'<a href="{ACTION_SCHEME}:copy-message" {link}>Copy</a>')
+        links.append(f'<a href="{ACTION_SCHEME}:copy-message" {link}>Copy</a>')
     if can_regenerate:
-        actions.append(f'<a href="{ACTION_SCHEME}:regenerate" {link}>Regenerate</a>')
+        if message.status != "error":  # a failed reply offers Retry instead
+            links.append(f'<a href="{ACTION_SCHEME}:regenerate" {link}>Regenerate</a>')
+        links.append(f'<a href="{ACTION_SCHEME}:{REGENERATE_WITH}" {link}>Other model ▾</a>')
     gap = "&nbsp;&nbsp;&nbsp;"
-    facts = html.escape(" · ".join(footer_facts(message)))
-    parts = actions + [f'<span style="color: {theme.faint};">{facts}</span>']
+    parts = links + [_facts_html(message, theme)]
+    if live_note:
+        parts.append(f'<span style="color: {theme.muted};">{html.escape(live_note)}</span>')
     status = html.escape(status_words(message))
     if message.status == "error":
-        # The error gets a line of its own, above the rest: it is what the user needs to read.
+        # The error gets lines of its own, above the rest: it is what the user needs to read.
+        offered = [a for a in actions if can_regenerate or a not in NEEDS_IDLE]
+        buttons = gap.join(
+            f'<a href="{ACTION_SCHEME}:{a}" {strong}>{ACTION_LABELS[a]}</a>' for a in offered
+        )
         error = f'<div style="color: {theme.danger}; margin-bottom: 4px;">{status}</div>'
+        if buttons:
+            error += f'<div style="margin-bottom: 6px;">{buttons}</div>'
         return f"{error}<div>{gap.join(parts)}</div>"
     if status:
         parts.append(f'<span style="color: {theme.muted};">{status}</span>')

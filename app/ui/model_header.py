@@ -1,15 +1,15 @@
-"""The bar above the chat: which model answers, where it runs, and the chat's “…” menu."""
+"""The bar above the chat: which model answers, where it runs, offline mode, the “…” menu."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QToolButton, QWidget
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 from app.core.chat import ModelInfo, human_bytes, human_params
 from app.ui.where_badge import WhereBadge
 
-ADD_MODEL_TEXT = "Add model from disk…"
+PICKER_SHORTCUT = QKeySequence("Ctrl+K")
 
 
 def model_details(model: ModelInfo) -> str:
@@ -23,23 +23,30 @@ def model_details(model: ModelInfo) -> str:
 
 
 class ModelHeader(QFrame):
-    model_chosen = Signal(str)
-    add_model_requested = Signal()
+    picker_requested = Signal()
+    offline_clicked = Signal()
     chat_menu_requested = Signal(QWidget)  # the "…" button, to anchor the menu under it
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("chatHeader")
-        self.models: list[ModelInfo] = []
         self.current: ModelInfo | None = None
         self.picker = QToolButton(self)
         self.picker.setObjectName("modelPicker")
-        self.picker.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.picker.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.picker.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.menu = QMenu(self.picker)
-        self.picker.setMenu(self.menu)
+        shortcut = PICKER_SHORTCUT.toString(QKeySequence.SequenceFormat.NativeText)
+        self.picker.setToolTip(f"Choose a model ({shortcut})")
+        self.picker.clicked.connect(self.picker_requested)
         self.badge = WhereBadge(self)
+        self.offline_pill = QPushButton("Offline", self)
+        self.offline_pill.setObjectName("offlinePill")
+        self.offline_pill.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.offline_pill.setToolTip(
+            "Offline mode is on: nothing leaves this computer. Click to change it."
+        )
+        self.offline_pill.clicked.connect(self.offline_clicked)
+        self.offline_pill.hide()
         self.title = QLabel(self)
         self.title.setObjectName("chatTitle")
         self.more_button = QToolButton(self)
@@ -52,33 +59,21 @@ class ModelHeader(QFrame):
         row.setSpacing(8)
         row.addWidget(self.picker)
         row.addWidget(self.badge)
+        row.addWidget(self.offline_pill)
         row.addStretch(1)
         row.addWidget(self.title)
         row.addSpacing(4)
         row.addWidget(self.more_button)
-        self.set_models([], None)
+        self.set_model(None)
 
-    def set_models(self, models: list[ModelInfo], current: ModelInfo | None) -> None:
-        self.models, self.current = models, current
-        self.menu.clear()
-        group = QActionGroup(self.menu)
-        for model in models:
-            action = QAction(self._menu_label(model), self.menu, checkable=True)
-            action.setChecked(current is not None and model.id == current.id)
-            action.setToolTip(model.where)
-            action.triggered.connect(lambda _checked=False, m=model.id: self.model_chosen.emit(m))
-            group.addAction(action)
-            self.menu.addAction(action)
-        if models:
-            self.menu.addSeparator()
-        self.menu.addAction(ADD_MODEL_TEXT, self.add_model_requested)
+    def set_model(self, current: ModelInfo | None) -> None:
+        self.current = current
         self.picker.setText(f"{current.display_name}  ▾" if current else "Choose a model  ▾")
         self.badge.show_for(current)
+
+    def set_offline(self, offline: bool) -> None:
+        self.offline_pill.setVisible(offline)
 
     def set_chat_title(self, title: str | None) -> None:
         self.title.setText(title or "")
         self.more_button.setVisible(title is not None)
-
-    def _menu_label(self, model: ModelInfo) -> str:
-        details = model_details(model)
-        return f"{model.display_name}    {details}" if details else model.display_name

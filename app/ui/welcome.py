@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.ui.logo import logo_label
@@ -14,8 +15,15 @@ INTRO = (
 FILE_HINT = "Model files end in .gguf. You can find free ones on sites such as Hugging Face."
 
 
+CLOUD_TEXT = (
+    "Connect an online AI service, such as OpenAI or Anthropic, with your own account key. "
+    "Your messages are then sent to it."
+)
+
+
 class WelcomeScreen(QWidget):
     add_model_requested = Signal()
+    cloud_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -39,13 +47,9 @@ class WelcomeScreen(QWidget):
                 self,
             )
         )
-        later.addWidget(
-            _coming_soon(
-                "Use a cloud model",
-                "Connect an online AI service with your own account key. Coming soon.",
-                self,
-            )
-        )
+        self.cloud_card = ActionCard("Use a cloud model", CLOUD_TEXT, self)
+        self.cloud_card.activated.connect(self.cloud_requested)
+        later.addWidget(self.cloud_card)
 
         column = QVBoxLayout()
         column.setSpacing(14)
@@ -80,11 +84,7 @@ def _paragraph(text: str, name: str, parent: QWidget) -> QLabel:
     return label
 
 
-def _coming_soon(heading: str, text: str, parent: QWidget) -> QFrame:
-    card = QFrame(parent)
-    card.setObjectName("comingSoonCard")
-    card.setEnabled(False)
-    card.setToolTip("Not available yet")
+def _card_layout(card: QFrame, heading: str, text: str) -> None:
     title = QLabel(heading, card)
     title.setObjectName("cardTitle")
     body = QLabel(text, card)
@@ -96,4 +96,39 @@ def _coming_soon(heading: str, text: str, parent: QWidget) -> QFrame:
     layout.addWidget(title)
     layout.addWidget(body)
     layout.addStretch(1)
+
+
+def _coming_soon(heading: str, text: str, parent: QWidget) -> QFrame:
+    card = QFrame(parent)
+    card.setObjectName("comingSoonCard")
+    card.setEnabled(False)
+    card.setToolTip("Not available yet")
+    _card_layout(card, heading, text)
     return card
+
+
+class ActionCard(QFrame):
+    """A card that works like a button: click it, or Tab to it and press Space or Enter."""
+
+    activated = Signal()
+
+    def __init__(self, heading: str, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("actionCard")
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName(heading)
+        _card_layout(self, heading, text)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(
+            event.position().toPoint()
+        ):
+            self.activated.emit()
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.activated.emit()
+            return
+        super().keyPressEvent(event)

@@ -24,7 +24,7 @@ class WhereBadge(QLabel):
         self.setToolTip(
             "Your messages stay on this computer."
             if model.is_local
-            else f"Your messages are sent to {model.provider} to get a reply."
+            else f"Your messages are sent to {model.provider_name or model.provider} for a reply."
         )
         self.style().unpolish(self)
         self.style().polish(self)

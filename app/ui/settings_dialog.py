@@ -1,0 +1,79 @@
+"""Settings: Providers (keys and addresses) and Privacy. A plain window: it never blocks chats."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QDialog, QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from app.core.chat import ModelInfo
+from app.services import Services
+from app.ui.privacy_page import PrivacyPage
+from app.ui.provider_panel import ProviderPanel
+from app.ui.providers_page import ProvidersPage
+from app.ui.tasks import TaskKeeper
+
+PROVIDERS_INTRO = (
+    "Use models from online services with your own account key, or from programs that run "
+    "models on this computer. Keys are kept in your system's keychain, never in Hearth's files."
+)
+
+
+class SettingsDialog(QDialog):
+    models_changed = Signal()  # a key, address or model list changed: refresh the picker
+    offline_changed = Signal(bool)
+
+    def __init__(self, services: Services, tasks: TaskKeeper, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("settingsDialog")
+        self.setWindowTitle("Settings")
+        self.setModal(False)
+        self.resize(840, 640)
+        self.providers = ProvidersPage(services, tasks, self)
+        self.providers.changed.connect(lambda _pid: self.models_changed.emit())
+        self.privacy = PrivacyPage(services, self)
+        self.privacy.offline_changed.connect(self.offline_changed)
+        intro = QLabel(PROVIDERS_INTRO)
+        intro.setObjectName("settingsIntro")
+        intro.setWordWrap(True)
+        providers_tab = QWidget()
+        column = QVBoxLayout(providers_tab)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(intro)
+        column.addWidget(self.providers, 1)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("settingsTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(providers_tab, "Providers")
+        self.tabs.addTab(self.privacy, "Privacy")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 6, 0, 0)
+        layout.addWidget(self.tabs)
+        QShortcut(QKeySequence.StandardKey.Close, self, activated=self.close)
+
+    def show_providers(self, provider_id: str | None = None) -> ProviderPanel:
+        self.tabs.setCurrentIndex(0)
+        if provider_id is not None:
+            self.providers.select(provider_id)
+        self._present()
+        panel = self.providers.current
+        panel.focus_first_field()
+        return panel
+
+    def show_privacy(self) -> None:
+        self.tabs.setCurrentWidget(self.privacy)
+        self._present()
+
+    def set_local_models(self, models: list[ModelInfo]) -> None:
+        self.privacy.set_local_models(models)
+
+    def refresh(self) -> None:
+        self.providers.refresh()
+        self.privacy.refresh()
+
+    def _present(self) -> None:
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
