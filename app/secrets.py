@@ -100,6 +100,19 @@ def _keychain_get(provider_id: str) -> str | None:
         return None
 
 
+# Whether the keychain holds a key, per (backend, provider). Keychain reads can take a round trip
+# to another process (Secret Service, Keychain Access), and the picker and Settings ask for every
+# provider on every redraw; the answer only changes through set_key/delete_key here.
+_presence: dict[tuple[int, str], bool] = {}
+
+
+def _in_keychain(provider_id: str) -> bool:
+    slot = (id(keyring.get_keyring()), provider_id)
+    if slot not in _presence:
+        _presence[slot] = bool(_keychain_get(provider_id))
+    return _presence[slot]
+
+
 # -- public API --------------------------------------------------------------------------------
 
 
@@ -122,6 +135,7 @@ def set_key(provider_id: str, key: str) -> None:
             "The keychain refused to store the key (it may be locked)."
         ) from None
     _session_keys.pop(provider_id, None)  # the stored key is now the one to use
+    _presence.clear()
     log.info("Stored a key for %s in the keychain", provider_id)
 
 
@@ -134,6 +148,7 @@ def set_session_key(provider_id: str, key: str) -> None:
 def delete_key(provider_id: str) -> None:
     """Forget the session key and remove the keychain entry (if any)."""
     _session_keys.pop(provider_id, None)
+    _presence.clear()
     if not keychain_available():
         return
     try:
@@ -160,7 +175,7 @@ def key_source(provider_id: str, *, env: Mapping[str, str] | None = None) -> Key
     env = os.environ if env is None else env
     if _session_keys.get(provider_id):
         return "session"
-    if _keychain_get(provider_id):
+    if _in_keychain(provider_id):
         return "keychain"
     var = _env_var_for(provider_id)
     if var and env.get(var, "").strip():
@@ -195,3 +210,4 @@ def providers_with_keys(*, env: Mapping[str, str] | None = None) -> list[str]:
 def forget_session_keys() -> None:
     """Drop every session-only key (on quit, and between tests)."""
     _session_keys.clear()
+    _presence.clear()

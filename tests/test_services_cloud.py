@@ -227,3 +227,29 @@ def test_privacy_check_only_for_words_that_leave_the_computer(services, tiny_ggu
     assert services.providers.check_before_sending(text, local) == []
     services.settings.set("privacy_check", False)
     assert services.providers.check_before_sending(text, cloud) == []
+
+
+def test_privacy_check_covers_history_the_cloud_has_not_seen(services, tiny_gguf, openai_server):
+    secrets.set_key("openai", "sk-test-0123456789abcdefghijklmnop")
+    _openai_says(openai_server, "ok")
+
+    async def scenario():
+        (local,), _ = await services.models.add_from_disk([tiny_gguf])
+        first = await reply(
+            services,
+            conversation_id=None,
+            text="my mail is jane.doe@example.com",
+            model_id=local.id,
+        )
+        cid = first[-1].message.conversation_id
+        cloud = await services.models.resolve("openai:gpt-4o")
+        before = await services.conversations.messages(cid)
+        await reply(services, conversation_id=cid, text="summarise", model_id=cloud.id)
+        after = await services.conversations.messages(cid)
+        return cid, cloud, before, after, await services.conversations.last_model(cid)
+
+    cid, cloud, before, after, last = run_then_close(services, scenario())
+    check = services.providers.check_before_sending
+    assert {f.kind for f in check("summarise", cloud, history=before)} == {"email"}
+    assert check("thanks", cloud, history=after) == [], "OpenAI already had that turn"
+    assert last == "openai:gpt-4o"

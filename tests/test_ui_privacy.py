@@ -38,9 +38,27 @@ def cloud_window(qtbot, open_window, short_gguf, openai_server):
 
 def warned(qtbot, window, text: str = PRIVATE):
     send_by_keyboard(qtbot, window, text)
+    # The check reads the conversation's history first, so the warning comes a moment later.
+    qtbot.waitUntil(lambda: getattr(window, "privacy_warning", None) is not None)
     dialog = window.privacy_warning
     qtbot.waitUntil(dialog.isVisible)
     return dialog
+
+
+def test_history_sent_for_the_first_time_is_checked(qtbot, cloud_window, openai_server):
+    window, services, local = cloud_window
+    window.choose_model(local.id)
+    send_by_keyboard(qtbot, window, PRIVATE)
+    qtbot.waitUntil(lambda: not window.busy and window.conversation_id is not None, timeout=20000)
+    window.choose_model("openai:gpt-4o-mini")
+    dialog = warned(qtbot, window, "Now summarise it")
+    assert "e-mail address" in dialog_text(dialog)
+
+
+def dialog_text(dialog) -> str:
+    from PySide6.QtWidgets import QLabel
+
+    return " ".join(label.text() for label in dialog.findChildren(QLabel))
 
 
 def chat_requests(server) -> list:

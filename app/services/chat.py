@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -292,15 +293,20 @@ class ChatService:
             return
         backend = await self._models.backend_for(model)
         wrote_text = False
-        async for event in backend.stream_chat(request):
-            if isinstance(event, Error) and not wrote_text and await self._fallback_ready():
-                fallback = await self._models.resolve(self._settings.get("fallback_model"))
-                queue.put_nowait(FallbackUsed(fallback, event.error))
-                async with self._local_turn:
-                    await self._stream_local(fallback, request, queue)
-                return
-            wrote_text = wrote_text or isinstance(event, TextDelta)
-            queue.put_nowait(event)
+        fallback_error = None
+        # aclosing: leaving the loop early (fallback) closes the HTTP stream now, not at GC time.
+        async with contextlib.aclosing(backend.stream_chat(request)) as events:
+            async for event in events:
+                if isinstance(event, Error) and not wrote_text and await self._fallback_ready():
+                    fallback_error = event.error
+                    break
+                wrote_text = wrote_text or isinstance(event, TextDelta)
+                queue.put_nowait(event)
+        if fallback_error is not None:
+            fallback = await self._models.resolve(self._settings.get("fallback_model"))
+            queue.put_nowait(FallbackUsed(fallback, fallback_error))
+            async with self._local_turn:
+                await self._stream_local(fallback, request, queue)
 
     async def _fallback_ready(self) -> bool:
         name = self._settings.get("fallback_model")
@@ -325,8 +331,9 @@ class ChatService:
             queue.put_nowait(ModelLoading(model, 1.0))
         else:
             backend = await self._models.backend_for(model)
-        async for event in backend.stream_chat(request):
-            queue.put_nowait(event)
+        async with contextlib.aclosing(backend.stream_chat(request)) as events:
+            async for event in events:
+                queue.put_nowait(event)
 
 
 class _ReplyState:

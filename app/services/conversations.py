@@ -35,6 +35,11 @@ class ConversationService:
     async def messages(self, conversation_id: int) -> list[Message]:
         return await self._db.call(Store.messages, conversation_id)
 
+    async def last_model(self, conversation_id: int) -> str | None:
+        """The model of the newest reply on the shown branch: the chat's model when reopened."""
+        replies = [m for m in await self.messages(conversation_id) if m.role == "assistant"]
+        return replies[-1].model_id if replies else None
+
     async def rename(self, conversation_id: int, title: str) -> None:
         await self._db.call(Store.rename_conversation, conversation_id, title)
 

@@ -94,7 +94,10 @@ class ModelService:
         here = spec.is_local_server and is_loopback_url(
             registry.base_url_for(spec, self.base_url_overrides)
         )
-        return replace(info, provider_name=spec.display_name, on_this_computer=here)
+        context = info.context_length or registry.model_info_for(info.id).context_length
+        return replace(
+            info, provider_name=spec.display_name, on_this_computer=here, context_length=context
+        )
 
     async def refresh_provider(self, provider_id: str) -> list[ModelInfo]:
         """Ask the provider for its models now (the "Test" button); cached for offline use."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app import netguard, secrets
 from app.core.chat import ModelInfo
 from app.core.privacy import Finding, scan_for_sensitive
+from app.core.records import Message
 from app.providers import registry
 from app.services.models import ModelService
 from app.store.settings import Settings
@@ -89,8 +91,24 @@ class ProviderService:
         """False for models that would leave this computer while offline mode is on."""
         return model.is_local or not self.offline
 
-    def check_before_sending(self, text: str, model: ModelInfo) -> list[Finding]:
-        """Secrets and personal data in a message about to leave this computer."""
+    def check_before_sending(
+        self, text: str, model: ModelInfo, *, history: Sequence[Message] = ()
+    ) -> list[Finding]:
+        """Secrets and personal data in what is about to leave this computer: the new text, and
+        the earlier turns of `history` that this provider has not been sent before (a chat that
+        moves from a local model to a cloud one sends its whole history)."""
         if model.is_local or not self._settings.get("privacy_check", True):
             return []
-        return scan_for_sensitive(text)
+        findings = scan_for_sensitive(text)
+        for message in unseen_by(model.provider, history):
+            findings += scan_for_sensitive(message.content)
+        return findings
+
+
+def unseen_by(provider: str, history: Sequence[Message]) -> list[Message]:
+    """Messages of a branch that no reply of `provider` has had in its prompt yet."""
+    last_sent = max(
+        (i for i, m in enumerate(history) if m.role == "assistant" and m.provider == provider),
+        default=-1,
+    )
+    return [m for m in history[last_sent + 1 :] if m.role in ("user", "assistant") and m.content]

@@ -33,15 +33,30 @@ class SendActions:
     def send(self, text: str) -> None:
         if self.busy:
             return
-        self.check_then(text, self.current_model, lambda model: self._send_now(text, model))
+        model = self.current_model
+        if model is None or model.is_local:
+            self._send_now(text, model)  # nothing leaves this computer: no check, no wait
+            return
+        self.tasks.spawn(self._check_history_then_send(text, model))
+
+    async def _check_history_then_send(self, text: str, model: ModelInfo) -> None:
+        # A chat that moves from a local model to a cloud one sends its whole history: check it.
+        cid = self.conversation_id
+        history = await self.services.conversations.messages(cid) if cid is not None else []
+        self.check_then(text, model, lambda chosen: self._send_now(text, chosen), history=history)
 
     def check_then(
-        self, text: str, model: ModelInfo | None, proceed: Callable[[ModelInfo | None], None]
+        self,
+        text: str,
+        model: ModelInfo | None,
+        proceed: Callable[[ModelInfo | None], None],
+        *,
+        history: list[Message] = (),
     ) -> None:
         """Before words go to an online model: warn about secrets and personal data found."""
         findings = []
         if model is not None and not model.is_local:
-            findings = self.services.providers.check_before_sending(text, model)
+            findings = self.services.providers.check_before_sending(text, model, history=history)
         if not findings:
             proceed(model)
             return
