@@ -11,6 +11,7 @@ from pathlib import Path
 
 from app import secrets
 from app.cli_pull import add_pull_parsers, cmd_pull, cmd_rm
+from app.cli_usage import add_usage_parser, cmd_usage
 from app.core.chat import human_bytes, human_params
 from app.core.errors import ConversationNotFound, HearthError
 from app.core.events import Notice, TextDelta
@@ -71,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["json", "md"], default="json")
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     add_pull_parsers(sub, common)
+    add_usage_parser(sub, common)
     return parser
 
 
@@ -248,6 +250,7 @@ COMMANDS = {
     "keys": cmd_keys,
     "pull": cmd_pull,
     "rm": cmd_rm,
+    "usage": cmd_usage,
     "add": cmd_add,
     "history": cmd_history,
     "show": cmd_show,

@@ -64,7 +64,7 @@ def test_export_json_and_markdown(data_dir, with_model, tmp_path):
     user, reply = conv["messages"]
     assert user["role"] == "user" and user["content"] == "Me too"
     assert reply["role"] == "assistant" and reply["model"] == "tiny-chat"
-    assert reply["provider"] == "local" and reply["cost_usd"] == 0
+    assert reply["provider"] == "local" and reply["cost_usd"] == "0"
     assert reply["usage"]["input_tokens"] > 0 and reply["usage"]["output_tokens"] > 0
     assert {"id", "title", "messages"} <= conv.keys()
     assert {"role", "content", "model", "provider", "created", "usage", "cost_usd"} <= reply.keys()

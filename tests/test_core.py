@@ -93,7 +93,7 @@ def test_export_formats():
     (c,) = data["conversations"]
     assert c["id"] == 7 and c["title"] == "Picnic"
     assert c["messages"][1]["usage"] == {"input_tokens": 5, "output_tokens": 4}
-    assert c["messages"][1]["cost_usd"] == 0
+    assert c["messages"][1]["cost_usd"] == "0"
     md = export_markdown([item])
     assert md.startswith("# Picnic\n")
     assert "## qwen (on this computer) — stopped" in md

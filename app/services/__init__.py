@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.paths import db_path
+from app.providers.prices import PriceBook
 from app.services.chat import ChatService
 from app.services.conversations import ConversationService
 from app.services.downloads import DownloadService
 from app.services.models import ModelService
 from app.services.providers import ProviderService
+from app.services.usage import UsageService
 from app.services.worker import DbWorker
 from app.store.settings import Settings
 
@@ -25,6 +27,7 @@ class Services:
     conversations: ConversationService
     providers: ProviderService
     downloads: DownloadService
+    usage: UsageService
 
     async def close(self) -> None:
         self.chat.stop()
@@ -37,13 +40,16 @@ def open_services(data_dir: Path) -> Services:
     db = DbWorker(db_path(data_dir))
     settings = Settings(data_dir / "settings.json")
     models = ModelService(db, settings)
+    prices = PriceBook.load(settings.get("price_overrides") or {}, data_dir=data_dir)
+    usage = UsageService(db, settings, prices, data_dir=data_dir)
     return Services(
         data_dir=data_dir,
         db=db,
         settings=settings,
         models=models,
-        chat=ChatService(db, models, settings),
+        chat=ChatService(db, models, settings, usage=usage),
         conversations=ConversationService(db),
         providers=ProviderService(models, settings),
         downloads=DownloadService(models=models, settings=settings, data_dir=data_dir),
+        usage=usage,
     )

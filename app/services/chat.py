@@ -14,6 +14,7 @@ from app.core.errors import Cancelled, HearthError, NoModelChosen
 from app.core.events import Done, Error, Notice, ReasoningDelta, Retrying, TextDelta, Usage
 from app.core.records import Conversation, Message
 from app.services.models import ModelService
+from app.services.usage import UsageService
 from app.services.worker import DbWorker
 from app.store import Store
 from app.store.settings import Settings
@@ -76,8 +77,16 @@ def title_from(text: str, limit: int = 48) -> str:
 
 
 class ChatService:
-    def __init__(self, db: DbWorker, models: ModelService, settings: Settings) -> None:
+    def __init__(
+        self,
+        db: DbWorker,
+        models: ModelService,
+        settings: Settings,
+        *,
+        usage: UsageService | None = None,
+    ) -> None:
         self._db = db
+        self._usage = usage
         self._models = models
         self._settings = settings
         self._active: dict[asyncio.Task, _ReplyState] = {}
@@ -239,10 +248,20 @@ class ChatService:
             if not runner.done():
                 runner.cancel()  # the consumer went away: stop generating
             self._active.pop(runner, None)
+            values = state.final_values()
+            values["cost_usd"] = self._cost_text(model, state)
             # Written through the worker even if this generator is being closed.
-            self._db.submit(Store.update_message, reply.id, **state.final_values())
+            self._db.submit(Store.update_message, reply.id, **values)
         message = await self._db.call(Store.message, reply.id)
         yield ReplyFinished(message, state.error)
+
+    def _cost_text(self, model: ModelInfo, state: _ReplyState) -> str | None:
+        """Exact cost as Decimal text; None when the price (or the token count) is unknown."""
+        answered = state.answered_by or model  # the fallback model, when one took over
+        if self._usage is None:
+            return "0" if answered.is_local else None
+        failed = state.error is not None and not state.parts
+        return self._usage.cost_text_for_reply(model=answered, usage=state.usage, failed=failed)
 
     def _remember_recent(self, model_id: str) -> None:
         recent = [m for m in self._settings.get("recent_models") or [] if m != model_id]
@@ -386,5 +405,4 @@ class _ReplyState:
             elapsed = end - (self.first_token_at or end)
             if self.usage.output_tokens > 1 and elapsed > 0:
                 values["tokens_per_second"] = round((self.usage.output_tokens - 1) / elapsed, 2)
-        values["cost_usd"] = "0"
         return values

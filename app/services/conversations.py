@@ -96,7 +96,8 @@ def _as_dict(item: ConversationExport) -> dict:
                     "input_tokens": m.input_tokens or 0,
                     "output_tokens": m.output_tokens or 0,
                 },
-                "cost_usd": float(m.cost_usd or 0) if m.role == "assistant" else 0,
+                # Decimal text, so it round-trips exactly; null when the price was unknown.
+                "cost_usd": m.cost_usd if m.role == "assistant" else "0",
             }
             for m in item.messages
         ],

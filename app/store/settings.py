@@ -22,6 +22,10 @@ DEFAULTS: dict[str, Any] = {
     "base_urls": {},
     "favourite_models": [],
     "recent_models": [],
+    "monthly_budget_usd": None,  # text or number; None = no budget
+    "budget_hard_stop": False,
+    "reference_model": "openai:gpt-4o",
+    "price_overrides": {},  # {"openai:gpt-4o": {"input": "2.5", "output": "10"}}
 }
 
 
