@@ -34,6 +34,8 @@ from app.ui.compare_view import CompareView
 from app.ui.composer import Composer
 from app.ui.conversation_actions import ConversationActions
 from app.ui.conversation_list import ConversationList
+from app.ui.download_actions import DownloadActions
+from app.ui.download_indicator import DownloadIndicator
 from app.ui.empty_chat import EmptyChat
 from app.ui.link_prompt import confirm_open_link
 from app.ui.loading_banner import LoadingBanner
@@ -55,7 +57,7 @@ COMPOSER_HINT = "Enter to send · Shift+Enter for a new line · {picker} to choo
 SETTINGS_SHORTCUT = QKeySequence("Ctrl+,")
 
 
-class MainWindow(ConversationActions, ModelActions, SendActions, QMainWindow):
+class MainWindow(ConversationActions, ModelActions, SendActions, DownloadActions, QMainWindow):
     def __init__(self, services: Services, *, data_dir: Path | None = None) -> None:
         super().__init__()
         self.setWindowTitle("Hearth")
@@ -121,6 +123,11 @@ class MainWindow(ConversationActions, ModelActions, SendActions, QMainWindow):
         layout.setSpacing(0)
         layout.addWidget(self.sidebar, 1)
         layout.addWidget(self.toast)
+        self.download_indicator = DownloadIndicator(self.services.downloads, pane)
+        indicator_row = QHBoxLayout()
+        indicator_row.setContentsMargins(8, 4, 8, 0)
+        indicator_row.addWidget(self.download_indicator)
+        layout.addLayout(indicator_row)
         self.settings_button = QPushButton("Settings", pane)
         self.settings_button.setObjectName("sidebarFooterButton")
         self.settings_button.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -130,6 +137,12 @@ class MainWindow(ConversationActions, ModelActions, SendActions, QMainWindow):
         footer = QHBoxLayout()
         footer.setContentsMargins(10, 4, 10, 10)
         footer.addWidget(self.settings_button)
+        self.models_button = QPushButton("Models", pane)
+        self.models_button.setObjectName("sidebarFooterButton")
+        self.models_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.models_button.setToolTip("Download models, and see the ones you have")
+        self.models_button.clicked.connect(lambda: self.open_downloads())
+        footer.addWidget(self.models_button)
         footer.addStretch(1)
         layout.addLayout(footer)
         return pane
@@ -157,6 +170,8 @@ class MainWindow(ConversationActions, ModelActions, SendActions, QMainWindow):
     def _connect(self) -> None:
         self.welcome.add_model_requested.connect(self.choose_model_files)
         self.welcome.cloud_requested.connect(lambda: self.open_settings("providers"))
+        self.welcome.download_requested.connect(self.open_downloads)
+        self.download_indicator.open_requested.connect(self.open_downloads)
         self.empty_chat.add_model_requested.connect(self.choose_model_files)
         self.header.picker_requested.connect(self.open_picker)
         self.header.offline_clicked.connect(lambda: self.open_settings("privacy"))
@@ -237,6 +252,7 @@ class MainWindow(ConversationActions, ModelActions, SendActions, QMainWindow):
         self.servers_detected = self.tasks.spawn(
             self.detect_local_servers(delay=DETECT_AFTER_S), name="detect-servers"
         )
+        self.start_downloads()  # unfinished downloads go on; finished ones join the picker
 
     @property
     def showing_welcome(self) -> bool:
@@ -324,6 +340,7 @@ class MainWindow(ConversationActions, ModelActions, SendActions, QMainWindow):
         self.stop_reply()
         if self.settings_dialog is not None:
             self.settings_dialog.close()
+        self.close_download_windows()
         super().closeEvent(event)
 
 

@@ -21,9 +21,16 @@ CLOUD_TEXT = (
 )
 
 
+DOWNLOAD_TEXT = (
+    "Choose from a short list of good models. Hearth shows which run well on this computer "
+    "and downloads the one you pick."
+)
+
+
 class WelcomeScreen(QWidget):
     add_model_requested = Signal()
     cloud_requested = Signal()
+    download_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -39,14 +46,9 @@ class WelcomeScreen(QWidget):
         hint = _paragraph(FILE_HINT, "welcomeHint", self)
         later = QHBoxLayout()
         later.setSpacing(12)
-        # Placeholders for ways of getting a model that later versions add; said plainly.
-        later.addWidget(
-            _coming_soon(
-                "Download a model",
-                "Pick one from a list and Hearth downloads it for you. Coming soon.",
-                self,
-            )
-        )
+        self.download_card = ActionCard("Download a model", DOWNLOAD_TEXT, self)
+        self.download_card.activated.connect(self.download_requested)
+        later.addWidget(self.download_card)
         self.cloud_card = ActionCard("Use a cloud model", CLOUD_TEXT, self)
         self.cloud_card.activated.connect(self.cloud_requested)
         later.addWidget(self.cloud_card)
@@ -96,15 +98,6 @@ def _card_layout(card: QFrame, heading: str, text: str) -> None:
     layout.addWidget(title)
     layout.addWidget(body)
     layout.addStretch(1)
-
-
-def _coming_soon(heading: str, text: str, parent: QWidget) -> QFrame:
-    card = QFrame(parent)
-    card.setObjectName("comingSoonCard")
-    card.setEnabled(False)
-    card.setToolTip("Not available yet")
-    _card_layout(card, heading, text)
-    return card
 
 
 class ActionCard(QFrame):

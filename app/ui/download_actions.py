@@ -1,0 +1,66 @@
+"""Downloading and managing models from the main window: a mixin of MainWindow, like
+ModelActions. It uses the window's services, task keeper, welcome screen and model methods
+(refresh_models, choose_model, new_chat, choose_model_files)."""
+
+from __future__ import annotations
+
+import logging
+
+from app.ui.download_events import DownloadEvents
+from app.ui.downloads_dialog import DownloadsDialog
+from app.ui.model_manager import ModelManager
+
+log = logging.getLogger(__name__)
+
+
+class DownloadActions:
+    _downloads_dialog: DownloadsDialog | None = None
+    _model_manager: ModelManager | None = None
+
+    def start_downloads(self) -> None:
+        """At start-up, on the loop: unfinished downloads go on; finished ones join the picker."""
+        events = DownloadEvents.for_service(self.services.downloads)
+        events.model_ready.connect(self._on_model_downloaded)
+        resumed = self.services.downloads.resume_unfinished()
+        if resumed:
+            log.info("Resuming %d unfinished download(s)", len(resumed))
+
+    def open_downloads(self) -> DownloadsDialog:
+        if self._downloads_dialog is None:
+            dialog = DownloadsDialog(self.services, self.tasks, self)
+            dialog.start_chat_requested.connect(
+                lambda model_id: self.tasks.spawn(self.start_chat_with(model_id))
+            )
+            dialog.manage_requested.connect(self.open_model_manager)
+            self._downloads_dialog = dialog
+        self._downloads_dialog.present()
+        return self._downloads_dialog
+
+    def open_model_manager(self) -> ModelManager:
+        if self._model_manager is None:
+            manager = ModelManager(self.services, self.tasks, self)
+            manager.models_changed.connect(lambda: self.tasks.spawn(self.refresh_models()))
+            manager.download_requested.connect(self.open_downloads)
+            manager.add_from_disk_requested.connect(self.choose_model_files)
+            self._model_manager = manager
+        self._model_manager.present()
+        return self._model_manager
+
+    async def start_chat_with(self, model_id: str) -> None:
+        """“Start chatting” on a finished download: that model, in a new chat."""
+        await self.refresh_models()
+        self.choose_model(model_id)
+        if self.showing_welcome:
+            self.pages.setCurrentWidget(self.splitter)
+        self.new_chat()
+        self.raise_()
+        self.activateWindow()
+
+    def close_download_windows(self) -> None:
+        for dialog in (self._downloads_dialog, self._model_manager):
+            if dialog is not None:
+                dialog.close()
+
+    def _on_model_downloaded(self, model_id: str) -> None:
+        # In the picker at once, even while the person is busy chatting elsewhere.
+        self.tasks.spawn(self.refresh_models(), name="model-downloaded")
