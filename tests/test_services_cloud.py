@@ -253,3 +253,27 @@ def test_privacy_check_covers_history_the_cloud_has_not_seen(services, tiny_gguf
     assert {f.kind for f in check("summarise", cloud, history=before)} == {"email"}
     assert check("thanks", cloud, history=after) == [], "OpenAI already had that turn"
     assert last == "openai:gpt-4o"
+
+
+def test_per_model_defaults_reach_the_request_and_the_engine(services, tiny_gguf, openai_server):
+    secrets.set_key("openai", "sk-test-0123456789abcdefghijklmnop")
+    _openai_says(openai_server, "ok")
+    services.settings.set(
+        "model_defaults",
+        {
+            "openai:gpt-4o": {"temperature": 0.2, "system_prompt": "Answer in French."},
+            "tiny-chat": {"context_length": 256},
+        },
+    )
+
+    async def scenario():
+        await services.models.add_from_disk([tiny_gguf])
+        await reply(services, conversation_id=None, text="hi", model_id="openai:gpt-4o")
+        await reply(services, conversation_id=None, text="hi", model_id="tiny-chat")
+        return services.models.context_length
+
+    context = run_then_close(services, scenario())
+    sent = openai_server.requests[-1].json()
+    assert sent["temperature"] == 0.2
+    assert sent["messages"][0] == {"role": "system", "content": "Answer in French."}
+    assert context == 256

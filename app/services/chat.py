@@ -216,7 +216,7 @@ class ChatService:
         conv = await self._db.call(Store.conversation, cid)
         history = await self._db.call(Store.messages_up_to, parent_id)
         yield ReplyStarted(conv, user_message, reply, model)
-        request = self._request(history, max_tokens=max_tokens)
+        request = self._request(history, max_tokens=max_tokens, model=model)
         state = _ReplyState()
         queue: asyncio.Queue = asyncio.Queue()
         runner = asyncio.create_task(self._run(model, request, queue, state))
@@ -267,9 +267,14 @@ class ChatService:
         recent = [m for m in self._settings.get("recent_models") or [] if m != model_id]
         self._settings.set("recent_models", [model_id, *recent][:8])
 
-    def _request(self, history: list[Message], *, max_tokens: int | None = None) -> ChatRequest:
+    def _request(
+        self, history: list[Message], *, max_tokens: int | None = None, model: ModelInfo
+    ) -> ChatRequest:
         messages = []
-        system_prompt = (self._settings.get("system_prompt") or "").strip()
+        defaults = self._models.defaults_for(model.id)
+        system_prompt = (
+            defaults.get("system_prompt") or self._settings.get("system_prompt") or ""
+        ).strip()
         if system_prompt:
             messages.append(ChatMessage("system", system_prompt))
         for m in history:
@@ -278,7 +283,7 @@ class ChatService:
         max_tokens = max_tokens or self._settings.get("max_tokens")
         return ChatRequest(
             messages=tuple(messages),
-            temperature=float(self._settings.get("temperature", 0.7)),
+            temperature=float(defaults.get("temperature", self._settings.get("temperature", 0.7))),
             max_tokens=int(max_tokens) if max_tokens else None,
         )
 

@@ -51,6 +51,7 @@ class ModelService:
         self._settings = settings
         self._engine = None
         self._loaded: ModelInfo | None = None
+        self._options: dict = {}  # what the loaded model was loaded with
         self._load_lock = asyncio.Lock()
         self._detected: set[str] = set()  # local servers (Ollama, LM Studio) found answering
 
@@ -208,16 +209,26 @@ class ModelService:
                 from app.providers.llama_local import LocalEngine
 
                 self._engine = LocalEngine()
-            if self._loaded is None or self._loaded.id != model.id:
+            wanted = self._load_options(model.id)
+            if self._loaded is None or self._loaded.id != model.id or wanted != self._options:
                 if model.path and not Path(model.path).exists():
                     raise ModelFileError(
                         f"The model file is no longer at {model.path}.",
                         action="Add it again with “Add model from disk…”.",
                     )
                 self._loaded = None
-                await self._engine.load(model, on_progress=on_progress)
-                self._loaded = model
+                await self._engine.load(model, on_progress=on_progress, **wanted)
+                self._loaded, self._options = model, wanted
             return self._engine
+
+    def defaults_for(self, model_id: str) -> dict:
+        """The user's per-model defaults (Model manager): context_length, gpu_layers,
+        temperature, system_prompt; a missing key means "Hearth decides"."""
+        return dict((self._settings.get("model_defaults") or {}).get(model_id) or {})
+
+    def _load_options(self, model_id: str) -> dict:
+        defaults = self.defaults_for(model_id)
+        return {"n_ctx": defaults.get("context_length"), "n_gpu_layers": defaults.get("gpu_layers")}
 
     def cancel_load(self) -> None:
         if self._engine is not None:
