@@ -23,6 +23,10 @@ def main(argv: list[str] | None = None) -> int:
     from app.paths import data_dir
 
     args = build_parser().parse_args(argv)
+    if args.self_test:  # before data_dir(): the check must not touch the user's data folder
+        from app.selftest import run_self_test
+
+        return run_self_test()
     folder = data_dir(args.data_dir)
     setup_logging(folder)
     if args.command is None:

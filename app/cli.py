@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from app import secrets
+from app.cli_memory import add_memory_parsers, cmd_import, cmd_memory, cmd_search
 from app.cli_pull import add_pull_parsers, cmd_pull, cmd_rm
 from app.cli_usage import add_usage_parser, cmd_usage
 from app.core.chat import human_bytes, human_params
@@ -18,7 +19,7 @@ from app.core.events import Notice, TextDelta
 from app.providers.registry import get_provider
 from app.services import Services, open_services
 from app.services.chat import ModelLoading, ReplyFinished, ReplyStarted
-from app.services.conversations import conversation_markdown, export_json, export_markdown
+from app.services.conversations import conversation_markdown
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="hearth", description="Private AI chat. With no command, opens the Hearth window."
     )
     parser.add_argument("--data-dir", metavar="DIR", help=data_help)
+    parser.add_argument(
+        "--self-test", action="store_true", help="check that this installation works, then exit"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ask = sub.add_parser("ask", parents=[common], help="ask a model; the reply streams to stdout")
@@ -72,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["json", "md"], default="json")
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     add_pull_parsers(sub, common)
+    add_memory_parsers(sub, common)
     add_usage_parser(sub, common)
     return parser
 
@@ -235,8 +240,8 @@ async def cmd_export(services: Services, args: argparse.Namespace) -> int:
         )
     else:
         ids = [await _conversation_id(services, args.id)]
-    items = await services.conversations.export(ids)
-    text = export_json(items) if args.format == "json" else export_markdown(items)
+    # Every branch in JSON; the shown branch in Markdown.
+    text = await services.transfer.export(conversation_ids=ids, format=args.format)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
@@ -255,4 +260,7 @@ COMMANDS = {
     "history": cmd_history,
     "show": cmd_show,
     "export": cmd_export,
+    "memory": cmd_memory,
+    "search": cmd_search,
+    "import": cmd_import,
 }

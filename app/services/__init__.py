@@ -10,8 +10,11 @@ from app.providers.prices import PriceBook
 from app.services.chat import ChatService
 from app.services.conversations import ConversationService
 from app.services.downloads import DownloadService
+from app.services.history import HistoryService
+from app.services.memory import MemoryService
 from app.services.models import ModelService
 from app.services.providers import ProviderService
+from app.services.transfer import TransferService
 from app.services.usage import UsageService
 from app.services.worker import DbWorker
 from app.store.settings import Settings
@@ -28,6 +31,9 @@ class Services:
     providers: ProviderService
     downloads: DownloadService
     usage: UsageService
+    memory: MemoryService
+    history: HistoryService
+    transfer: TransferService
 
     async def close(self) -> None:
         self.chat.stop()
@@ -40,6 +46,7 @@ def open_services(data_dir: Path) -> Services:
     db = DbWorker(db_path(data_dir))
     settings = Settings(data_dir / "settings.json")
     models = ModelService(db, settings)
+    memory = MemoryService(db=db, settings=settings, models=models)
     prices = PriceBook.load(settings.get("price_overrides") or {}, data_dir=data_dir)
     usage = UsageService(db, settings, prices, data_dir=data_dir)
     return Services(
@@ -47,9 +54,12 @@ def open_services(data_dir: Path) -> Services:
         db=db,
         settings=settings,
         models=models,
-        chat=ChatService(db, models, settings, usage=usage),
+        chat=ChatService(db, models, settings, usage=usage, memory=memory),
         conversations=ConversationService(db),
         providers=ProviderService(models, settings),
         downloads=DownloadService(models=models, settings=settings, data_dir=data_dir),
         usage=usage,
+        memory=memory,
+        history=HistoryService(db=db, models=models),
+        transfer=TransferService(db=db),
     )

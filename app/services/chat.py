@@ -13,10 +13,12 @@ from app.core.chat import ChatMessage, ChatRequest, ModelInfo
 from app.core.errors import Cancelled, HearthError, NoModelChosen
 from app.core.events import Done, Error, Notice, ReasoningDelta, Retrying, TextDelta, Usage
 from app.core.records import Conversation, Message
+from app.services.memory import MemoryService, PromptPlan
 from app.services.models import ModelService
 from app.services.usage import UsageService
 from app.services.worker import DbWorker
 from app.store import Store
+from app.store.memory import Memory
 from app.store.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,7 @@ class ReplyStarted:
     user_message: Message | None
     reply: Message
     model: ModelInfo
+    memories: tuple[Memory, ...] = ()  # the memories put into this reply's system prompt
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +87,9 @@ class ChatService:
         settings: Settings,
         *,
         usage: UsageService | None = None,
+        memory: MemoryService | None = None,
     ) -> None:
+        self._memory = memory  # None: no memories, no per-conversation system prompt
         self._db = db
         self._usage = usage
         self._models = models
@@ -125,6 +130,22 @@ class ChatService:
         conv, user = await self._add_user_message(conversation_id, text)
         async for update in self._reply(
             conv.id, model, parent_id=user.id, user_message=user, max_tokens=max_tokens
+        ):
+            yield update
+
+    async def reply_to(
+        self,
+        *,
+        conversation_id: int,
+        user_message_id: int,
+        model_id: str | None = None,
+        max_tokens: int | None = None,
+    ) -> AsyncIterator[ChatUpdate]:
+        """A reply to a user message already stored: edit and resend (HistoryService.edit)."""
+        model = await self.pick_model(model_id)
+        user = await self._db.call(Store.message, user_message_id)
+        async for update in self._reply(
+            conversation_id, model, parent_id=user.id, user_message=user, max_tokens=max_tokens
         ):
             yield update
 
@@ -215,8 +236,11 @@ class ChatService:
         self._remember_recent(model.id)
         conv = await self._db.call(Store.conversation, cid)
         history = await self._db.call(Store.messages_up_to, parent_id)
-        yield ReplyStarted(conv, user_message, reply, model)
-        request = self._request(history, max_tokens=max_tokens, model=model)
+        plan = await self._plan_prompt(cid, model, history, reply.id)
+        yield ReplyStarted(conv, user_message, reply, model, plan.memories)
+        request = self._request(
+            history, max_tokens=max_tokens, model=model, system_prompt=plan.system_prompt
+        )
         state = _ReplyState()
         queue: asyncio.Queue = asyncio.Queue()
         runner = asyncio.create_task(self._run(model, request, queue, state))
@@ -267,14 +291,38 @@ class ChatService:
         recent = [m for m in self._settings.get("recent_models") or [] if m != model_id]
         self._settings.set("recent_models", [model_id, *recent][:8])
 
+    def _default_system_prompt(self, model: ModelInfo) -> str:
+        """The model's own system prompt, else the app-wide one."""
+        defaults = self._models.defaults_for(model.id)
+        return defaults.get("system_prompt") or self._settings.get("system_prompt") or ""
+
+    async def _plan_prompt(
+        self, cid: int, model: ModelInfo, history: list[Message], reply_id: int
+    ) -> PromptPlan:
+        """The conversation's own system prompt (else the default one) plus the memories this
+        model may see; which memories went in is stored with the reply."""
+        default = self._default_system_prompt(model)
+        if self._memory is None:
+            return PromptPlan(default)
+        plan = await self._memory.plan_prompt(
+            conversation_id=cid, model=model, history=history, default_prompt=default
+        )
+        await self._memory.record_used(message_id=reply_id, memories=plan.memories)
+        return plan
+
     def _request(
-        self, history: list[Message], *, max_tokens: int | None = None, model: ModelInfo
+        self,
+        history: list[Message],
+        *,
+        max_tokens: int | None = None,
+        model: ModelInfo,
+        system_prompt: str | None = None,
     ) -> ChatRequest:
         messages = []
         defaults = self._models.defaults_for(model.id)
-        system_prompt = (
-            defaults.get("system_prompt") or self._settings.get("system_prompt") or ""
-        ).strip()
+        if system_prompt is None:
+            system_prompt = self._default_system_prompt(model)
+        system_prompt = system_prompt.strip()
         if system_prompt:
             messages.append(ChatMessage("system", system_prompt))
         for m in history:

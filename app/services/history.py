@@ -76,6 +76,19 @@ class HistoryService:
         """Branches for every shown message that has other versions (for ‹ 1/2 › arrows)."""
         return await self._db.call(store_history.branch_map, conversation_id)
 
+    async def branches_for(self, *, message_ids: list[int]) -> dict[int, Branches]:
+        """Branches of just the messages on screen that have other versions."""
+        return await self._db.call(store_history.branches_for, list(message_ids))
+
+    async def recent(
+        self, *, conversation_id: int, limit: int = 100, before_id: int | None = None
+    ) -> list[Message]:
+        """A page of the shown branch, oldest first: the last `limit` messages, or the `limit`
+        before `before_id`. Opening a 10,000-message chat reads one page, not all of it."""
+        return await self._db.call(
+            store_history.recent_messages, conversation_id, limit=limit, before_id=before_id
+        )
+
     async def switch_branch(self, *, message_id: int) -> list[Message]:
         """Show the version of the conversation through this message (its newest continuation).
         Returns the conversation's shown messages."""

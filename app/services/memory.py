@@ -213,12 +213,20 @@ class MemoryService:
         return await self.relevant(query=query, budget_tokens=budget_tokens)
 
     async def plan_prompt(
-        self, *, conversation_id: int, model: ModelInfo, history: list[Message]
+        self,
+        *,
+        conversation_id: int,
+        model: ModelInfo,
+        history: list[Message],
+        default_prompt: str | None = None,
     ) -> PromptPlan:
-        """The system prompt for the next reply: the conversation's own prompt (else the app-wide
-        one) plus the memories relevant to the newest user message that this model may see."""
+        """The system prompt for the next reply: the conversation's own prompt (a persona's, or
+        one set for this chat), else `default_prompt` (the model's or the app-wide one), plus the
+        memories relevant to the newest user message that this model may see."""
         own = await self._db.call(store_history.conversation_system_prompt, conversation_id)
-        base = own if own is not None else (self._settings.get("system_prompt") or "")
+        if default_prompt is None:
+            default_prompt = self._settings.get("system_prompt") or ""
+        base = own if own is not None else default_prompt
         query = next((m.content for m in reversed(history) if m.role == "user"), "")
         memories = await self.memories_for(model=model, query=query)
         return PromptPlan(system_prompt_with(memories, base), tuple(memories))

@@ -140,7 +140,8 @@ def _message_dict(m) -> dict:
         "created": m.created,
         "status": m.status,
         "usage": {"input_tokens": m.input_tokens or 0, "output_tokens": m.output_tokens or 0},
-        "cost_usd": float(m.cost_usd or 0) if assistant else 0,
+        # Decimal text, so it round-trips exactly; null when the price was unknown.
+        "cost_usd": m.cost_usd if assistant else "0",
     }
 
 
@@ -248,13 +249,16 @@ def _int_or_none(value: Any) -> int | None:
 
 
 def _cost_text(value: Any) -> str | None:
+    """Exact Decimal text from "0.0000036" (current exports) or 3.6e-06 (older ones)."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
         return None
-    return str(amount) if amount.is_finite() and amount >= 0 else None
+    if not amount.is_finite() or amount < 0:
+        return None
+    return format(amount.normalize(), "f")  # 0.0 -> "0", 3.6e-06 -> "0.0000036"
 
 
 # -- Hearth JSON --------------------------------------------------------------------------------

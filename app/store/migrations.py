@@ -114,6 +114,62 @@ def m006_provider_models(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m007_memories(db: sqlite_utils.Database) -> None:
+    db["memories"].create(
+        {"id": int, "text": str, "created": str, "updated": str, "source_message_id": int},
+        pk="id",
+        not_null={"text", "created", "updated"},
+    )
+    # Porter stemming: a memory about "dogs" should come up when the user writes "dog".
+    db["memories"].enable_fts(["text"], create_triggers=True, tokenize="porter unicode61")
+    # Which memories a reply was given, with the text as it was sent: editing a memory later must
+    # not rewrite what a past reply saw. Rows go with their message when it is purged.
+    db.execute(
+        """CREATE TABLE message_memories (
+               message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+               memory_id INTEGER NOT NULL,
+               text TEXT NOT NULL,
+               PRIMARY KEY (message_id, memory_id)
+           )"""
+    )
+    db.execute("CREATE INDEX idx_message_memories_memory_id ON message_memories (memory_id)")
+
+
+@migration
+def m008_prompts_personas_branches(db: sqlite_utils.Database) -> None:
+    # Branch arrows and "switch to the newest leaf" walk children by parent: without this index
+    # each step scans the whole messages table.
+    db["messages"].create_index(["parent_id"], if_not_exists=True)
+    db["conversations"].add_column("system_prompt", str)
+    db["conversations"].add_column("persona_id", int)
+    db["personas"].create(
+        {
+            "id": int,
+            "name": str,
+            "system_prompt": str,
+            "default_model": str,
+            "created": str,
+            "updated": str,
+        },
+        pk="id",
+        not_null={"name", "system_prompt", "created", "updated"},
+        defaults={"system_prompt": ""},
+    )
+    db.execute("CREATE UNIQUE INDEX idx_personas_name ON personas (name COLLATE NOCASE)")
+
+
+@migration
+def m009_import_sources(db: sqlite_utils.Database) -> None:
+    # Where an imported conversation came from ("chatgpt:<id>"), so importing the same export
+    # twice does not double the history.
+    db["conversations"].add_column("imported_from", str)
+    db.execute(
+        "CREATE INDEX idx_conversations_imported_from ON conversations (imported_from) "
+        "WHERE imported_from IS NOT NULL"
+    )
+
+
 def _ensure_table(db: sqlite_utils.Database) -> None:
     if not db["_migrations"].exists():
         db["_migrations"].create({"name": str, "applied": str}, pk="name")

@@ -23,20 +23,24 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     from app.ui.logo import app_icon
 
     app.setWindowIcon(app_icon())
+    from app.ui.main_thread_gc import collect_on_main_thread
     from app.ui.pyside_workarounds import guard_singleton_refcounts
     from app.ui.theme import theme_manager
 
     guard_singleton_refcounts()
+    collect_on_main_thread()  # never free widgets on a worker thread
     theme_manager()  # Fusion + palette + style sheet, following the system's light/dark mode
     return app
 
 
 def create_main_window(services: Services, *, data_dir: Path | None = None):
     """The main window over the given services (needs a QApplication and a qasync loop)."""
+    from app.ui.main_thread_gc import collect_on_main_thread
     from app.ui.main_window import MainWindow
     from app.ui.pyside_workarounds import guard_singleton_refcounts
 
     guard_singleton_refcounts()  # also when tests build the window on their own QApplication
+    collect_on_main_thread()
     return MainWindow(services, data_dir=data_dir)
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.core.errors import HearthError
 from app.core.records import Message
+from app.ui.cost_text import CostNote
 from app.ui.markdown_render import document_style_sheet, finished_blocks_length, render_markdown
 from app.ui.message_footer import error_actions, footer_html
 from app.ui.message_view import MessageView
@@ -18,6 +21,9 @@ _THINKING = "<p style='color: gray;'>…</p>"
 # grows past this many characters, so each frame redraws a short tail, not the whole reply.
 SETTLE_AFTER_CHARS = 200
 
+# The cost meter's line under a finished reply (tokens and cost), or None; see cost_text.
+CostNoteFor = Callable[[Message], "CostNote | None"]
+
 
 class AssistantMessage(QWidget):
     regenerate_requested = Signal()
@@ -25,9 +31,17 @@ class AssistantMessage(QWidget):
     # "retry", "open-settings", "use-local", "regenerate-with": the window knows what to do
     action_requested = Signal(str)
 
-    def __init__(self, message: Message, theme: Theme, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        message: Message,
+        theme: Theme,
+        parent: QWidget | None = None,
+        *,
+        cost_note: CostNoteFor | None = None,
+    ) -> None:
         super().__init__(parent)
         self.message = message
+        self._cost_note = cost_note
         self._theme = theme
         self._text = message.content
         self._code_blocks: tuple[str, ...] = ()
@@ -158,6 +172,11 @@ class AssistantMessage(QWidget):
         self.render()
         self._render_footer()
 
+    def set_cost_note(self, cost_note: CostNoteFor | None) -> None:
+        """A new way to price replies (a price or the reference model changed): redraw."""
+        self._cost_note = cost_note
+        self._render_footer()
+
     def code_block(self, number: int) -> str:
         return self._code_blocks[number]
 
@@ -187,13 +206,16 @@ class AssistantMessage(QWidget):
         self._render_footer()
 
     def _render_footer(self) -> None:
+        note = self._cost_note(self.message) if self._cost_note is not None else None
         html = footer_html(
             self.message,
             self._theme,
             can_regenerate=self._can_regenerate,
             actions=self._actions,
             live_note=self._live_note,
+            cost=note.line if note else "",
         )
+        self.footer.setToolTip(note.tip if note else "")
         if self._copied_note:
             html += f"&nbsp;&nbsp;&nbsp;<span style='color: {self._theme.accent};'>"
             html += f"{self._copied_note} ✓</span>"

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QScrollArea, QVB
 
 from app.core.errors import HearthError
 from app.core.records import Message
-from app.ui.assistant_message import AssistantMessage
+from app.ui.assistant_message import AssistantMessage, CostNoteFor
 from app.ui.notice_line import NoticeLine
 from app.ui.theme import Theme
 from app.ui.user_message import UserMessage
@@ -50,6 +50,7 @@ class ChatView(QScrollArea):
         self._stick_to_bottom = True
         self._generation = 0  # bumped on every clear(), so stale batches know to stop
         self._regenerate_allowed = True
+        self._cost_note: CostNoteFor | None = None
         self._build()
         self._frame_timer = QTimer(self)
         self._frame_timer.setSingleShot(True)
@@ -192,6 +193,12 @@ class ChatView(QScrollArea):
         for widget in self._replies.values():
             widget.set_theme(theme)
 
+    def set_cost_note(self, cost_note: CostNoteFor | None) -> None:
+        """How each reply's cost line is written; the replies shown are redrawn with it."""
+        self._cost_note = cost_note
+        for widget in self._replies.values():
+            widget.set_cost_note(cost_note)
+
     # -- streaming -----------------------------------------------------------------------------
 
     def stream_into(self, message_id: int, text: str) -> None:
@@ -224,7 +231,7 @@ class ChatView(QScrollArea):
     def _widget_for(self, message: Message) -> QWidget:
         if message.role == "user":
             return UserMessage(message)
-        widget = AssistantMessage(message, self._theme)
+        widget = AssistantMessage(message, self._theme, cost_note=self._cost_note)
         widget.regenerate_requested.connect(self.regenerate_requested)
         widget.action_requested.connect(
             lambda action, w=widget: self.reply_action.emit(action, w.message)

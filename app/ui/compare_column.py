@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from decimal import Decimal, InvalidOperation
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -19,44 +18,45 @@ from PySide6.QtWidgets import (
 from app.core.chat import ModelInfo
 from app.core.errors import HearthError
 from app.core.records import Message
+from app.ui.assistant_message import CostNoteFor
+from app.ui.cost_text import CostNote, tokens_text
 from app.ui.markdown_render import document_style_sheet, render_markdown
 from app.ui.message_view import MessageView
 from app.ui.theme import Theme
 from app.ui.where_badge import WhereBadge
 
 
-def stats_text(message: Message) -> str:
-    """“First word after 0.42 s · 38.1 tokens/s” and, below, “31 tokens in · 120 out” (and the
-    cost, once the price table knows it)."""
+def stats_text(message: Message, cost: CostNote | None = None) -> str:
+    """“First word after 0.42 s · 38.1 tokens/s” and, below, “31 tokens in · 120 out · $0.0012”
+    (the cost meter's line when there is one)."""
     speed = []
     if message.ttft_ms is not None:
         speed.append(f"First word after {message.ttft_ms / 1000:.2f} s")
     if message.tokens_per_second:
         speed.append(f"{message.tokens_per_second:.1f} tokens/s")
     tokens = []
-    if message.input_tokens is not None or message.output_tokens is not None:
-        tokens.append(f"{message.input_tokens or 0} tokens in · {message.output_tokens or 0} out")
-    cost = _cost(message.cost_usd)
-    if cost:
-        tokens.append(cost)
+    if cost is not None:
+        tokens.append(cost.line)
+    elif message.input_tokens is not None or message.output_tokens is not None:
+        tokens.append(tokens_text(message.input_tokens, message.output_tokens))
     return "\n".join(" · ".join(line) for line in (speed, tokens) if line)
-
-
-def _cost(value: str | None) -> str:
-    try:
-        amount = Decimal(value) if value else Decimal(0)
-    except InvalidOperation:
-        return ""
-    return f"${amount:.4f}" if amount > 0 else ""
 
 
 class CompareColumn(QFrame):
     keep_requested = Signal(int)  # message id
 
-    def __init__(self, model: ModelInfo, theme: Theme, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        model: ModelInfo,
+        theme: Theme,
+        parent: QWidget | None = None,
+        *,
+        cost_note: CostNoteFor | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("compareColumn")
         self.model = model
+        self._cost_note = cost_note
         self.message: Message | None = None
         self.error: HearthError | None = None
         self._theme = theme
@@ -179,7 +179,9 @@ class CompareColumn(QFrame):
         self._text = message.content
         self.render()
         self.set_status("" if message.status == "complete" else message.status.capitalize())
-        self.stats.setText(stats_text(message))
+        note = self._cost_note(message) if self._cost_note is not None else None
+        self.stats.setText(stats_text(message, note))
+        self.stats.setToolTip(note.tip if note else "")
         if message.status == "error":
             self.error_label.setText(message.error or "This model could not answer.")
             self.error_label.show()

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.core.chat import ModelInfo
+from app.ui.assistant_message import CostNoteFor
 from app.ui.compare_column import CompareColumn
 from app.ui.theme import Theme
 
@@ -22,6 +23,7 @@ class CompareView(QWidget):
         self.setObjectName("compareView")
         self._theme = theme
         self.columns: list[CompareColumn] = []
+        self.cost_note: CostNoteFor | None = None  # each answer's tokens and cost, when done
         title = QLabel("Comparing answers", self)
         title.setObjectName("compareTitle")
         self.hint = QLabel(HINT, self)
@@ -57,7 +59,7 @@ class CompareView(QWidget):
         self.clear()
         self.prompt.setText(text if len(text) < 600 else text[:600] + "…")
         for model in models:
-            column = CompareColumn(model, self._theme, self)
+            column = CompareColumn(model, self._theme, self, cost_note=self.cost_note)
             column.keep_requested.connect(self.keep_requested)
             self._row.addWidget(column, 1)
             self.columns.append(column)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 MAX_VISIBLE_LINES = 10
 PLACEHOLDER = "Write a message…"
@@ -76,6 +84,10 @@ class Composer(QFrame):
             f"Send to two or three models and see their answers side by side ({keys})"
         )
         self.compare_button.clicked.connect(self._on_compare)
+        # ≈ what sending to an online model would cost; hidden for models on this computer.
+        self.estimate = QLabel(self)
+        self.estimate.setObjectName("costEstimate")
+        self.estimate.hide()
         self.button = QPushButton("Send", self)
         self.button.setObjectName("sendButton")
         self.button.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -84,6 +96,7 @@ class Composer(QFrame):
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(10)
         row.addWidget(self.edit, 1)
+        row.addWidget(self.estimate, 0, Qt.AlignmentFlag.AlignBottom)
         row.addWidget(self.compare_button, 0, Qt.AlignmentFlag.AlignBottom)
         row.addWidget(self.button, 0, Qt.AlignmentFlag.AlignBottom)
         outer = QVBoxLayout(self)
@@ -106,6 +119,16 @@ class Composer(QFrame):
 
     def text(self) -> str:
         return self.edit.toPlainText()
+
+    def set_estimate(self, text: str, tip: str = "", *, over_budget: bool = False) -> None:
+        """ "≈ $0.0004" (or "price unknown") next to Send; "" hides it."""
+        self.estimate.setText(text)
+        self.estimate.setToolTip(tip)
+        if self.estimate.property("over") != over_budget:
+            self.estimate.setProperty("over", over_budget)
+            self.estimate.style().unpolish(self.estimate)
+            self.estimate.style().polish(self.estimate)
+        self.estimate.setVisible(bool(text))
 
     def set_text(self, text: str) -> None:
         self.edit.setPlainText(text)

@@ -51,6 +51,8 @@ class ConversationActions:
         self.chat_view.show_conversation(conversation_id, messages)
         self.chat_stack.setCurrentWidget(self.chat_view if messages else self.empty_chat)
         self.header.set_chat_title(self._title_of(conversation_id))
+        self.set_history(messages)  # for the estimate next to Send
+        self.tasks.spawn(self.refresh_chat_cost(), name="chat-cost")
         self.services.settings.set("last_conversation", conversation_id)
         self.composer.focus()
 
@@ -63,6 +65,7 @@ class ConversationActions:
         self.chat_stack.setCurrentWidget(self.empty_chat)
         self.sidebar.select(None)
         self.header.set_chat_title(None)
+        self.set_history([])
         self.composer.focus()
 
     async def rename_conversation(self, conversation_id: int, title: str) -> None:

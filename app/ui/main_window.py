@@ -34,6 +34,7 @@ from app.ui.compare_view import CompareView
 from app.ui.composer import Composer
 from app.ui.conversation_actions import ConversationActions
 from app.ui.conversation_list import ConversationList
+from app.ui.cost_actions import CostActions
 from app.ui.download_actions import DownloadActions
 from app.ui.download_indicator import DownloadIndicator
 from app.ui.empty_chat import EmptyChat
@@ -57,7 +58,9 @@ COMPOSER_HINT = "Enter to send · Shift+Enter for a new line · {picker} to choo
 SETTINGS_SHORTCUT = QKeySequence("Ctrl+,")
 
 
-class MainWindow(ConversationActions, ModelActions, SendActions, DownloadActions, QMainWindow):
+class MainWindow(
+    ConversationActions, ModelActions, SendActions, DownloadActions, CostActions, QMainWindow
+):
     def __init__(self, services: Services, *, data_dir: Path | None = None) -> None:
         super().__init__()
         self.setWindowTitle("Hearth")
@@ -81,6 +84,7 @@ class MainWindow(ConversationActions, ModelActions, SendActions, DownloadActions
         self.session = ChatSession(services, self.chat_view, self.banner, self.tasks)
         self.compare_session = CompareSession(services, self.compare_view, self.tasks)
         self._connect()
+        self.setup_costs()
         self._add_shortcuts()
         self.window_state.restore(self, self.splitter)
         self.ready = self.tasks.spawn(self._start(), name="start")
@@ -236,6 +240,7 @@ class MainWindow(ConversationActions, ModelActions, SendActions, DownloadActions
         # thread (a key found on a first start then leaves the welcome screen at once).
         await self.show_local_models()
         await self.refresh_conversations()
+        self.tasks.spawn(self.refresh_usage(), name="usage")
         self.header.set_offline(self.services.providers.offline)
         if not self.local_files and not self.conversations:
             self.pages.setCurrentWidget(self.welcome)
@@ -298,6 +303,7 @@ class MainWindow(ConversationActions, ModelActions, SendActions, DownloadActions
 
     def _on_reply_finished(self, finished: ReplyFinished) -> None:
         self.tasks.spawn(self.refresh_conversations())
+        self.after_reply()  # the chat's total, today, this month, the budget
 
     def _on_compare_started(self, started: ReplyStarted) -> None:
         conversation = started.conversation
@@ -338,8 +344,10 @@ class MainWindow(ConversationActions, ModelActions, SendActions, DownloadActions
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.window_state.save(self, self.splitter)
         self.stop_reply()
-        if self.settings_dialog is not None:
-            self.settings_dialog.close()
+        self.forget_costs()
+        for dialog in (self.settings_dialog, self.usage_dashboard):
+            if dialog is not None:
+                dialog.close()
         self.close_download_windows()
         super().closeEvent(event)
 

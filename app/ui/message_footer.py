@@ -107,7 +107,9 @@ def footer_html(
     can_regenerate: bool,
     actions: list[str] | tuple[str, ...] = (),
     live_note: str = "",
+    cost: str = "",
 ) -> str:
+    """The footer's rich text; `cost` (the reply's tokens and cost) goes on a line of its own."""
     link = f'style="color: {theme.muted}; text-decoration: none;"'
     strong = f'style="color: {theme.link}; text-decoration: none; font-weight: 600;"'
     links = []
@@ -131,7 +133,13 @@ def footer_html(
         error = f'<div style="color: {theme.danger}; margin-bottom: 4px;">{status}</div>'
         if buttons:
             error += f'<div style="margin-bottom: 6px;">{buttons}</div>'
-        return f"{error}<div>{gap.join(parts)}</div>"
+        return f"{error}<div>{gap.join(parts)}</div>{_cost_html(cost, theme)}"
     if status:
         parts.append(f'<span style="color: {theme.muted};">{status}</span>')
-    return gap.join(parts)
+    return gap.join(parts) + _cost_html(cost, theme)
+
+
+def _cost_html(cost: str, theme: Theme) -> str:
+    if not cost:
+        return ""
+    return f'<div style="color: {theme.faint}; margin-top: 3px;">{html.escape(cost)}</div>'

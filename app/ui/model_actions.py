@@ -130,6 +130,7 @@ class ModelActions:
     def _show_current_model(self) -> None:
         self.header.set_model(self.current_model)
         self.empty_chat.set_model(self.current_model)
+        self.on_model_shown()  # the estimate next to Send follows the model
 
     async def detect_local_servers(self, *, delay: float = 0.0) -> None:
         """Ollama or LM Studio running on this computer join the picker (loopback only)."""
@@ -186,6 +187,8 @@ class ModelActions:
         dialog = self._settings()
         if page == "privacy":
             dialog.show_privacy()
+        elif page == "costs":
+            dialog.show_costs()
         else:
             dialog.show_providers(provider_id)
         return dialog
@@ -197,6 +200,8 @@ class ModelActions:
                 lambda: self.tasks.spawn(self.after_models_changed(), name="models-changed")
             )
             dialog.offline_changed.connect(self._on_offline_changed)
+            dialog.costs_changed.connect(self.on_costs_changed)
+            dialog.dashboard_requested.connect(self.open_usage_dashboard)
             dialog.set_local_models(self.local_files)
             self.settings_dialog = dialog
         else:

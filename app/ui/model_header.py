@@ -49,6 +49,9 @@ class ModelHeader(QFrame):
         self.offline_pill.hide()
         self.title = QLabel(self)
         self.title.setObjectName("chatTitle")
+        self.cost = QLabel(self)  # what this chat has cost so far
+        self.cost.setObjectName("chatCost")
+        self.cost.hide()
         self.more_button = QToolButton(self)
         self.more_button.setObjectName("moreButton")
         self.more_button.setText("…")
@@ -62,6 +65,7 @@ class ModelHeader(QFrame):
         row.addWidget(self.offline_pill)
         row.addStretch(1)
         row.addWidget(self.title)
+        row.addWidget(self.cost)
         row.addSpacing(4)
         row.addWidget(self.more_button)
         self.set_model(None)
@@ -77,3 +81,11 @@ class ModelHeader(QFrame):
     def set_chat_title(self, title: str | None) -> None:
         self.title.setText(title or "")
         self.more_button.setVisible(title is not None)
+        if title is None:
+            self.set_chat_cost("")
+
+    def set_chat_cost(self, text: str, tip: str = "") -> None:
+        """ "$0.0123" after the chat's title: what its replies have cost so far ("" hides it)."""
+        self.cost.setText(text)
+        self.cost.setToolTip(tip)
+        self.cost.setVisible(bool(text))

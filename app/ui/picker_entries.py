@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Literal
 
 from app.core.chat import ModelInfo
@@ -24,10 +25,12 @@ RECENT_LIMIT = 4
 OFFLINE_TIP = "Offline mode is on"
 NO_PRICE = "—"
 
-# Prices arrive with the cost issue: a function from a model to its price per million input and
-# output tokens (in dollars), or None where unknown. Until then every model shows NO_PRICE.
-PriceLookup = Callable[[ModelInfo], "tuple[float, float] | None"]
+# The cost meter sets this while a window is open: a function from a model to its price per
+# million input and output tokens (dollars, Decimal), or None where unknown. Without it (plain
+# unit tests) every online model shows NO_PRICE.
+PriceLookup = Callable[[ModelInfo], "tuple[Decimal, Decimal] | None"]
 price_lookup: PriceLookup | None = None
+UNKNOWN_PRICE = "price unknown"  # never "$0": that would be a promise
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,15 +74,25 @@ def context_text(tokens: int | None) -> str:
 
 
 def price_text(model: ModelInfo) -> str:
-    """“$0.15 / $0.60” per million input / output tokens; “free” on this computer; else “—”."""
-    price = price_lookup(model) if price_lookup is not None else None
+    """“$0.15 / $0.60” per million input / output tokens; “free” on this computer (or on a free
+    tier); “price unknown” where the cost meter does not know it."""
+    if model.is_local:
+        return "free"
+    if price_lookup is None:
+        return NO_PRICE
+    price = price_lookup(model)
     if price is None:
-        return "free" if model.is_local and model.provider == "local" else NO_PRICE
+        return UNKNOWN_PRICE
+    if not any(price):
+        return "free"
     return f"${_money(price[0])} / ${_money(price[1])}"
 
 
-def _money(value: float) -> str:
-    return f"{value:.2f}" if value >= 0.1 or value == 0 else f"{value:.3f}".rstrip("0")
+def _money(value: Decimal | float) -> str:
+    """Cents from $0.10 up; below, every digit the price has ($0.0375, not $0.04)."""
+    if value >= Decimal("0.1") or value == 0:
+        return f"{value:.2f}"
+    return f"{Decimal(str(value)).normalize():f}".ljust(4, "0")
 
 
 def where_tip(model: ModelInfo) -> str:

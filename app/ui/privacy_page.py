@@ -43,14 +43,14 @@ class PrivacyPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(28, 22, 28, 22)
         layout.setSpacing(4)
-        layout.addLayout(_setting("Offline mode", OFFLINE_TEXT, self.offline_switch, self))
-        layout.addWidget(_line(self))
+        layout.addLayout(setting_row("Offline mode", OFFLINE_TEXT, self.offline_switch, self))
+        layout.addWidget(separator(self))
         layout.addLayout(
-            _setting("Check messages before they leave", CHECK_TEXT, self.check_switch, self)
+            setting_row("Check messages before they leave", CHECK_TEXT, self.check_switch, self)
         )
-        layout.addWidget(_line(self))
+        layout.addWidget(separator(self))
         layout.addLayout(
-            _setting("If an online model fails, answer with", FALLBACK_TEXT, None, self)
+            setting_row("If an online model fails, answer with", FALLBACK_TEXT, None, self)
         )
         layout.addSpacing(6)
         layout.addWidget(self.fallback, 0, Qt.AlignmentFlag.AlignLeft)
@@ -86,16 +86,18 @@ class PrivacyPage(QWidget):
         self._services.settings.set("fallback_model", self.fallback.itemData(index))
 
 
-def _setting(title: str, text: str, control: QWidget | None, parent: QWidget) -> QHBoxLayout:
+def setting_row(title: str, text: str, control: QWidget | None, parent: QWidget) -> QHBoxLayout:
+    """A setting's title and explanation on the left, its control (if any) on the right."""
     heading = QLabel(title, parent)
     heading.setObjectName("settingTitle")
-    body = QLabel(text, parent)
-    body.setObjectName("settingsText")
-    body.setWordWrap(True)
     column = QVBoxLayout()
     column.setSpacing(3)
     column.addWidget(heading)
-    column.addWidget(body)
+    if text:
+        body = QLabel(text, parent)
+        body.setObjectName("settingsText")
+        body.setWordWrap(True)
+        column.addWidget(body)
     row = QHBoxLayout()
     row.setContentsMargins(0, 10, 0, 10)
     row.setSpacing(24)
@@ -105,7 +107,7 @@ def _setting(title: str, text: str, control: QWidget | None, parent: QWidget) ->
     return row
 
 
-def _line(parent: QWidget) -> QFrame:
+def separator(parent: QWidget) -> QFrame:
     line = QFrame(parent)
     line.setObjectName("settingsSeparator")
     line.setFixedHeight(1)

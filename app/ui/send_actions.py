@@ -1,5 +1,5 @@
-"""Sending, regenerating and comparing: the check before words leave, and what a failed reply
-offers (Retry, Open Settings, use a model on this computer).
+"""Sending, regenerating and comparing: the checks before words leave (privacy, then the monthly
+budget's hard stop), and what a failed reply offers (Retry, Open Settings, use a local model).
 
 A mixin of MainWindow, kept apart so each file stays small.
 """
@@ -43,7 +43,16 @@ class SendActions:
         # A chat that moves from a local model to a cloud one sends its whole history: check it.
         cid = self.conversation_id
         history = await self.services.conversations.messages(cid) if cid is not None else []
-        self.check_then(text, model, lambda chosen: self._send_now(text, chosen), history=history)
+
+        def after_privacy(chosen: ModelInfo | None) -> None:
+            self.guard_budget(
+                [chosen],
+                text,
+                lambda: self._send_now(text, chosen),
+                on_cancel=lambda: self.restore_draft(text),
+            )
+
+        self.check_then(text, model, after_privacy, history=history)
 
     def check_then(
         self,
@@ -93,7 +102,13 @@ class SendActions:
             return
         if model_id is None and self.current_model is not None:
             model_id = self.current_model.id
-        self.session.regenerate(conversation_id=self.conversation_id, model_id=model_id)
+        conversation_id = self.conversation_id
+
+        def proceed() -> None:
+            if not self.busy and conversation_id == self.conversation_id:
+                self.session.regenerate(conversation_id=conversation_id, model_id=model_id)
+
+        self.guard_budget([self.find_model(model_id)], "", proceed)
 
     def stop_reply(self) -> None:
         self.session.stop()
@@ -168,7 +183,7 @@ class SendActions:
 
         def proceed(model: ModelInfo | None) -> None:
             if model is online:
-                self._start_compare(text, models)
+                self.guard_budget(models, text, lambda: self._start_compare(text, models))
             else:  # "send to a model on this computer instead": an ordinary message, kept here
                 self.composer.clear()
                 self._send_now(text, model)

@@ -1,4 +1,5 @@
-"""Settings: Providers (keys and addresses) and Privacy. A plain window: it never blocks chats."""
+"""Settings: Providers (keys and addresses), Privacy and Costs. A plain window: it never blocks
+chats."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from app.core.chat import ModelInfo
 from app.services import Services
+from app.ui.costs_page import CostsPage
 from app.ui.privacy_page import PrivacyPage
 from app.ui.provider_panel import ProviderPanel
 from app.ui.providers_page import ProvidersPage
@@ -22,6 +24,8 @@ PROVIDERS_INTRO = (
 class SettingsDialog(QDialog):
     models_changed = Signal()  # a key, address or model list changed: refresh the picker
     offline_changed = Signal(bool)
+    costs_changed = Signal()  # a budget, price or the reference model changed
+    dashboard_requested = Signal()
 
     def __init__(self, services: Services, tasks: TaskKeeper, parent: QWidget | None = None):
         super().__init__(parent)
@@ -33,6 +37,9 @@ class SettingsDialog(QDialog):
         self.providers.changed.connect(lambda _pid: self.models_changed.emit())
         self.privacy = PrivacyPage(services, self)
         self.privacy.offline_changed.connect(self.offline_changed)
+        self.costs = CostsPage(services, tasks, self)
+        self.costs.changed.connect(self.costs_changed)
+        self.costs.dashboard_requested.connect(self.dashboard_requested)
         intro = QLabel(PROVIDERS_INTRO)
         intro.setObjectName("settingsIntro")
         intro.setWordWrap(True)
@@ -47,6 +54,7 @@ class SettingsDialog(QDialog):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(providers_tab, "Providers")
         self.tabs.addTab(self.privacy, "Privacy")
+        self.tabs.addTab(self.costs, "Costs")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
         layout.addWidget(self.tabs)
@@ -65,12 +73,18 @@ class SettingsDialog(QDialog):
         self.tabs.setCurrentWidget(self.privacy)
         self._present()
 
+    def show_costs(self) -> CostsPage:
+        self.tabs.setCurrentWidget(self.costs)
+        self._present()
+        return self.costs
+
     def set_local_models(self, models: list[ModelInfo]) -> None:
         self.privacy.set_local_models(models)
 
     def refresh(self) -> None:
         self.providers.refresh()
         self.privacy.refresh()
+        self.costs.refresh()
 
     def _present(self) -> None:
         self.show()

@@ -41,6 +41,12 @@ class Theme:
     cloud_badge_bg: str
     cloud_badge_fg: str
     danger: str
+    # The budget pill: amber at 50% (the cloud badge's colours), orange at 80%, red at 100%.
+    alert_bg: str
+    alert_fg: str
+    danger_bg: str
+    # Charts: a calm second colour beside the accent (tokens out, next to tokens in).
+    chart_second: str
     pygments_style: str
 
 
@@ -68,6 +74,10 @@ LIGHT = Theme(
     cloud_badge_bg="#FBEEDB",
     cloud_badge_fg="#8A5312",
     danger="#B3261E",
+    alert_bg="#FCE3D3",
+    alert_fg="#A4461A",
+    danger_bg="#FBE4E2",
+    chart_second="#7A93AC",
     pygments_style="default",
 )
 
@@ -95,6 +105,10 @@ DARK = Theme(
     cloud_badge_bg="#3D2F1A",
     cloud_badge_fg="#F0C27A",
     danger="#F2B8B5",
+    alert_bg="#45291B",
+    alert_fg="#F4A57A",
+    danger_bg="#4A2220",
+    chart_second="#8FA9C2",
     pygments_style="github-dark",
 )
 

@@ -1,4 +1,5 @@
-"""A quiet bar at the bottom of the sidebar: “Chat deleted. Undo”, or “Exported to …”."""
+"""A quiet bar at the bottom of the sidebar: “Chat deleted. Undo”, “Exported to …”, or a warning
+with one action (“80% of this month's budget is used. See usage”)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 UNDO_SECONDS = 8
 INFO_SECONDS = 4
+WARNING_SECONDS = 12
 
 
 class Toast(QFrame):
@@ -34,6 +36,7 @@ class Toast(QFrame):
     ) -> None:
         self._show(text, seconds)
         self._on_undo = on_undo
+        self.undo_button.setText("Undo")
         self.undo_button.show()
 
     def inform(self, text: str, seconds: float = INFO_SECONDS) -> None:
@@ -41,12 +44,29 @@ class Toast(QFrame):
         self._on_undo = None
         self.undo_button.hide()
 
+    def warn(
+        self,
+        text: str,
+        action: str,
+        on_action: Callable[[], None],
+        seconds: float = WARNING_SECONDS,
+    ) -> None:
+        """A warning that goes away on its own, with one button (e.g. “See usage”)."""
+        self._show(text, seconds, warning=True)
+        self._on_undo = on_action
+        self.undo_button.setText(action)
+        self.undo_button.show()
+
     def dismiss(self) -> None:
         self._timer.stop()
         self._on_undo = None
         self.hide()
 
-    def _show(self, text: str, seconds: float) -> None:
+    def _show(self, text: str, seconds: float, *, warning: bool = False) -> None:
+        if self.property("warning") != warning:
+            self.setProperty("warning", warning)
+            self.style().unpolish(self)
+            self.style().polish(self)
         self.label.setText(text)
         self._timer.start(int(seconds * 1000))
         self.show()

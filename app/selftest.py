@@ -1,0 +1,140 @@
+"""`hearth --self-test`: does this installation work? One line per check, no Qt, no user data.
+
+Run in a throwaway data folder, so it can be run on a user's machine (or in CI, on the frozen
+bundle) without touching their conversations. Exit status 0 only when every check passed.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import re
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from app import secrets
+from app.paths import db_path, resource_path
+from app.version import UNKNOWN, app_version
+
+# What the app loads through resource_path(); build.spec ships the whole resources/ folder.
+SHIPPED_RESOURCES = (
+    ("ui", "hearth.qss"),
+    ("ui", "hearth.svg"),
+    ("catalog.json",),
+    ("prices.json",),
+)
+NO_KEYCHAIN = "none: keys for this session only"
+# keyring finds its backends through entry points at run time; these modules are what the
+# platform's own keychain needs, so a bundle that lost them fails here rather than quietly
+# storing nothing.
+KEYCHAIN_MODULES = {
+    "darwin": ("keyring.backends.macOS",),
+    "win32": ("keyring.backends.Windows", "win32ctypes.pywin32.win32cred"),
+    "linux": ("keyring.backends.SecretService", "secretstorage"),
+}
+# llama_print_system_info() lists each compiled-in backend as "NAME : features |".
+_GPU_BACKENDS = re.compile(r"\b(CUDA|Metal|MTL|Vulkan|ROCm|HIP|SYCL)\s*:")
+
+
+class CheckFailed(Exception):
+    """A check's plain-words reason for failing."""
+
+
+def check_version() -> str:
+    version = app_version()
+    if version == UNKNOWN:
+        raise CheckFailed("the package metadata is missing, so the version is unknown")
+    frozen = " (installed app)" if getattr(sys, "frozen", False) else ""
+    return f"Hearth {version}{frozen} on {sys.platform} {platform.machine()}"
+
+
+def check_database() -> str:
+    from app.store.migrations import MIGRATIONS, pending
+    from app.store.store import Store
+
+    with tempfile.TemporaryDirectory(prefix="hearth-selftest-") as folder:
+        store = Store(db_path(Path(folder)))
+        try:
+            left = pending(store.db)
+            store.create_conversation("self-test")
+            count = len(store.conversations())
+        finally:
+            store.close()
+    if left or count != 1:
+        raise CheckFailed(f"{len(left)} migrations left unapplied")
+    return f"database opens and migrates ({len(MIGRATIONS)} migrations)"
+
+
+def llama_backend(system_info: str, gpu_offload: bool) -> str:
+    """'CPU', or the GPU backend compiled in, saying so when no GPU was found to use it."""
+    found = _GPU_BACKENDS.search(system_info)
+    if found is None:
+        return "CPU"
+    name = "Metal" if found.group(1) == "MTL" else found.group(1)
+    return name if gpu_offload else f"{name} build, no GPU found: runs on the CPU"
+
+
+def check_llama() -> str:
+    import llama_cpp  # loads the native library: the point of this check
+
+    info = llama_cpp.llama_print_system_info().decode("utf-8", errors="replace")
+    backend = llama_backend(info, bool(llama_cpp.llama_supports_gpu_offload()))
+    if sys.platform == "darwin" and platform.machine() == "arm64" and "Metal" not in backend:
+        raise CheckFailed("this Apple silicon build of llama.cpp has no Metal support")
+    return f"llama.cpp {llama_cpp.__version__} loads, backend: {backend}"
+
+
+def check_keychain() -> str:
+    import importlib
+
+    for module in KEYCHAIN_MODULES.get(sys.platform, ()):
+        try:
+            importlib.import_module(module)
+        except ImportError as err:
+            raise CheckFailed(f"keychain support is missing ({module}: {err})") from None
+    name = secrets.keychain_name() if secrets.keychain_available() else NO_KEYCHAIN
+    return f"keychain: {name}"
+
+
+def check_resources() -> str:
+    for parts in SHIPPED_RESOURCES:
+        path = resource_path(*parts)
+        if not path.is_file() or path.stat().st_size == 0:
+            raise CheckFailed(f"{path} is missing or empty")
+        if path.suffix == ".json":
+            try:
+                json.loads(path.read_text(encoding="utf-8"))
+            except ValueError as err:
+                raise CheckFailed(f"{path} is not valid JSON ({err})") from None
+    return f"resources present ({len(SHIPPED_RESOURCES)} files in {resource_path()})"
+
+
+CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
+    ("version", check_version),
+    ("database opens and migrates", check_database),
+    ("llama.cpp library loads", check_llama),
+    ("keychain", check_keychain),
+    ("resources present", check_resources),
+)
+
+
+def run_self_test(out: TextIO | None = None) -> int:
+    """Run every check, print "ok  ..." or "FAIL  ..." for each; 0 if all passed, else 1."""
+    out = out or sys.stdout
+    failed = 0
+    for title, check in CHECKS:
+        try:
+            line = f"ok    {check()}"
+        except CheckFailed as err:
+            line, failed = f"FAIL  {title}: {err}", failed + 1
+        except Exception as err:  # noqa: BLE001 - a broken check is reported, not raised
+            line, failed = f"FAIL  {title}: {type(err).__name__}: {err}", failed + 1
+        print(line, file=out, flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_self_test())

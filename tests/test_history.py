@@ -1,0 +1,335 @@
+"""History: search ranking and snippets, branches (edit and resend, regenerate), personas,
+automatic titles. Real SQLite files; models on loopback servers."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from app import secrets
+from app.core.events import TextDelta
+from app.services import open_services
+from app.services.chat import ChatService, ReplyFinished
+from app.services.history import HistoryService, clean_title
+from app.store import Store
+from app.store import history as h
+from app.store.history import MATCH_END, MATCH_START, NotEditable, PersonaInvalid
+from tests.wire_servers import WireServer, encode_sse, openai_events, openai_usage, sse_reply
+
+WIRED = hasattr(ChatService, "reply_to")
+COMPLETIONS = "/v1/chat/completions"
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "hearth.db")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def services(data_dir):
+    return open_services(data_dir)
+
+
+def history_service(services) -> HistoryService:
+    return getattr(services, "history", None) or HistoryService(
+        db=services.db, models=services.models
+    )
+
+
+def run(services, coro):
+    async def wrapper():
+        try:
+            return await coro
+        finally:
+            await services.close()
+
+    return asyncio.run(wrapper())
+
+
+def chat(store, title: str, *turns: str):
+    conv = store.create_conversation(title)
+    msgs = [
+        store.add_message(conv.id, role="user" if i % 2 == 0 else "assistant", content=t)
+        for i, t in enumerate(turns)
+    ]
+    return conv, msgs
+
+
+# -- search ---------------------------------------------------------------------------------------
+
+
+def test_search_ranks_by_bm25_and_marks_the_match(store):
+    bread, (q, a) = chat(
+        store,
+        "Bread",
+        "How long should sourdough proof?",
+        "Sourdough proofs 4 to 6 hours; a cold sourdough proof takes a night.",
+    )
+    _, (long_one, short_one) = chat(
+        store, "Trip", "Where can I buy bread on Sunday? " + "filler words " * 40, "Any bread."
+    )
+    hits = h.search(store, "sourdough")
+    assert [hit.message_id for hit in hits] == [a.id, q.id], "two mentions beat one"
+    assert all(hit.conversation_id == bread.id and hit.title == "Bread" for hit in hits)
+    assert f"{MATCH_START}sourdough{MATCH_END}" in hits[1].snippet
+    assert hits[1].marked() == "How long should «sourdough» proof?"
+    assert ("sourdough", True) in hits[1].parts()
+    # One mention in a short message beats one mention in a long one.
+    assert [x.message_id for x in h.search(store, "bread")] == [short_one.id, long_one.id]
+
+
+def test_search_snippet_is_a_window_of_a_long_message(store):
+    long_text = " ".join(["word"] * 200 + ["needle"] + ["word"] * 200)
+    chat(store, "Long", long_text)
+    (hit,) = h.search(store, "needle")
+    assert hit.marked().count("word") <= h.SNIPPET_WORDS
+    assert "«needle»" in hit.marked() and hit.marked().startswith("…")
+
+
+def test_search_words_phrases_prefix_and_awkward_text(store):
+    _, (m1,) = chat(store, "a", "The quick brown fox jumps")
+    _, (m2,) = chat(store, "b", "A brown dog, quick as a fox")
+    _, (m3,) = chat(store, "c", 'He said "hi" (AND left) * NEAR')
+    assert {x.message_id for x in h.search(store, "quick fox")} == {m1.id, m2.id}
+    assert [x.message_id for x in h.search(store, '"quick brown"')] == [m1.id]
+    assert {x.message_id for x in h.search(store, "jum")} == {m1.id}, "last word as a prefix"
+    assert [x.message_id for x in h.search(store, '"hi" AND ( NEAR')] == [m3.id]
+    assert h.search(store, "  ") == [] and h.search(store, '"" ()') == []
+
+
+def test_very_common_words_rank_among_the_newest_matches(store, monkeypatch):
+    monkeypatch.setattr(h, "RANKED_WINDOW", 3)
+    _, old = chat(store, "old", "tea tea tea with lemon", "tea")
+    _, new = chat(store, "new", "tea and cake", "tea and scones", "more tea please")
+    ranked = [x.message_id for x in h.search(store, "tea")]
+    assert set(ranked) == {m.id for m in new}, "only the 3 newest matches are ranked"
+    assert old[0].id not in ranked, "its three teas would have ranked it first"
+    # One more word narrows the matches, and older messages come back.
+    assert [x.message_id for x in h.search(store, "tea lemon")] == [old[0].id]
+
+
+def test_search_skips_deleted_conversations_and_finds_hidden_branches(store):
+    conv, (q, first) = chat(store, "Jam", "apricot jam recipe", "boil apricots")
+    second = store.add_message(
+        conv.id, role="assistant", content="apricots and sugar", parent_id=q.id
+    )
+    assert {x.message_id for x in h.search(store, "apricots")} == {first.id, second.id}
+    gone, _ = chat(store, "Gone", "apricots for the trash")
+    store.delete_conversation(gone.id)
+    assert all(x.conversation_id == conv.id for x in h.search(store, "apricots"))
+    # Find in the current chat only looks at the shown branch.
+    assert h.find_in_conversation(store, conv.id, "apricots") == [second.id]
+
+
+def test_open_a_hit_on_a_hidden_branch_shows_that_branch(services):
+    history = history_service(services)
+
+    async def scenario():
+        def build(store):
+            conv, (q, old) = chat(store, "Tea", "green tea temperature?", "use 80 degrees")
+            store.add_message(conv.id, role="assistant", content="boiling is fine", parent_id=q.id)
+            return conv.id, old.id
+
+        cid, old_id = await services.db.call(build)
+        (hit,) = await history.search(text="degrees")
+        shown = await history.open_at(message_id=hit.message_id)
+        return old_id, shown
+
+    old_id, shown = run(services, scenario())
+    assert [m.content for m in shown] == ["green tea temperature?", "use 80 degrees"]
+    assert shown[-1].id == old_id
+
+
+# -- branches -------------------------------------------------------------------------------------
+
+
+def test_edit_keeps_the_old_version_and_arrows_switch(store):
+    conv, (q1, a1, q2, a2) = chat(store, "Pasta", "pasta for 4?", "400 g", "and sauce?", "tomato")
+    edited = h.edit_message(store, q2.id, "and sauce for kids?")
+    assert edited.parent_id == a1.id
+    shown = [m.content for m in store.messages(conv.id)]
+    assert shown == ["pasta for 4?", "400 g", "and sauce for kids?"]
+    b = h.branches(store, edited.id)
+    assert (b.position, b.count, b.sibling_ids) == (2, 2, (q2.id, edited.id))
+    assert b.previous_id == q2.id and b.next_id is None
+    # Back to version 1: the conversation shows its newest continuation (the old answer).
+    h.show_message(store, b.previous_id)
+    assert [m.id for m in store.messages(conv.id)] == [q1.id, a1.id, q2.id, a2.id]
+    assert h.branches(store, q2.id).position == 1
+    # A regenerated answer is another version of the answer.
+    a2b = store.add_message(conv.id, role="assistant", content="pesto", parent_id=q2.id)
+    assert h.branches(store, a2b.id).position == 2
+    shown = h.branch_map(store, conv.id)
+    assert set(shown) == {q2.id, a2b.id}
+    assert shown[q2.id].count == 2 and shown[a2b.id].sibling_ids == (a2.id, a2b.id)
+    # Editing the very first message works too (its siblings have no parent).
+    first_v2 = h.edit_message(store, q1.id, "pasta for 6?")
+    assert h.branches(store, first_v2.id).sibling_ids == (q1.id, first_v2.id)
+    with pytest.raises(NotEditable):
+        h.edit_message(store, a1.id, "I am the assistant now")
+
+
+def test_recent_pages_and_branches_for_the_page(store):
+    conv = store.create_conversation("long")
+    ids = [
+        store.add_message(conv.id, role="user" if i % 2 == 0 else "assistant", content=f"m{i}").id
+        for i in range(25)
+    ]
+    other = store.add_message(conv.id, role="assistant", content="alt", parent_id=ids[2])
+    h.show_message(store, ids[3])
+    last = h.recent_messages(store, conv.id, limit=10)
+    assert [m.id for m in last] == ids[15:]
+    above = h.recent_messages(store, conv.id, limit=10, before_id=last[0].id)
+    assert [m.id for m in above] == ids[5:15]
+    top = h.recent_messages(store, conv.id, limit=10, before_id=ids[2])
+    assert [m.id for m in top] == ids[:2]
+    assert h.recent_messages(store, conv.id, limit=10, before_id=ids[0]) == []
+    assert [m.id for m in store.messages(conv.id)] == ids
+    assert set(h.branches_for(store, ids[:6])) == {ids[3]}
+    assert h.branches_for(store, ids[:6])[ids[3]].sibling_ids == (ids[3], other.id)
+    assert h.branch_map(store, conv.id).keys() == {ids[3]}
+    assert h.branches_for(store, []) == {}
+
+
+def test_newest_leaf_follows_the_deepest_newest_path(store):
+    conv, (q, a) = chat(store, "t", "q", "a")
+    q2 = store.add_message(conv.id, role="user", content="q2")
+    store.add_message(conv.id, role="assistant", content="a2")
+    a_alt = store.add_message(conv.id, role="assistant", content="a-alt", parent_id=q.id)
+    assert h.newest_leaf(store, q.id) == a_alt.id
+    assert h.newest_leaf(store, a.id) == h.newest_leaf(store, q2.id)
+
+
+def test_edit_and_resend_streams_a_reply_to_the_new_version(services, monkeypatch):
+    if not WIRED:
+        pytest.skip("ChatService.reply_to not wired yet")
+    history = history_service(services)
+    with WireServer() as server:
+        monkeypatch.setenv("HEARTH_OLLAMA_BASE_URL", server.base_url + "/v1")
+        events = encode_sse(openai_events(["Fine."], usage=openai_usage(9, 2)))
+        server.script("POST", COMPLETIONS, sse_reply([events]))
+
+        async def scenario():
+            updates = [
+                u
+                async for u in services.chat.send(
+                    conversation_id=None, text="Is 3 eggs enough?", model_id="ollama:m"
+                )
+            ]
+            cid = updates[-1].message.conversation_id
+            first_q = (await services.db.call(Store.messages, cid))[0]
+            new_q = await history.edit(message_id=first_q.id, text="Is 4 eggs enough?")
+            updates = [
+                u
+                async for u in services.chat.reply_to(
+                    conversation_id=cid, user_message_id=new_q.id, model_id="ollama:m"
+                )
+            ]
+            assert isinstance(updates[-1], ReplyFinished)
+            assert "".join(u.text for u in updates if isinstance(u, TextDelta)) == "Fine."
+            return await services.db.call(Store.messages, cid), first_q
+
+        shown, first_q = run(services, scenario())
+        sent = server.requests[-1].json()["messages"]
+    assert [m["content"] for m in sent if m["role"] == "user"] == ["Is 4 eggs enough?"]
+    assert [m.content for m in shown] == ["Is 4 eggs enough?", "Fine."]
+    assert shown[0].parent_id is None and shown[0].id != first_q.id
+
+
+# -- personas and system prompts ------------------------------------------------------------------
+
+
+def test_personas_crud_and_conversation_prompt(store):
+    coach = h.create_persona(store, " Running   coach ", "You are a running coach.", "tiny-chat")
+    assert coach.name == "Running coach" and coach.default_model == "tiny-chat"
+    with pytest.raises(PersonaInvalid, match="already"):
+        h.create_persona(store, "running COACH", "x")
+    with pytest.raises(PersonaInvalid):
+        h.create_persona(store, "  ", "x")
+    chef = h.create_persona(store, "Chef", "You are a chef.")
+    assert [p.name for p in h.personas(store)] == ["Chef", "Running coach"]
+    conv = store.create_conversation()
+    assert h.conversation_system_prompt(store, conv.id) is None
+    h.apply_persona(store, conv.id, coach.id)
+    assert h.conversation_system_prompt(store, conv.id) == "You are a running coach."
+    assert h.conversation_persona_id(store, conv.id) == coach.id
+    renamed = h.update_persona(store, coach.id, system_prompt="Be tough.", default_model=None)
+    assert renamed.system_prompt == "Be tough." and renamed.default_model is None
+    assert h.conversation_system_prompt(store, conv.id) == "You are a running coach."
+    with pytest.raises(PersonaInvalid):
+        h.update_persona(store, chef.id, name="running coach")
+    h.delete_persona(store, coach.id)
+    assert h.conversation_system_prompt(store, conv.id) == "You are a running coach."
+    assert h.conversation_persona_id(store, conv.id) is None
+    h.set_conversation_system_prompt(store, conv.id, "  ")
+    assert h.conversation_system_prompt(store, conv.id) is None
+
+
+# -- titles ---------------------------------------------------------------------------------------
+
+
+def test_clean_title():
+    assert (
+        clean_title('Title: "Feeding a sourdough starter."\nextra') == "Feeding a sourdough starter"
+    )
+    assert clean_title("**Pasta for four**") == "Pasta for four"
+    assert clean_title("   \n ") == ""
+    assert len(clean_title("word " * 40)) <= 60
+
+
+def test_auto_title_without_a_local_model_uses_the_first_words(services, monkeypatch):
+    history = history_service(services)
+    with WireServer() as server:
+        monkeypatch.setenv("HEARTH_OPENAI_BASE_URL", server.base_url + "/v1")
+        secrets.set_key("openai", "sk-test-0123456789abcdefghijklmnop")
+
+        async def scenario():
+            conv = await services.db.call(Store.create_conversation, "New chat")
+            await services.db.call(
+                Store.add_message, conv.id, role="user", content="What  wine goes with fondue?"
+            )
+            cloud = await services.models.resolve("openai:gpt-4o-mini")
+            return await history.auto_title(conversation_id=conv.id, model=cloud)
+
+        assert run(services, scenario()) == "What wine goes with fondue?"
+        assert server.requests == [], "a title is never worth a cloud call"
+
+
+def test_auto_title_by_a_model_on_this_computer_keeps_user_titles(services, monkeypatch):
+    history = history_service(services)
+    with WireServer() as server:
+        monkeypatch.setenv("HEARTH_OLLAMA_BASE_URL", server.base_url + "/v1")
+        events = encode_sse(openai_events(['"Fondue wine', ' pairing."'], usage=openai_usage(5, 4)))
+        server.script("POST", COMPLETIONS, sse_reply([events]))
+
+        async def scenario():
+            model = await services.models.resolve("ollama:llama3.2")
+            conv = await services.db.call(Store.create_conversation, "What wine goes with fondue?")
+            await services.db.call(
+                Store.add_message, conv.id, role="user", content="What wine goes with fondue?"
+            )
+            titled = await history.auto_title(conversation_id=conv.id, model=model)
+            await services.db.call(Store.rename_conversation, conv.id, "My own title")
+            kept = await history.auto_title(conversation_id=conv.id, model=model)
+            stored = await services.db.call(Store.conversation, conv.id)
+            return titled, kept, stored.title
+
+        assert run(services, scenario()) == ("Fondue wine pairing", "My own title", "My own title")
+        assert len(server.requests) == 1
+
+
+def test_auto_title_with_the_loaded_gguf(services, tiny_gguf):
+    history = history_service(services)
+
+    async def scenario():
+        (model,), _ = await services.models.add_from_disk([tiny_gguf])
+        await services.models.backend_for(model)  # loaded, as after a first reply
+        conv = await services.db.call(Store.create_conversation, "New chat")
+        await services.db.call(Store.add_message, conv.id, role="user", content="Hi there")
+        return await history.auto_title(conversation_id=conv.id)
+
+    title = run(services, scenario())
+    assert 0 < len(title) <= 60 and "\n" not in title
