@@ -8,7 +8,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -54,7 +54,11 @@ class CrashReporter:
         dialog.setIcon(QMessageBox.Icon.Warning)
         dialog.setWindowTitle("Hearth")
         dialog.setText(APOLOGY)
-        dialog.setInformativeText(DETAIL)
+        # Say where the log is, so it can be found even where the folder cannot be opened.
+        dialog.setInformativeText(
+            f"{DETAIL}\n\nLog file: {logs_dir(self._data_dir) / 'hearth.log'}"
+        )
+        dialog.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         open_logs = dialog.addButton("Open log folder", QMessageBox.ButtonRole.ActionRole)
         dialog.addButton(QMessageBox.StandardButton.Close)
         open_logs.clicked.connect(self.open_log_folder)
