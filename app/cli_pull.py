@@ -244,30 +244,3 @@ async def cmd_rm(services, args: argparse.Namespace) -> int:
     finally:
         if owned:
             await downloads.close()
-
-
-def _main() -> int:  # pragma: no cover - used until `pull` and `rm` are wired into app.cli
-    """`python -m app.cli_pull pull ...`: the full command line with pull and rm added."""
-    from app import cli
-    from app.logsetup import setup_logging
-    from app.paths import data_dir
-
-    parser = cli.build_parser()
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS)
-    if "pull" not in sub.choices:
-        add_pull_parsers(sub, common)
-    cli.COMMANDS.setdefault("pull", cmd_pull)
-    cli.COMMANDS.setdefault("rm", cmd_rm)
-    args = parser.parse_args()
-    folder = data_dir(args.data_dir)
-    setup_logging(folder)
-    if args.command is None:
-        parser.print_help()
-        return 2
-    return cli.run_command(args, folder)
-
-
-if __name__ == "__main__":
-    sys.exit(_main())

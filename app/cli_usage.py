@@ -137,29 +137,3 @@ def _columns(rows: list[tuple[str, ...]]) -> list[str]:
         ).rstrip()
         for row in rows
     ]
-
-
-def _main() -> int:  # pragma: no cover - used until `usage` is wired into app.cli
-    """`python -m app.cli_usage usage ...`: the full command line with `usage` added."""
-    from app import cli
-    from app.logsetup import setup_logging
-    from app.paths import data_dir
-
-    parser = cli.build_parser()
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS)
-    if "usage" not in sub.choices:
-        add_usage_parser(sub, common)
-    cli.COMMANDS.setdefault("usage", cmd_usage)
-    args = parser.parse_args()
-    folder = data_dir(args.data_dir)
-    setup_logging(folder)
-    if args.command is None:
-        parser.print_help()
-        return 2
-    return cli.run_command(args, folder)
-
-
-if __name__ == "__main__":
-    sys.exit(_main())

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from app import cli
 from app.cli_pull import ProgressPrinter, format_duration
 from app.downloads.queue import DownloadProgress
 from tests.hub_server import FakeHub, Fault
@@ -21,8 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REPO = "Qwen/Qwen2.5-0.5B-Instruct-GGUF"
 FILE = "qwen2.5-0.5b-instruct-q4_k_m.gguf"
 NAME = FILE.removesuffix(".gguf")
-# Until app.cli wires `pull` and `rm` in, the same command line runs through app.cli_pull.
-ENTRY = "app" if "pull" in cli.COMMANDS else "app.cli_pull"
+ENTRY = "app"
 
 
 @pytest.fixture

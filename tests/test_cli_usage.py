@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from app import cli
 from app.cli_usage import report_json, report_table
 from app.paths import db_path
 from app.providers.prices import PriceBook
@@ -23,8 +22,7 @@ from app.store.settings import Settings
 from app.store.store import now
 
 ROOT = Path(__file__).resolve().parent.parent
-# Until app.cli wires `usage` in, the same command line runs through app.cli_usage.
-ENTRY = "app" if "usage" in cli.COMMANDS else "app.cli_usage"
+ENTRY = "app"
 
 
 def hearth(*args: str, data_dir: Path, check: bool = True) -> subprocess.CompletedProcess:
