@@ -38,12 +38,15 @@ from app.ui.cost_actions import CostActions
 from app.ui.download_actions import DownloadActions
 from app.ui.download_indicator import DownloadIndicator
 from app.ui.empty_chat import EmptyChat
+from app.ui.history_actions import HistoryActions
 from app.ui.link_prompt import confirm_open_link
 from app.ui.loading_banner import LoadingBanner
 from app.ui.markdown_render import warm_up as warm_up_renderer
+from app.ui.memory_actions import MemoryActions
 from app.ui.model_actions import DETECT_AFTER_S, ModelActions
 from app.ui.model_header import PICKER_SHORTCUT, ModelHeader
 from app.ui.model_picker import ModelPicker
+from app.ui.search_actions import SearchActions
 from app.ui.send_actions import SendActions
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.tasks import TaskKeeper
@@ -59,7 +62,15 @@ SETTINGS_SHORTCUT = QKeySequence("Ctrl+,")
 
 
 class MainWindow(
-    ConversationActions, ModelActions, SendActions, DownloadActions, CostActions, QMainWindow
+    ConversationActions,
+    HistoryActions,
+    SearchActions,
+    MemoryActions,
+    ModelActions,
+    SendActions,
+    DownloadActions,
+    CostActions,
+    QMainWindow,
 ):
     def __init__(self, services: Services, *, data_dir: Path | None = None) -> None:
         super().__init__()
@@ -85,6 +96,9 @@ class MainWindow(
         self.compare_session = CompareSession(services, self.compare_view, self.tasks)
         self._connect()
         self.setup_costs()
+        self.setup_history()
+        self.setup_search()
+        self.setup_memory()
         self._add_shortcuts()
         self.window_state.restore(self, self.splitter)
         self.ready = self.tasks.spawn(self._start(), name="start")
@@ -224,7 +238,6 @@ class MainWindow(
 
     def _add_shortcuts(self) -> None:
         QShortcut(QKeySequence.StandardKey.New, self, activated=self.new_chat)
-        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.sidebar.focus_search)
         QShortcut(PICKER_SHORTCUT, self, activated=lambda: self.open_picker())
         QShortcut(SETTINGS_SHORTCUT, self, activated=lambda: self.open_settings())
         # Only while a reply is written, so Esc still closes editors and menus the rest of the time.
