@@ -379,3 +379,13 @@ def test_a_failure_while_writing_rolls_everything_back(tmp_path):
 def test_missing_file_is_plain_words(services, tmp_path):
     with pytest.raises(ImportFailed, match="There is no file"):
         run(services, transfer_service(services).import_file(path=tmp_path / "nope.json"))
+
+
+def test_imported_chatgpt_replies_are_not_hearth_usage(imported):
+    """They were paid for in ChatGPT: never counted as Hearth replies of unknown price."""
+    from app.store import usage as store_usage
+
+    _, store, convs = imported
+    assert store_usage.summarise(store_usage.rows(store.db)).replies == 0
+    conv = convs["Sourdough starter smells odd"]
+    assert store_usage.conversation_total(store.db, conv.id).unknown_price_replies == 0

@@ -26,8 +26,14 @@ ON_THIS_COMPUTER = "on this computer"
 _SLACK = timedelta(days=1)
 _COLUMNS = """id, conversation_id, created, model_id, provider, destination, status,
               coalesce(input_tokens, 0), coalesce(output_tokens, 0), cost_usd"""
+# Replies imported from another app were paid for there (a ChatGPT subscription, not a Hearth
+# key): not this app's usage, and never "price unknown".
+BILLED_ELSEWHERE = ("chatgpt",)
 # A reply still streaming has no final tokens or cost yet; counting it would show it as unknown.
-_REPLIES = "role = 'assistant' AND status != 'streaming'"
+_REPLIES = (
+    "role = 'assistant' AND status != 'streaming' "
+    f"AND coalesce(provider, '') NOT IN ({', '.join(repr(p) for p in BILLED_ELSEWHERE)})"
+)
 
 
 @dataclass(frozen=True, slots=True)
