@@ -15,15 +15,10 @@ import pytest
 
 from app.core.errors import StorageError
 from app.services import open_services
+from app.services.chatgpt_import import render_content
 from app.services.conversations import ConversationExport, export_json
-from app.services.transfer import (
-    ImportFailed,
-    TransferService,
-    epoch_to_iso,
-    export_markdown,
-    parse_export,
-    render_content,
-)
+from app.services.import_common import ImportFailed, epoch_to_iso
+from app.services.transfer import TransferService, export_markdown, parse_export
 from app.store import Store
 from app.store import history as h
 from app.store.history import ImportedConversation, ImportedMessage
