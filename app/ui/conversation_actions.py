@@ -96,6 +96,13 @@ class ConversationActions:
         await self.refresh_conversations()
         await self.open_conversation(conversation_id)
 
+    async def after_import(self) -> None:
+        """Imported chats join the list; a first import also leaves the welcome screen."""
+        await self.refresh_conversations()
+        if self.showing_welcome and self.conversations:
+            self.pages.setCurrentWidget(self.splitter)
+            self.new_chat()
+
     def export_conversation(self, conversation_id: int) -> None:
         def chosen(path: Path) -> None:
             self.tasks.spawn(self._export(conversation_id, path))

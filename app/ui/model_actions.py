@@ -189,6 +189,8 @@ class ModelActions:
             dialog.show_privacy()
         elif page == "costs":
             dialog.show_costs()
+        elif page == "chats":
+            dialog.show_chats()
         else:
             dialog.show_providers(provider_id)
         return dialog
@@ -202,6 +204,7 @@ class ModelActions:
             dialog.offline_changed.connect(self._on_offline_changed)
             dialog.costs_changed.connect(self.on_costs_changed)
             dialog.dashboard_requested.connect(self.open_usage_dashboard)
+            dialog.chats_imported.connect(lambda _summary: self.tasks.spawn(self.after_import()))
             dialog.set_local_models(self.local_files)
             self.settings_dialog = dialog
         else:

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from app.core.chat import ModelInfo
 from app.services import Services
+from app.ui.chats_page import ChatsPage
 from app.ui.costs_page import CostsPage
 from app.ui.privacy_page import PrivacyPage
 from app.ui.provider_panel import ProviderPanel
@@ -26,6 +27,7 @@ class SettingsDialog(QDialog):
     offline_changed = Signal(bool)
     costs_changed = Signal()  # a budget, price or the reference model changed
     dashboard_requested = Signal()
+    chats_imported = Signal(object)  # ImportSummary
 
     def __init__(self, services: Services, tasks: TaskKeeper, parent: QWidget | None = None):
         super().__init__(parent)
@@ -40,6 +42,8 @@ class SettingsDialog(QDialog):
         self.costs = CostsPage(services, tasks, self)
         self.costs.changed.connect(self.costs_changed)
         self.costs.dashboard_requested.connect(self.dashboard_requested)
+        self.chats = ChatsPage(services, tasks, self)
+        self.chats.imported.connect(self.chats_imported)
         intro = QLabel(PROVIDERS_INTRO)
         intro.setObjectName("settingsIntro")
         intro.setWordWrap(True)
@@ -55,6 +59,7 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(providers_tab, "Providers")
         self.tabs.addTab(self.privacy, "Privacy")
         self.tabs.addTab(self.costs, "Costs")
+        self.tabs.addTab(self.chats, "Chats")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
         layout.addWidget(self.tabs)
@@ -77,6 +82,11 @@ class SettingsDialog(QDialog):
         self.tabs.setCurrentWidget(self.costs)
         self._present()
         return self.costs
+
+    def show_chats(self) -> ChatsPage:
+        self.tabs.setCurrentWidget(self.chats)
+        self._present()
+        return self.chats
 
     def set_local_models(self, models: list[ModelInfo]) -> None:
         self.privacy.set_local_models(models)
