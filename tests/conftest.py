@@ -49,3 +49,21 @@ def keychain(monkeypatch, tmp_path):
     yield backend
     secrets.forget_session_keys()
     keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def store(tmp_path):
+    """A real SQLite store of its own, for tests of the store's functions."""
+    from app.store import Store
+
+    s = Store(tmp_path / "hearth.db")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def services(data_dir):
+    """Every service over the test's data folder (modules that need other settings override it)."""
+    from app.services import open_services
+
+    return open_services(data_dir)

@@ -9,34 +9,14 @@ import pytest
 
 from app import secrets
 from app.core.events import TextDelta
-from app.services import open_services
-from app.services.chat import ChatService, ReplyFinished
-from app.services.history import HistoryService, clean_title
+from app.services.chat import ReplyFinished
+from app.services.history import clean_title
 from app.store import Store
 from app.store import history as h
 from app.store.history import MATCH_END, MATCH_START, NotEditable, PersonaInvalid
 from tests.wire_servers import WireServer, encode_sse, openai_events, openai_usage, sse_reply
 
-WIRED = hasattr(ChatService, "reply_to")
 COMPLETIONS = "/v1/chat/completions"
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "hearth.db")
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def services(data_dir):
-    return open_services(data_dir)
-
-
-def history_service(services) -> HistoryService:
-    return getattr(services, "history", None) or HistoryService(
-        db=services.db, models=services.models
-    )
 
 
 def run(services, coro):
@@ -125,7 +105,7 @@ def test_search_skips_deleted_conversations_and_finds_hidden_branches(store):
 
 
 def test_open_a_hit_on_a_hidden_branch_shows_that_branch(services):
-    history = history_service(services)
+    history = services.history
 
     async def scenario():
         def build(store):
@@ -204,9 +184,7 @@ def test_newest_leaf_follows_the_deepest_newest_path(store):
 
 
 def test_edit_and_resend_streams_a_reply_to_the_new_version(services, monkeypatch):
-    if not WIRED:
-        pytest.skip("ChatService.reply_to not wired yet")
-    history = history_service(services)
+    history = services.history
     with WireServer() as server:
         monkeypatch.setenv("HEARTH_OLLAMA_BASE_URL", server.base_url + "/v1")
         events = encode_sse(openai_events(["Fine."], usage=openai_usage(9, 2)))
@@ -281,7 +259,7 @@ def test_clean_title():
 
 
 def test_auto_title_without_a_local_model_uses_the_first_words(services, monkeypatch):
-    history = history_service(services)
+    history = services.history
     with WireServer() as server:
         monkeypatch.setenv("HEARTH_OPENAI_BASE_URL", server.base_url + "/v1")
         secrets.set_key("openai", "sk-test-0123456789abcdefghijklmnop")
@@ -299,7 +277,7 @@ def test_auto_title_without_a_local_model_uses_the_first_words(services, monkeyp
 
 
 def test_auto_title_by_a_model_on_this_computer_keeps_user_titles(services, monkeypatch):
-    history = history_service(services)
+    history = services.history
     with WireServer() as server:
         monkeypatch.setenv("HEARTH_OLLAMA_BASE_URL", server.base_url + "/v1")
         events = encode_sse(openai_events(['"Fondue wine', ' pairing."'], usage=openai_usage(5, 4)))
@@ -322,7 +300,7 @@ def test_auto_title_by_a_model_on_this_computer_keeps_user_titles(services, monk
 
 
 def test_auto_title_with_the_loaded_gguf(services, tiny_gguf):
-    history = history_service(services)
+    history = services.history
 
     async def scenario():
         (model,), _ = await services.models.add_from_disk([tiny_gguf])

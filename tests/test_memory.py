@@ -4,19 +4,15 @@ privacy rule checked at the wire (a loopback server records what each model was 
 from __future__ import annotations
 
 import asyncio
-import inspect
 
 import pytest
 
 from app import secrets
 from app.core.chat import ModelInfo
-from app.services import open_services
-from app.services.chat import ChatService, ReplyFinished, ReplyStarted
-from app.services.history import HistoryService
+from app.services.chat import ReplyFinished, ReplyStarted
 from app.services.memory import (
     MEMORY_HEADER,
     CloudMemoryNotAllowed,
-    MemoryService,
     parse_remember_command,
     parse_suggestions,
     system_prompt_with,
@@ -27,33 +23,10 @@ from app.store import memory as store_memory
 from app.store.memory import Memory, MemoryNotFound, MemoryTextInvalid
 from tests.wire_servers import WireServer, encode_sse, openai_events, openai_usage, sse_reply
 
-# The chat hook (ChatService(..., memory=MemoryService) and reply_to) is wired by the lead in
-# app/services/chat.py and app/services/__init__.py; until then the wire tests are skipped.
-WIRED = "memory" in inspect.signature(ChatService.__init__).parameters
-needs_wiring = pytest.mark.skipif(not WIRED, reason="ChatService memory hook not wired yet")
-
 LOCAL = ModelInfo(id="tiny", provider="local", display_name="tiny")
 CLOUD = ModelInfo(id="openai:gpt-4o-mini", provider="openai", display_name="gpt-4o-mini")
 KEY = "sk-test-0123456789abcdefghijklmnop"
 COMPLETIONS = "/v1/chat/completions"
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "hearth.db")
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def services(data_dir):
-    return open_services(data_dir)
-
-
-def memory_service(services) -> MemoryService:
-    return getattr(services, "memory", None) or MemoryService(
-        db=services.db, settings=services.settings, models=services.models
-    )
 
 
 def run(services, coro):
@@ -128,7 +101,7 @@ def test_budget_keeps_the_best_that_fit(store):
 
 
 def test_relevant_respects_the_token_budget(services):
-    memory = memory_service(services)
+    memory = services.memory
 
     async def scenario():
         await memory.remember(text="My daughter Ada is allergic to peanuts")
@@ -159,7 +132,7 @@ def test_remember_command():
 
 
 def test_command_stores_only_the_fact(services):
-    memory = memory_service(services)
+    memory = services.memory
 
     async def scenario():
         assert await memory.command(text="just a normal message") is None
@@ -194,7 +167,7 @@ def test_used_by_keeps_the_wording_sent_and_forgets_deleted(store):
 
 
 def test_memories_for_applies_the_privacy_rule(services):
-    memory = memory_service(services)
+    memory = services.memory
     loopback = ModelInfo(
         id="ollama:llama3.2", provider="ollama", display_name="llama3.2", on_this_computer=True
     )
@@ -251,12 +224,11 @@ async def send(services, **kw) -> list:
     return updates
 
 
-@needs_wiring
 def test_cloud_gets_memories_only_once_allowed_checked_at_the_wire(services, openai_server):
     secrets.set_key("openai", KEY)
     openai_server.script("POST", COMPLETIONS, reply_events())
     services.settings.set("system_prompt", "Be brief.")
-    memory = memory_service(services)
+    memory = services.memory
 
     async def scenario():
         fact = await memory.remember(text="My sister Lea lives in Porto")
@@ -278,10 +250,9 @@ def test_cloud_gets_memories_only_once_allowed_checked_at_the_wire(services, ope
     assert [m.text for m in used] == [fact.text] and unused == []
 
 
-@needs_wiring
 def test_server_on_this_computer_gets_memories_by_default(services, ollama_server):
     ollama_server.script("POST", COMPLETIONS, reply_events())
-    memory = memory_service(services)
+    memory = services.memory
 
     async def scenario():
         await memory.remember(text="I use Fedora Linux on my laptop")
@@ -298,11 +269,10 @@ def test_server_on_this_computer_gets_memories_by_default(services, ollama_serve
     assert "Fedora" not in paused.body.decode()
 
 
-@needs_wiring
 def test_conversation_system_prompt_replaces_the_app_wide_one(services, ollama_server):
     ollama_server.script("POST", COMPLETIONS, reply_events())
     services.settings.set("system_prompt", "App-wide prompt.")
-    history = HistoryService(db=services.db, models=services.models)
+    history = services.history
 
     async def scenario():
         persona = await history.create_persona(
@@ -337,7 +307,7 @@ def test_suggest_refuses_a_cloud_model_unless_allowed(services, openai_server):
     openai_server.script(
         "POST", COMPLETIONS, reply_events("- The user bakes sourdough every Sunday")
     )
-    memory = memory_service(services)
+    memory = services.memory
 
     async def scenario():
         conv = await services.db.call(Store.create_conversation, "Baking")
@@ -361,7 +331,7 @@ def test_suggest_refuses_a_cloud_model_unless_allowed(services, openai_server):
 
 
 def test_automatic_suggestions_are_off_by_default_and_local_only(services):
-    memory = memory_service(services)
+    memory = services.memory
     assert not memory.should_suggest_after(LOCAL)
     memory.set_suggestions_enabled(True)
     assert memory.should_suggest_after(LOCAL)

@@ -18,21 +18,12 @@ from app.services import open_services
 from app.services.chatgpt_import import render_content
 from app.services.conversations import ConversationExport, export_json
 from app.services.import_common import ImportFailed, epoch_to_iso
-from app.services.transfer import TransferService, export_markdown, parse_export
+from app.services.transfer import export_markdown, parse_export
 from app.store import Store
 from app.store import history as h
 from app.store.history import ImportedConversation, ImportedMessage
 
 FIXTURE = Path(__file__).parent / "fixtures" / "chatgpt_conversations.json"
-
-
-@pytest.fixture
-def services(data_dir):
-    return open_services(data_dir)
-
-
-def transfer_service(services) -> TransferService:
-    return getattr(services, "transfer", None) or TransferService(db=services.db)
 
 
 def run(services, coro):
@@ -47,7 +38,7 @@ def run(services, coro):
 
 def import_into(folder: Path, data: bytes):
     services = open_services(folder)
-    return run(services, transfer_service(services).import_bytes(data=data))
+    return run(services, services.transfer.import_bytes(data=data))
 
 
 def open_store(folder: Path) -> Store:
@@ -373,7 +364,7 @@ def test_a_failure_while_writing_rolls_everything_back(tmp_path):
 
 def test_missing_file_is_plain_words(services, tmp_path):
     with pytest.raises(ImportFailed, match="There is no file"):
-        run(services, transfer_service(services).import_file(path=tmp_path / "nope.json"))
+        run(services, services.transfer.import_file(path=tmp_path / "nope.json"))
 
 
 def test_imported_chatgpt_replies_are_not_hearth_usage(imported):

@@ -83,13 +83,6 @@ class Seeder:
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "hearth.db")
-    yield s
-    s.close()
-
-
-@pytest.fixture
 def seed(store):
     return Seeder(store)
 
