@@ -29,11 +29,12 @@ import hashlib
 import json
 import socket
 import sys
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+from tests.loopback import LoopbackServers
 
 POINTER_SIZE = 134
 _REASONS = {200: "OK", 206: "Partial Content", 302: "Found", 307: "Temporary Redirect",
@@ -97,10 +98,13 @@ class Seen:
     headers: dict[str, str]
 
 
-class FakeHub:
+class FakeHub(LoopbackServers):
     """Use as a context manager; `endpoint` is what HF_ENDPOINT should be."""
 
+    thread_name = "fake-hub"
+
     def __init__(self, *, tree_page_size: int = 1000, blobs_supported: bool = True) -> None:
+        super().__init__()
         self.repos: dict[str, Repo] = {}
         self.renamed: dict[str, str] = {}
         self.valid_tokens: set[str] = set()
@@ -109,10 +113,6 @@ class FakeHub:
         self.seen: list[Seen] = []
         self.tree_page_size = tree_page_size
         self.blobs_supported = blobs_supported
-        self._loop = asyncio.new_event_loop()
-        self._thread: threading.Thread | None = None
-        self._servers: list[asyncio.base_events.Server] = []
-        self.hub_port = self.cdn_port = 0
 
     # -- setup ------------------------------------------------------------------------------------
 
@@ -158,42 +158,16 @@ class FakeHub:
 
     # -- lifecycle --------------------------------------------------------------------------------
 
-    def __enter__(self) -> FakeHub:
-        ready = threading.Event()
+    def handlers(self) -> list:
+        return [lambda r, w: self._serve(r, w, "hub"), lambda r, w: self._serve(r, w, "cdn")]
 
-        def run() -> None:
-            asyncio.set_event_loop(self._loop)
-            hub = self._loop.run_until_complete(
-                asyncio.start_server(lambda r, w: self._serve(r, w, "hub"), "127.0.0.1", 0)
-            )
-            cdn = self._loop.run_until_complete(
-                asyncio.start_server(lambda r, w: self._serve(r, w, "cdn"), "127.0.0.1", 0)
-            )
-            self._servers = [hub, cdn]
-            self.hub_port = hub.sockets[0].getsockname()[1]
-            self.cdn_port = cdn.sockets[0].getsockname()[1]
-            ready.set()
-            self._loop.run_forever()
+    @property
+    def hub_port(self) -> int:
+        return self.ports[0]
 
-        self._thread = threading.Thread(target=run, name="fake-hub", daemon=True)
-        self._thread.start()
-        ready.wait(5)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        async def shutdown() -> None:
-            for server in self._servers:
-                server.close()
-            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-
-        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(5)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        assert self._thread is not None
-        self._thread.join(5)
-        self._loop.close()
+    @property
+    def cdn_port(self) -> int:
+        return self.ports[1]
 
     # -- HTTP -------------------------------------------------------------------------------------
 

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.loopback import LoopbackServers
+
 # -- replies ---------------------------------------------------------------------------------
 
 
@@ -408,52 +410,26 @@ _REASONS = {
 }
 
 
-class WireServer:
+class WireServer(LoopbackServers):
     """Scripted loopback HTTP server in a background thread. Use as a context manager."""
 
+    thread_name = "wire-server"
+
     def __init__(self) -> None:
+        super().__init__()
         self.requests: list[Recorded] = []
         self.client_closed: list[str] = []  # paths whose client hung up mid-reply
         self._scripts: dict[tuple[str, str], list[Reply]] = defaultdict(list)
         self._lock = threading.Lock()
-        self._loop = asyncio.new_event_loop()
-        self._thread: threading.Thread | None = None
-        self._server: asyncio.base_events.Server | None = None
-        self.port = 0
 
     # lifecycle
 
-    def __enter__(self) -> WireServer:
-        ready = threading.Event()
+    def handlers(self) -> list:
+        return [self._handle]
 
-        def run() -> None:
-            asyncio.set_event_loop(self._loop)
-            self._server = self._loop.run_until_complete(
-                asyncio.start_server(self._handle, "127.0.0.1", 0)
-            )
-            self.port = self._server.sockets[0].getsockname()[1]
-            ready.set()
-            self._loop.run_forever()
-
-        self._thread = threading.Thread(target=run, name="wire-server", daemon=True)
-        self._thread.start()
-        ready.wait(5)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        async def shutdown() -> None:
-            assert self._server is not None
-            self._server.close()
-            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-
-        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(5)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        assert self._thread is not None
-        self._thread.join(5)
-        self._loop.close()
+    @property
+    def port(self) -> int:
+        return self.ports[0]
 
     @property
     def base_url(self) -> str:
