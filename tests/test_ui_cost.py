@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
 from app import secrets
-from app.services.usage import read_csv
+from app.services.usage_csv import read_csv
 from app.store.usage import Totals
 from app.ui.cost_text import amount_text, estimate_text
 from app.ui.costs_page import OFFLINE_REFRESH

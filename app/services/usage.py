@@ -1,5 +1,6 @@
 """The cost meter: what each reply cost, what the next message may cost, totals, the monthly
-budget, the usage dashboard, "what would this month have cost on X", and CSV export.
+budget, the usage dashboard, "what would this month have cost on X", and CSV export
+(written by app.services.usage_csv).
 
 Money is Decimal throughout and is rounded only by app.core.money.format_usd when shown. An
 unknown price is None ("price unknown"), never $0; models on this computer cost exactly $0.
@@ -11,8 +12,6 @@ price_overrides ({"openai:gpt-4o": {"input": "2.5", "output": "10"}}, USD per 1M
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import re
 import statistics
@@ -55,10 +54,11 @@ from app.providers.prices import (
     PriceTable,
     derive_aliases,
 )
+from app.services.usage_csv import write_csv
 from app.services.worker import DbWorker
 from app.store import usage as store_usage
 from app.store.settings import Settings
-from app.store.usage import DayTotals, LocalVsCloud, ModelTotals, ProviderTotals, Totals, UsageRow
+from app.store.usage import DayTotals, LocalVsCloud, ModelTotals, ProviderTotals, Totals
 
 log = logging.getLogger(__name__)
 
@@ -79,28 +79,11 @@ WHAT_IF_MODELS = (
 # A reply's length is unknown before it is written: assume a typical chat answer until the
 # user's own recent replies from that model say otherwise (typical_output_tokens).
 EXPECTED_OUTPUT_TOKENS = 500
-CSV_COLUMNS = (
-    "message_id",
-    "conversation_id",
-    "created_utc",
-    "model",
-    "provider",
-    "where",
-    "status",
-    "input_tokens",
-    "output_tokens",
-    "cost_usd",
-)
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 class InvalidMonth(HearthError):
     action = "Give the month as YYYY-MM, e.g. 2026-11."
-
-
-class NotAUsageExport(HearthError):
-    message = "That file is not a Hearth usage export."
-    action = "Choose a CSV file exported from the usage dashboard."
 
 
 # -- results --------------------------------------------------------------------------------------
@@ -507,44 +490,6 @@ class UsageService:
 
 
 # -- helpers ------------------------------------------------------------------------------------
-
-
-def write_csv(stream: TextIO, found: Iterable[UsageRow]) -> None:
-    writer = csv.writer(stream)
-    writer.writerow(CSV_COLUMNS)
-    for r in found:
-        cost = "" if r.cost_usd is None else decimal_text(r.cost_usd)
-        writer.writerow(
-            [r.message_id, r.conversation_id, r.created, r.model_id or "", r.provider or "",
-             r.destination or "", r.status, r.input_tokens, r.output_tokens, cost]
-        )  # fmt: skip
-
-
-def read_csv(stream: TextIO | str) -> list[UsageRow]:
-    """Rows back from write_csv's output (an open file, or the CSV text itself); the round trip
-    is exact. Raises NotAUsageExport for any other file."""
-    reader = csv.DictReader(io.StringIO(stream) if isinstance(stream, str) else stream)
-    if tuple(reader.fieldnames or ()) != CSV_COLUMNS:
-        raise NotAUsageExport()
-    try:
-        return [_csv_row(line) for line in reader]
-    except (ValueError, InvalidPrice) as exc:
-        raise NotAUsageExport(f"That usage export has a damaged line ({exc}).") from exc
-
-
-def _csv_row(line: Mapping[str, str]) -> UsageRow:
-    return UsageRow(
-        message_id=int(line["message_id"]),
-        conversation_id=int(line["conversation_id"]),
-        created=line["created_utc"],
-        model_id=line["model"] or None,
-        provider=line["provider"] or None,
-        destination=line["where"] or None,
-        status=line["status"],
-        input_tokens=int(line["input_tokens"]),
-        output_tokens=int(line["output_tokens"]),
-        cost_usd=parse_amount(line["cost_usd"]),
-    )
 
 
 def _stored(text: str | None) -> Decimal | None:
