@@ -27,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app.core.chat import ChatMessage, ChatRequest  # noqa: E402
 from app.core.events import Done, TextDelta, Usage  # noqa: E402
 from app.providers.gguf_info import read_gguf_info  # noqa: E402
-from app.providers.llama_local import LocalEngine, _llama_cpp  # noqa: E402
+from app.providers.llama_glue import llama_cpp_module as _llama_cpp  # noqa: E402
+from app.providers.llama_local import LocalEngine  # noqa: E402
 from tests.gguf_factory import REALISTIC, write_tiny_gguf  # noqa: E402
 
 N_TOKENS = 128

@@ -14,7 +14,7 @@ import pytest
 from app.core.chat import ChatMessage, ChatRequest, ModelInfo
 from app.core.errors import Cancelled, NoModelChosen, NotEnoughMemory, PromptTooLong
 from app.core.events import Done, Notice, StreamEvent, TextDelta, Usage
-from app.providers import llama_local
+from app.providers import llama_glue, llama_local, llama_turn
 from app.providers.gguf_info import read_gguf_details, read_gguf_info
 from app.providers.llama_local import LocalEngine, plan_context
 from tests.gguf_factory import DEFAULT_TEMPLATE, SLOW, write_tiny_gguf
@@ -343,7 +343,7 @@ def test_llama_cpp_stops_loading_when_progress_says_no(tiny: ModelInfo) -> None:
         return False
 
     with pytest.raises(ValueError):
-        llama_local._llama_class()(tiny.path, on_progress=refuse, verbose=False)
+        llama_glue.llama_class()(tiny.path, on_progress=refuse, verbose=False)
     assert len(calls) == 1  # llama.cpp gave up at the first "no"
 
 
@@ -368,18 +368,18 @@ def test_context_is_capped_by_free_memory(tiny: ModelInfo, monkeypatch) -> None:
 
 
 def test_stop_strings_are_held_back_and_cut() -> None:
-    matcher = llama_local._StopMatcher(["<|im_end|>"])
+    matcher = llama_turn.StopMatcher(["<|im_end|>"])
     assert matcher.feed("Hello <|im") == ("Hello ", False)
     assert matcher.feed("_e") == ("", False)
     assert matcher.feed("nd|> ignored") == ("", True)
-    other = llama_local._StopMatcher(["<|im_end|>"])
+    other = llama_turn.StopMatcher(["<|im_end|>"])
     assert other.feed("a <") == ("a ", False)
     assert other.feed("b") == ("<b", False)
 
 
 def test_characters_split_across_tokens_come_out_whole() -> None:
     sent: list[StreamEvent] = []
-    text = llama_local._TextStream(sent.append, ["</s>"])
+    text = llama_turn.TextStream(sent.append, ["</s>"])
     assert not text.feed(b" caf")
     assert not text.feed(b"\xc3")  # first byte of "é": held back
     assert not text.feed(b"\xa9 ok")

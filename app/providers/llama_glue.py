@@ -1,0 +1,164 @@
+"""llama.cpp glue for the in-process engine: the lazy import that routes llama.cpp's log to ours,
+a `Llama` with load-progress and abort hooks, and the owner thread that alone touches a model
+(llama-cpp-python is not thread-safe)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.providers.llama_turn import LlamaChat
+
+log = logging.getLogger(__name__)
+
+recent_log: deque[str] = deque(maxlen=200)  # llama.cpp's own words, to explain a failed load
+_keep_alive: list[Any] = []  # ctypes callbacks must outlive every call from C
+# ggml levels: 1 debug, 2 info, 3 warn, 4 error, 5 continuation. llama.cpp logs an error for
+# every batch our Stop aborts, so its errors go to the log file at INFO, never to the console;
+# a load that fails logs what llama.cpp said at ERROR itself (see llama_local._load_error).
+_GGML_LEVELS = {4: logging.INFO}
+
+
+def _on_llama_log(level: int, text: bytes, _user_data: Any) -> None:
+    # Called from C: it must never raise.
+    try:
+        message = text.decode("utf-8", errors="replace")
+        recent_log.append(message)
+        if message.strip():
+            log.log(_GGML_LEVELS.get(level, logging.DEBUG), "llama.cpp: %s", message.rstrip())
+    except Exception:  # noqa: BLE001
+        pass
+
+
+@cache
+def llama_cpp_module() -> Any:
+    """Import llama_cpp on first use (it loads a large shared library), logging to our log."""
+    import llama_cpp
+
+    callback = llama_cpp.llama_log_callback(_on_llama_log)
+    _keep_alive.append(callback)
+    llama_cpp.llama_log_set(callback, None)  # instead of llama-cpp-python's print to stderr
+    return llama_cpp
+
+
+@cache
+def llama_class() -> type:
+    """`Llama` plus a load-progress hook, an abort hook and a count of prompt tokens evaluated."""
+    llama_cpp = llama_cpp_module()
+
+    class HearthLlama(llama_cpp.Llama):
+        def __init__(self, model_path: str, *, on_progress: Callable[[float], bool], **kwargs):
+            self._c_progress = llama_cpp.llama_progress_callback(
+                lambda fraction, _data: _call_safely(on_progress, fraction, default=True)
+            )
+            self.should_abort: Callable[[], bool] = lambda: False
+            self._c_abort = llama_cpp.ggml_abort_callback(
+                lambda _data: _call_safely(self.should_abort, default=False)
+            )
+            self._abort_armed = False
+            self.prompt_eval_tokens: int | None = None
+            super().__init__(model_path, **kwargs)
+
+        # Llama.__init__ builds its llama_model_params and hands them straight to llama.cpp,
+        # with no argument for a progress callback; the attribute assignment is the one hook.
+        @property
+        def model_params(self) -> Any:
+            return self._model_params
+
+        @model_params.setter
+        def model_params(self, params: Any) -> None:
+            params.progress_callback = self._c_progress
+            self._model_params = params
+
+        def eval(self, tokens: Sequence[int]) -> None:
+            if self.prompt_eval_tokens is None:
+                self.prompt_eval_tokens = len(tokens)
+            # A C->Python call per graph node costs a few percent of decode speed, so the abort
+            # hook is armed only for prompt batches (which can take seconds); single-token steps
+            # are stopped between tokens instead.
+            self._arm_abort(len(tokens) > 1)
+            super().eval(tokens)
+
+        def _arm_abort(self, armed: bool) -> None:
+            if armed != self._abort_armed:
+                hook = self._c_abort if armed else llama_cpp.ggml_abort_callback()
+                llama_cpp.llama_set_abort_callback(self.ctx, hook, None)
+                self._abort_armed = armed
+
+    return HearthLlama
+
+
+def _call_safely(fn: Callable[..., Any], *args: Any, default: bool) -> bool:
+    try:
+        return bool(fn(*args))
+    except Exception:  # noqa: BLE001 - an exception must not cross into C
+        log.exception("callback from llama.cpp failed")
+        return default
+
+
+def post_to_loop(loop: asyncio.AbstractEventLoop, fn: Callable[..., Any], *args: Any) -> None:
+    """call_soon_threadsafe that tolerates a loop already closed (the caller went away)."""
+    try:
+        loop.call_soon_threadsafe(fn, *args)
+    except RuntimeError:
+        pass
+
+
+# -- the owner thread ---------------------------------------------------------------------------
+
+
+class Owner:
+    """A daemon thread that alone touches one Llama; its jobs run one at a time, in order."""
+
+    def __init__(self, name: str) -> None:
+        self.llama: Any = None
+        self.chat: LlamaChat | None = None
+        self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            job()
+
+    def post(self, job: Callable[[], None]) -> None:
+        self._jobs.put(job)
+
+    def call(self, fn: Callable[[], Any]) -> asyncio.Future:
+        """Run fn on the thread; its result or exception arrives in a future of this loop."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+
+        def settle(ok: bool, value: Any) -> None:
+            if future.done():  # the awaiting coroutine was cancelled
+                return
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+        def job() -> None:
+            try:
+                result = (True, fn())
+            except BaseException as err:  # noqa: BLE001 - delivered to the awaiting coroutine
+                result = (False, err)
+            post_to_loop(loop, settle, *result)
+
+        self.post(job)
+        return future
+
+    def close_llama(self) -> None:
+        if self.llama is not None:
+            self.llama.close()  # frees weights and KV cache now, not whenever GC runs
+        self.llama = self.chat = None
+
+    def shut_down(self) -> None:
+        self.post(self.close_llama)
+        self._jobs.put(None)
