@@ -77,3 +77,15 @@ def test_a_damaged_file_imports_nothing_and_says_why(qtbot, open_window, tmp_pat
     assert "not valid JSON" in page.import_note.text()
     assert "Nothing was imported" in page.import_note.text()
     assert wait_for(qtbot, services.conversations.list()) == []
+
+
+def test_the_welcome_screen_offers_to_import_chatgpt_chats(qtbot, open_window, monkeypatch):
+    from app.ui.chats_page import ChatsPage
+
+    chosen = []
+    monkeypatch.setattr(ChatsPage, "choose_import_file", lambda page: chosen.append(page))
+    window, _services = open_window()
+    assert window.showing_welcome and window.welcome.import_link.isVisible()
+    window.welcome.import_link.click()
+    assert chosen and chosen[0] is window.settings_dialog.chats
+    assert window.settings_dialog.tabs.currentWidget() is window.settings_dialog.chats

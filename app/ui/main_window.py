@@ -189,6 +189,9 @@ class MainWindow(
         self.welcome.add_model_requested.connect(self.choose_model_files)
         self.welcome.cloud_requested.connect(lambda: self.open_settings("providers"))
         self.welcome.download_requested.connect(self.open_downloads)
+        self.welcome.import_requested.connect(
+            lambda: self.open_settings("chats").chats.choose_import_file()
+        )
         self.download_indicator.open_requested.connect(self.open_downloads)
         self.empty_chat.add_model_requested.connect(self.choose_model_files)
         self.header.picker_requested.connect(self.open_picker)
@@ -317,6 +320,7 @@ class MainWindow(
     def _on_reply_finished(self, finished: ReplyFinished) -> None:
         self.tasks.spawn(self.refresh_conversations())
         self.after_reply()  # the chat's total, today, this month, the budget
+        self.on_reply_done(finished)  # a new chat's title; memory suggestions later
 
     def _on_compare_started(self, started: ReplyStarted) -> None:
         conversation = started.conversation

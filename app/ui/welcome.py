@@ -31,6 +31,7 @@ class WelcomeScreen(QWidget):
     add_model_requested = Signal()
     cloud_requested = Signal()
     download_requested = Signal()
+    import_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,6 +53,10 @@ class WelcomeScreen(QWidget):
         self.cloud_card = ActionCard("Use a cloud model", CLOUD_TEXT, self)
         self.cloud_card.activated.connect(self.cloud_requested)
         later.addWidget(self.cloud_card)
+        self.import_link = QPushButton("Coming from ChatGPT? Bring your chats with you…", self)
+        self.import_link.setObjectName("linkButton")
+        self.import_link.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.import_link.clicked.connect(self.import_requested)
 
         column = QVBoxLayout()
         column.setSpacing(14)
@@ -64,6 +69,8 @@ class WelcomeScreen(QWidget):
         column.addWidget(hint)
         column.addSpacing(18)
         column.addLayout(later)
+        column.addSpacing(6)
+        column.addWidget(self.import_link, 0, Qt.AlignmentFlag.AlignHCenter)
         box = QWidget(self)
         box.setLayout(column)
         # A fixed width lets the wrapped paragraphs and cards work out their heights.
