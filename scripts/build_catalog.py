@@ -95,7 +95,7 @@ CURATED: list[dict[str, Any]] = [
           "bartowski/Llama-3.2-3B-Instruct-GGUF", "Llama-3.2-3B-Instruct", "llama3.2",
           3_212_749_824, 131072, _kv(28, 8, 128),
           "Friendly, capable small assistant from Meta for writing, summaries and questions; "
-          "best in English and 7 other languages.", LLAMA),
+          "best in English and 7 other languages.", LLAMA, ("Q4_K_M", "Q6_K", "Q8_0")),
     _spec("llama-3.1-8b-instruct", "Llama 3.1 8B Instruct", "Llama",
           "bartowski/Meta-Llama-3.1-8B-Instruct-GGUF", "Meta-Llama-3.1-8B-Instruct", "llama3.1",
           8_030_261_248, 131072, _kv(32, 8, 128),
@@ -141,6 +141,178 @@ CURATED: list[dict[str, Any]] = [
 ]  # fmt: skip
 
 
+# -- published sizes and hashes -------------------------------------------------------------------
+# Without the Hub at hand, the size and sha256 of a curated file come only from a published source
+# that names the same repo (uploader) and file: another app's pinned catalog, or a Hub API listing
+# quoted in a repository. Nothing here is estimated; a file no such source covers stays null and
+# gets its values from the Hub when it is downloaded. `revision` is the commit the source pinned,
+# where it gave one. Source keys are explained in SOURCES ("index" ids are the stored-copy ids of
+# the public files the values were read from).
+
+CHECKED = (
+    "Sizes and sha256 (git-LFS oid) of the curated files read from published sources naming the "
+    "same repo and file, since the Hub was not reachable; see 'sources'. A null is unknown, never "
+    "a guess: it is filled from the Hub on download or by rebuilding online."
+)
+
+SOURCES: dict[str, str] = {
+    "huggingface-api": "Hugging Face /api/models/{repo}?blobs=true (lfs.size, lfs.oid)",
+    "finch": "finch daemon, managed_gguf_artifact() (Rust): repo, revision, file, expected_size, "
+             "sha256 per Q4_K_M/Q5_K_M (index 68282522519)",
+    "masterai": "masterai C++ model catalog: resolve URL pinned to a commit, sha256, size "
+                "(index 70961367493)",
+    "pocketpal": "a-ghorbani/pocketpal-ai src/store/defaultModels.ts: hfModelFile.lfs.oid and "
+                 "lfs.size (index 54617154664)",
+    "rampart": "aflin/rampart-langtools rampart-models.js built-in catalog: repo, revision, file "
+               "sizes from the Hub API, no sha256 (index 61492418159)",
+    "von": "kindling 'von' Go catalog: Repo, Revision, File, SHA256, Size (index 69403186498)",
+    "gguf-presets": "GGUF preset source list: pinned repo revision, size, publisher LFS SHA-256 "
+                    "(index 71516227580)",
+    "tempest": "Tempest DOWNLOAD_INFO (JS), values 'confirmed against the Hub API lfs.oid': url, "
+               "sha256, sizeBytes (index 59814217473)",
+    "registry-ts": "BUILT_IN_MODELS (TypeScript): repoId, filename, commitSha, sha256, "
+                   "expectedSize (index 53423116872)",
+    "kotlin-variants": "AiModelVariant catalog (Kotlin): downloadUrl, fileSizeBytes, "
+                       "sha256Checksum (index 70931945601)",
+    "phi4-starter": "Starter catalog (Rust) and model JSON: repo, revision, file, sha256, size "
+                    "(index 56177413879, 70097131525)",
+    "nemo-catalog": "model catalogs (Rust, Python): repo, revision, file, sha256, size_bytes "
+                    "(index 56118877475, 70960182246)",
+}  # fmt: skip
+
+
+def _pub(size: int | None, sha256: str | None, revision: str | None, source: str) -> dict:
+    return {"size": size, "sha256": sha256, "revision": revision, "source": source}
+
+
+QWEN05, QWEN15, QWEN3 = (
+    "9217f5db79a29953eb74d5343926648285ec7e67",
+    "91cad51170dc346986eccefdc2dd33a9da36ead9",
+    "7dabda4d13d513e3e842b20f0d435c732f172cbe",
+)
+QWEN7 = "8911e8a47f92bac19d6f5c64a2e2095bd2f7d031"
+QWEN14 = "05244aa5d871c661c80082a15d3bce44714d068d"
+LLAMA1 = "067b946cf014b7c697f3654f621d577a3e3afd1c"
+LLAMA3 = "5ab33fa94d1d04e903623ae72c95d1696f09f9e8"
+LLAMA8 = "bf5b95e96dac0462e2a09145ec66cae9a3f12067"
+GEMMA2 = "855f67caed130e1befc571b52bd181be2e858883"
+GEMMA9 = "d731033f3dc4018261fd39896e50984d398b4ac5"
+PHI35 = "6d70da17e749a471ccb62ade694486011a75cda3"
+PHI4 = "19cd65f97c2f1712a81c506611d3f9c94b16a1e1"
+MISTRAL = "61fd4167fff3ab01ee1cfe0da183fa27a944db48"
+NEMO = "a2dd64a0a76ea1bdb2bb6ab6fa5496b003c7c908"
+SMOL = "1f03464768bfcc0319fc50da8ff5fb20b6417ba2"
+
+# (repo, file) -> published values. Where sources disagreed the newer/more specific one is kept and
+# the other noted: qwen2.5-1.5b q4_k_m is 1_117_320_736 in the Hub API listing and five catalogs
+# (one report says 1_117_315_456, a typo: same sha256).
+PUBLISHED: dict[tuple[str, str], dict[str, Any]] = {
+    ("Qwen/Qwen2.5-0.5B-Instruct-GGUF", "qwen2.5-0.5b-instruct-q4_k_m.gguf"): _pub(
+        491_400_032, "74a4da8c9fdbcd15bd1f6d01d621410d31c6fc00986f5eb687824e7b93d7a9db", QWEN05,
+        "von"),
+    ("Qwen/Qwen2.5-0.5B-Instruct-GGUF", "qwen2.5-0.5b-instruct-q5_k_m.gguf"): _pub(
+        522_186_592, "041474553fcabfc2a2d67903f9d2c2e50bd92528e670da4f33b5d0ce6e59fd55", QWEN05,
+        "kotlin-variants (size and revision also rampart)"),
+    ("Qwen/Qwen2.5-0.5B-Instruct-GGUF", "qwen2.5-0.5b-instruct-q8_0.gguf"): _pub(
+        675_710_816, "ca59ca7f13d0e15a8cfa77bd17e65d24f6844b554a7b6c12e07a5f89ff76844e", QWEN05,
+        "von"),
+    ("Qwen/Qwen2.5-1.5B-Instruct-GGUF", "qwen2.5-1.5b-instruct-q4_k_m.gguf"): _pub(
+        1_117_320_736, "6a1a2eb6d15622bf3c96857206351ba97e1af16c30d7a74ee38970e434e9407e", QWEN15,
+        "finch"),
+    ("Qwen/Qwen2.5-1.5B-Instruct-GGUF", "qwen2.5-1.5b-instruct-q5_k_m.gguf"): _pub(
+        1_285_494_304, "b46661073c18e5b56a41fa320975f866a00def1ff08feef4718e013258896f8c", QWEN15,
+        "finch"),
+    ("Qwen/Qwen2.5-1.5B-Instruct-GGUF", "qwen2.5-1.5b-instruct-q8_0.gguf"): _pub(
+        1_894_532_128, "d7efb072e7724d25048a4fda0a3e10b04bdef5d06b1403a1c93bd9f1240a63c8", QWEN15,
+        "masterai (also pocketpal)"),
+    ("Qwen/Qwen2.5-3B-Instruct-GGUF", "qwen2.5-3b-instruct-q4_k_m.gguf"): _pub(
+        2_104_932_768, "626b4a6678b86442240e33df819e00132d3ba7dddfe1cdc4fbb18e0a9615c62d", QWEN3,
+        "finch"),
+    ("Qwen/Qwen2.5-3B-Instruct-GGUF", "qwen2.5-3b-instruct-q5_k_m.gguf"): _pub(
+        2_438_740_384, "2c63dde5f2c9ab1fd64d47dee2d34dade6ba9ff62442d1d20b5342310c982081", QWEN3,
+        "finch (also pocketpal)"),
+    ("Qwen/Qwen2.5-3B-Instruct-GGUF", "qwen2.5-3b-instruct-q8_0.gguf"): _pub(
+        3_616_088_480, "6dcc22694c8654b045ec40bbe350212b88893fd9010e8474bae5b19a43578ba1", QWEN3,
+        "masterai"),
+    ("bartowski/Qwen2.5-7B-Instruct-GGUF", "Qwen2.5-7B-Instruct-Q4_K_M.gguf"): _pub(
+        4_683_074_240, "65b8fcd92af6b4fefa935c625d1ac27ea29dcb6ee14589c55a8f115ceaaa1423", QWEN7,
+        "masterai (also gguf-presets)"),
+    ("bartowski/Qwen2.5-7B-Instruct-GGUF", "Qwen2.5-7B-Instruct-Q5_K_M.gguf"): _pub(
+        5_444_831_936, "2e998d7e181c8756c5ffc55231b9ee1cdc9d3acec4245d6e27d32bd8e738c474", None,
+        "tempest"),
+    ("bartowski/Qwen2.5-7B-Instruct-GGUF", "Qwen2.5-7B-Instruct-Q8_0.gguf"): _pub(
+        8_098_525_888, "9c6a6e61664446321d9c0dd7ee28a0d03914277609e21bc0e1fce4abe780ce1b", QWEN7,
+        "masterai"),
+    ("bartowski/Qwen2.5-14B-Instruct-GGUF", "Qwen2.5-14B-Instruct-Q4_K_M.gguf"): _pub(
+        8_988_110_976, "e47ad95dad6ff848b431053b375adb5d39321290ea2c638682577dafca87c008", QWEN14,
+        "gguf-presets"),
+    ("bartowski/Llama-3.2-1B-Instruct-GGUF", "Llama-3.2-1B-Instruct-Q4_K_M.gguf"): _pub(
+        807_694_464, "6f85a640a97cf2bf5b8e764087b1e83da0fdb51d7c9fab7d0fece9385611df83", LLAMA1,
+        "masterai (also registry-ts, gguf-presets, pocketpal)"),
+    ("bartowski/Llama-3.2-1B-Instruct-GGUF", "Llama-3.2-1B-Instruct-Q5_K_M.gguf"): _pub(
+        911_503_488, None, LLAMA1, "rampart"),
+    ("bartowski/Llama-3.2-1B-Instruct-GGUF", "Llama-3.2-1B-Instruct-Q8_0.gguf"): _pub(
+        1_321_083_008, "432f310a77f4650a88d0fd59ecdd7cebed8d684bafea53cbff0473542964f0c3", LLAMA1,
+        "masterai (size also rampart)"),
+    ("bartowski/Llama-3.2-3B-Instruct-GGUF", "Llama-3.2-3B-Instruct-Q4_K_M.gguf"): _pub(
+        2_019_377_696, "6c1a2b41161032677be168d354123594c0e6e67d2b9227c84f296ad037c728ff", LLAMA3,
+        "masterai (also registry-ts, gguf-presets)"),
+    ("bartowski/Llama-3.2-3B-Instruct-GGUF", "Llama-3.2-3B-Instruct-Q6_K.gguf"): _pub(
+        2_643_853_856, "1771887c15fc3d327cfee6fd593553b2126e88834bf48eae50e709d3f70dd998", None,
+        "pocketpal"),
+    ("bartowski/Llama-3.2-3B-Instruct-GGUF", "Llama-3.2-3B-Instruct-Q8_0.gguf"): _pub(
+        3_421_899_296, "b5607b5090a8280063fff2d706bb3408ca6542341b06aab39c3eca0a28575921", LLAMA3,
+        "masterai"),
+    ("bartowski/Meta-Llama-3.1-8B-Instruct-GGUF", "Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf"): _pub(
+        4_920_739_232, "7b064f5842bf9532c91456deda288a1b672397a54fa729aa665952863033557c", LLAMA8,
+        "masterai (also gguf-presets)"),
+    ("bartowski/Meta-Llama-3.1-8B-Instruct-GGUF", "Meta-Llama-3.1-8B-Instruct-Q5_K_M.gguf"): _pub(
+        5_732_992_416, "14e10feba0c82a55da198dcd69d137206ad22d116a809926d27fa5f2398c69c7", None,
+        "tempest"),
+    ("bartowski/Meta-Llama-3.1-8B-Instruct-GGUF", "Meta-Llama-3.1-8B-Instruct-Q8_0.gguf"): _pub(
+        8_540_775_840, "9da71c45c90a821809821244d4971e5e5dfad7eb091f0b8ff0546392393b6283", LLAMA8,
+        "masterai"),
+    ("bartowski/gemma-2-2b-it-GGUF", "gemma-2-2b-it-Q4_K_M.gguf"): _pub(
+        1_708_582_752, "e0aee85060f168f0f2d8473d7ea41ce2f3230c1bc1374847505ea599288a7787", GEMMA2,
+        "finch (also masterai)"),
+    ("bartowski/gemma-2-2b-it-GGUF", "gemma-2-2b-it-Q5_K_M.gguf"): _pub(
+        1_923_278_688, "be65d5966f7efd40d9d8c9d5f6667582d861de52df20133991e2e9cb491150da", GEMMA2,
+        "finch"),
+    ("bartowski/gemma-2-2b-it-GGUF", "gemma-2-2b-it-Q8_0.gguf"): _pub(
+        2_784_495_456, "2d448a9aab894b8e8e18168cf3f490cb9f65632222f29f93514ac9ecc754debe", GEMMA2,
+        "masterai"),
+    ("bartowski/gemma-2-9b-it-GGUF", "gemma-2-9b-it-Q4_K_M.gguf"): _pub(
+        5_761_057_728, "13b2a7b4115bbd0900162edcebe476da1ba1fc24e718e8b40d32f6e300f56dfe", GEMMA9,
+        "finch"),
+    ("bartowski/gemma-2-9b-it-GGUF", "gemma-2-9b-it-Q5_K_M.gguf"): _pub(
+        6_647_366_592, "a4b0b55ce809a09baaefb789b0046ac77ecd502aba8aeb2ed63cc237d9f40ce7", GEMMA9,
+        "finch"),
+    ("bartowski/Phi-3.5-mini-instruct-GGUF", "Phi-3.5-mini-instruct-Q4_K_M.gguf"): _pub(
+        2_393_232_672, None, PHI35, "rampart"),
+    ("bartowski/Phi-3.5-mini-instruct-GGUF", "Phi-3.5-mini-instruct-Q5_K_M.gguf"): _pub(
+        2_815_276_320, None, PHI35, "rampart"),
+    ("bartowski/Phi-3.5-mini-instruct-GGUF", "Phi-3.5-mini-instruct-Q8_0.gguf"): _pub(
+        4_061_222_688, None, PHI35, "rampart"),
+    ("bartowski/phi-4-GGUF", "phi-4-Q4_K_M.gguf"): _pub(
+        9_053_114_816, "009aba717c09d4a35890c7d35eb59d54e1dba884c7c526e7197d9c13ab5911d9", PHI4,
+        "phi4-starter"),
+    ("bartowski/Mistral-7B-Instruct-v0.3-GGUF", "Mistral-7B-Instruct-v0.3-Q4_K_M.gguf"): _pub(
+        4_372_812_000, "1270d22c0fbb3d092fb725d4d96c457b7b687a5f5a715abe1e818da303e562b6", MISTRAL,
+        "masterai"),
+    ("bartowski/Mistral-7B-Instruct-v0.3-GGUF", "Mistral-7B-Instruct-v0.3-Q8_0.gguf"): _pub(
+        7_702_565_088, "404857e776114baada71a08ebd3bba79d721ec7fca99705e7e7b892ae8bc583f", MISTRAL,
+        "masterai"),
+    ("bartowski/Mistral-Nemo-Instruct-2407-GGUF", "Mistral-Nemo-Instruct-2407-Q4_K_M.gguf"): _pub(
+        7_477_208_192, "7c1a10d202d8788dbe5628dc962254d10654c853cae6aaeca0618f05490d4a46", NEMO,
+        "nemo-catalog"),
+    ("bartowski/SmolLM2-1.7B-Instruct-GGUF", "SmolLM2-1.7B-Instruct-Q4_K_M.gguf"): _pub(
+        1_055_609_824, "77665ea4815999596525c636fbeb56ba8b080b46ae85efef4f0d986a139834d7", SMOL,
+        "registry-ts"),
+    ("bartowski/SmolLM2-1.7B-Instruct-GGUF", "SmolLM2-1.7B-Instruct-Q8_0.gguf"): _pub(
+        1_820_414_944, "0c6e8955788b1253f418c354a4bdc4cf507b8cfe49c48bb10c7c58ae713cfa2a", None,
+        "pocketpal"),
+}  # fmt: skip
+
 # -- building -------------------------------------------------------------------------------------
 
 
@@ -159,9 +331,14 @@ def spec_for(repo: str, quants: tuple[str, ...] | None) -> dict[str, Any]:
 def offline_entry(spec: dict[str, Any]) -> dict[str, Any]:
     from app.downloads.hub import quant_from_name
 
-    files = [{"file": f, "quant": quant_from_name(f), "size": None, "sha256": None}
-             for f in spec["files"]]  # fmt: skip
-    return _entry(spec, "main", files)
+    files = []
+    for name in spec["files"]:
+        known = PUBLISHED.get((spec["repo"], name)) or {}
+        files.append({"file": name, "quant": quant_from_name(name), "size": known.get("size"),
+                      "sha256": known.get("sha256"), "revision": known.get("revision") or "main",
+                      "source": known.get("source")})  # fmt: skip
+    pinned = {f["revision"] for f in files}
+    return _entry(spec, pinned.pop() if len(pinned) == 1 else "main", files)
 
 
 def _entry(spec: dict[str, Any], revision: str, files: list[dict[str, Any]]) -> dict[str, Any]:
@@ -184,8 +361,9 @@ async def online_entry(hub: HubClient, spec: dict[str, Any]) -> tuple[dict[str, 
         if match.sha256 is None or match.size is None:
             problems.append(f"{spec['repo']}/{match.path}: the API gave no lfs size/sha256")
         chosen.append(
-            {"file": match.path, "quant": match.quant, "size": match.size, "sha256": match.sha256}
-        )
+            {"file": match.path, "quant": match.quant, "size": match.size, "sha256": match.sha256,
+             "revision": match.revision, "source": "huggingface-api"}
+        )  # fmt: skip
     gguf = info.get("gguf") if isinstance(info.get("gguf"), dict) else {}
     spec = {
         **spec,
@@ -239,6 +417,8 @@ async def build(specs: list[dict[str, Any]], *, offline: bool) -> tuple[dict, li
         "schema": 1,
         "generated": None if offline else datetime.now(UTC).isoformat(timespec="seconds"),
         "source": "Hugging Face model repositories; rebuilt by scripts/build_catalog.py",
+        "checked": CHECKED if offline else "Sizes and sha256 read from the Hub API (lfs fields).",
+        "sources": SOURCES,
         "first_run": first or (models[0]["id"] if models else None),
         "models": models,
     }

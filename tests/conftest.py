@@ -67,3 +67,23 @@ def services(data_dir):
     from app.services import open_services
 
     return open_services(data_dir)
+
+
+@pytest.fixture
+def unpinned_catalog(tmp_path, monkeypatch):
+    """The shipped catalog without its sizes, hashes and commits, as $HEARTH_CATALOG: a loopback
+    Hub serves made-up bytes under the real names, which the real hashes would rightly refuse."""
+    import json
+
+    from app.downloads.catalog import CATALOG_ENV, CATALOG_FILE
+    from app.paths import resource_path
+
+    catalog = json.loads(resource_path(CATALOG_FILE).read_text(encoding="utf-8"))
+    for model in catalog["models"]:
+        model["revision"] = "main"
+        for file in model["files"]:
+            file.update(size=None, sha256=None, revision="main")
+    path = tmp_path / "catalog-unpinned.json"
+    path.write_text(json.dumps(catalog), encoding="utf-8")
+    monkeypatch.setenv(CATALOG_ENV, str(path))
+    return path

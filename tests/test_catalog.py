@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from app.downloads.catalog import load_catalog
-from app.downloads.hub import quant_from_name
+from app.downloads.catalog import load_catalog, parse_catalog
+from app.downloads.hub import BITS_PER_WEIGHT, quant_from_name
 from app.paths import resource_path
 from scripts import build_catalog
 from tests.hub_server import FakeHub
@@ -35,6 +36,85 @@ def test_shipped_catalog_is_a_short_list_of_good_models():
 def test_first_run_suggestion_is_small():
     first = load_catalog().first_run_model
     assert first is not None and first.parameters < 3e9
+
+
+def _shipped() -> dict:
+    return json.loads(resource_path("catalog.json").read_text(encoding="utf-8"))
+
+
+def _files(data: dict):
+    return [(model, entry) for model in data["models"] for entry in model["files"]]
+
+
+def test_filled_hashes_are_lowercase_sha256_and_revisions_are_commits():
+    data = _shipped()
+    for model, entry in _files(data):
+        sha = entry["sha256"]
+        assert sha is None or re.fullmatch(r"[0-9a-f]{64}", sha), (entry["file"], sha)
+        for revision in (model["revision"], entry.get("revision", "main")):
+            assert revision == "main" or re.fullmatch(r"[0-9a-f]{40}", revision), revision
+    shas = [entry["sha256"] for _, entry in _files(data) if entry["sha256"]]
+    assert len(set(shas)) == len(shas)  # no value copied onto a second file
+
+
+def _plausible_bits(quant: str, parameters: int) -> tuple[float, float]:
+    """Bits per weight a real GGUF of this quant can have: small models carry a large embedding
+    and output matrix in higher precision, so their files are proportionally bigger."""
+    nominal = BITS_PER_WEIGHT[quant]
+    overhead = 3.5 if parameters < 1e9 else 1.5 if parameters < 4e9 else 0.6
+    return nominal - 0.5, nominal + overhead
+
+
+def test_filled_sizes_are_plausible_for_quant_and_parameter_count():
+    data = _shipped()
+    for model, entry in _files(data):
+        size = entry["size"]
+        if size is None:
+            continue
+        assert isinstance(size, int) and not isinstance(size, bool) and size > 0
+        low, high = _plausible_bits(entry["quant"], model["parameters"])
+        bits = size * 8 / model["parameters"]
+        assert low <= bits <= high, (entry["file"], round(bits, 2), (low, high))
+    for model in data["models"]:  # more bits per weight, bigger file
+        known = [(BITS_PER_WEIGHT[f["quant"]], f["size"]) for f in model["files"] if f["size"]]
+        assert [size for _, size in sorted(known)] == sorted(size for _, size in known)
+
+
+def test_filled_values_name_their_published_source():
+    data = _shipped()
+    assert data["checked"] and data["sources"]
+    filled = 0
+    for _, entry in _files(data):
+        if entry["size"] is None and entry["sha256"] is None:
+            assert entry.get("source") is None
+            continue
+        filled += 1
+        assert entry["source"].split()[0] in data["sources"], entry["source"]
+    assert filled >= 29  # published values found; the rest stay null until the Hub is asked
+
+
+def test_provenance_fields_are_ignored_by_the_app_but_revisions_are_used():
+    data = _shipped()
+    catalog = parse_catalog(data)
+    pinned = [(m, e) for m, e in _files(data) if e.get("revision", "main") != "main"]
+    assert pinned
+    for model, entry in pinned:
+        file = catalog.model(model["id"]).file_for(entry["quant"])
+        assert file.revision == entry["revision"]
+        assert (file.size, file.sha256) == (entry["size"], entry["sha256"])
+        assert file.verified == (entry["size"] is not None and entry["sha256"] is not None)
+    extra = {**data, "unknown": 1, "models": [{**data["models"][0], "unknown": 2}]}
+    assert parse_catalog(extra).models[0].id == data["models"][0]["id"]
+
+
+def test_ids_unique_and_first_run_model_present_small_and_verified():
+    data = _shipped()
+    ids = [m["id"] for m in data["models"]]
+    assert len(set(ids)) == len(ids)
+    first = load_catalog().first_run_model
+    assert first is not None and first.id == data["first_run"] and first.parameters < 3e9
+    smallest = min(first.files, key=lambda f: f.size_bytes)
+    assert smallest.verified and smallest.size < 2_000_000_000
 
 
 def test_find_by_model_quant_or_installed_name():

@@ -24,7 +24,7 @@ ENTRY = "app"
 
 
 @pytest.fixture
-def hub(tiny_gguf):
+def hub(tiny_gguf, unpinned_catalog):
     content = tiny_gguf.read_bytes()
     with FakeHub() as hub:
         names = [f"qwen2.5-0.5b-instruct-{q}.gguf" for q in ("q4_k_m", "q5_k_m", "q8_0")]

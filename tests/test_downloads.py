@@ -34,7 +34,7 @@ def model_bytes(tmp_path_factory) -> bytes:
 
 
 @pytest.fixture
-def hub(monkeypatch, model_bytes):
+def hub(monkeypatch, model_bytes, unpinned_catalog):
     with FakeHub() as hub:
         hub.add_repo(REPO, {FILE: model_bytes}, downloads=100)
         monkeypatch.setenv("HF_ENDPOINT", hub.endpoint)

@@ -60,7 +60,7 @@ def model_bytes(tmp_path_factory) -> bytes:
 
 
 @pytest.fixture
-def hub(monkeypatch, model_bytes):
+def hub(monkeypatch, model_bytes, unpinned_catalog):
     with FakeHub() as hub:
         # Two sizes of one model (the second a little bigger, as Q8_0 is next to Q4_K_M).
         files = {FILE: model_bytes, FILE_Q8: model_bytes + b"\0" * 4096}
@@ -80,7 +80,7 @@ def slow_hub(hub, monkeypatch):
 
 
 @pytest.fixture
-def services(qtbot, qloop, data_dir):
+def services(qtbot, qloop, data_dir, unpinned_catalog):
     opened = open_services(data_dir)
     yield opened
     wait_for(qtbot, opened.close())
