@@ -239,6 +239,10 @@ class MemoryService:
         """The memories a reply was given, as they were worded then (click to see them)."""
         return await self._db.call(store_memory.used_by, message_id)
 
+    async def used_by_many(self, *, message_ids: list[int]) -> dict[int, list[Memory]]:
+        """used_by for the replies on screen, in one read; those given none are left out."""
+        return await self._db.call(store_memory.used_by_many, list(message_ids))
+
     # -- suggestions -------------------------------------------------------------------------------
 
     @property

@@ -157,3 +157,19 @@ def used_by(store: Store, message_id: int) -> list[Memory]:
              FROM message_memories u LEFT JOIN memories m ON m.id = u.memory_id
              WHERE u.message_id = ? ORDER BY u.rowid"""
     return [Memory(*row) for row in store.db.execute(sql, [message_id]).fetchall()]
+
+
+def used_by_many(store: Store, message_ids: list[int]) -> dict[int, list[Memory]]:
+    """used_by for many replies in one read (the page on screen); replies given none are left
+    out."""
+    if not message_ids:
+        return {}
+    marks = ",".join("?" * len(message_ids))
+    sql = f"""SELECT u.message_id, u.memory_id, u.text, coalesce(m.created, ''),
+                     coalesce(m.updated, ''), m.source_message_id
+              FROM message_memories u LEFT JOIN memories m ON m.id = u.memory_id
+              WHERE u.message_id IN ({marks}) ORDER BY u.rowid"""
+    found: dict[int, list[Memory]] = {}
+    for message_id, *fields in store.db.execute(sql, list(message_ids)).fetchall():
+        found.setdefault(message_id, []).append(Memory(*fields))
+    return found

@@ -10,9 +10,18 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.core.errors import HearthError
 from app.core.records import Message
+from app.store.memory import Memory
 from app.ui.cost_text import CostNote
 from app.ui.markdown_render import document_style_sheet, finished_blocks_length, render_markdown
-from app.ui.message_footer import error_actions, footer_html
+from app.ui.message_footer import (
+    BRANCH_NEXT,
+    BRANCH_PREVIOUS,
+    REGENERATE_WITH,
+    REMEMBER,
+    USED_MEMORIES,
+    error_actions,
+    footer_html,
+)
 from app.ui.message_view import MessageView
 from app.ui.theme import Theme
 
@@ -28,7 +37,8 @@ CostNoteFor = Callable[[Message], "CostNote | None"]
 class AssistantMessage(QWidget):
     regenerate_requested = Signal()
     link_clicked = Signal(QUrl)
-    # "retry", "open-settings", "use-local", "regenerate-with": the window knows what to do
+    # "retry", "open-settings", "use-local", "regenerate-with": the window knows what to do;
+    # "remember", "used-memories", "branch-previous", "branch-next": the chat view does
     action_requested = Signal(str)
 
     def __init__(
@@ -50,6 +60,9 @@ class AssistantMessage(QWidget):
         self._copied_note = ""
         self._live_note = ""  # e.g. the countdown before a retry
         self._actions = error_actions(message)
+        self._branch: tuple[int, int] | None = None
+        self._can_switch = True
+        self.used_memories: tuple[Memory, ...] = ()
         # Streaming state: views holding finished blocks, the text and code blocks they hold.
         self._settled_views: list[MessageView] = []
         self._settled_length = 0
@@ -165,6 +178,28 @@ class AssistantMessage(QWidget):
             self._can_regenerate = allowed
             self._render_footer()
 
+    def set_branch(self, branch: tuple[int, int] | None) -> None:
+        """(position, count) when this reply has other versions (regenerated), else None."""
+        if branch != self._branch:
+            self._branch = branch
+            self._render_footer()
+
+    @property
+    def branch(self) -> tuple[int, int] | None:
+        return self._branch
+
+    def set_can_switch(self, allowed: bool) -> None:
+        if allowed != self._can_switch:
+            self._can_switch = allowed
+            self._render_footer()
+
+    def set_used_memories(self, memories: list[Memory] | tuple[Memory, ...]) -> None:
+        """The memories put into this reply's prompt: “Used N memories” in the footer."""
+        memories = tuple(memories)
+        if memories != self.used_memories:
+            self.used_memories = memories
+            self._render_footer()
+
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
         self._drop_settled_views()  # drawn again below, in the new colours
@@ -191,8 +226,17 @@ class AssistantMessage(QWidget):
                 self._copy(self._code_blocks[number], "Code copied")
         elif action == "regenerate" and self._can_regenerate:
             self.regenerate_requested.emit()
-        elif action in self._actions or (action == "regenerate-with" and self._can_regenerate):
+        elif action in self._offered():
             self.action_requested.emit(action)
+
+    def _offered(self) -> list[str]:
+        """The actions the window or the chat view carry out, as the footer offers them now."""
+        offered = [*self._actions, REMEMBER, USED_MEMORIES]
+        if self._can_regenerate:
+            offered.append(REGENERATE_WITH)
+        if self._can_switch:
+            offered += [BRANCH_PREVIOUS, BRANCH_NEXT]
+        return offered
 
     def _copy(self, text: str, note: str) -> None:
         QGuiApplication.clipboard().setText(text)
@@ -214,6 +258,9 @@ class AssistantMessage(QWidget):
             actions=self._actions,
             live_note=self._live_note,
             cost=note.line if note else "",
+            branch=self._branch,
+            can_switch=self._can_switch,
+            memories_used=len(self.used_memories),
         )
         self.footer.setToolTip(note.tip if note else "")
         if self._copied_note:

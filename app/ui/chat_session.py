@@ -52,6 +52,22 @@ class ChatSession(QObject):
         updates = self._services.chat.regenerate(conversation_id=conversation_id, model_id=model_id)
         return self._start(updates)
 
+    def reply_to(
+        self,
+        *,
+        conversation_id: int,
+        edited_id: int,
+        user_message_id: int,
+        model_id: str | None,
+    ) -> asyncio.Task:
+        """Edit and resend, step two: the edited message and what followed it leave the screen;
+        the new version (already stored) and its reply take their place."""
+        self._view.remove_from(edited_id)
+        updates = self._services.chat.reply_to(
+            conversation_id=conversation_id, user_message_id=user_message_id, model_id=model_id
+        )
+        return self._start(updates)
+
     def stop(self) -> None:
         if self.busy:
             self._services.chat.stop()
@@ -109,6 +125,8 @@ class ChatSession(QObject):
             if started.user_message is not None:
                 self._view.add_user_message(started.user_message)
             self._view.add_reply(started.reply)
+            if started.memories:
+                self._view.set_used_memories({started.reply.id: started.memories})
             self._view.scroll_to_bottom()
         self.reply_started.emit(started)
 

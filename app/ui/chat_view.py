@@ -1,17 +1,27 @@
-"""The conversation: a scrolling column of messages; a streaming reply is drawn as it arrives."""
+"""The conversation: a scrolling column of messages; a streaming reply is drawn as it arrives.
+
+Long conversations open at the end and are drawn a page at a time: the newest messages at once,
+the rest of the page in small batches between events, earlier pages when the user asks for them
+or scrolls near the top (from memory, else from the database through `earlier_requested`).
+"""
 
 from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from app.core.errors import HearthError
 from app.core.records import Message
+from app.store.history import Branches
+from app.store.memory import Memory
+from app.ui import message_flash
 from app.ui.assistant_message import AssistantMessage, CostNoteFor
+from app.ui.message_footer import BRANCH_NEXT, BRANCH_PREVIOUS, REMEMBER, USED_MEMORIES
 from app.ui.notice_line import NoticeLine
 from app.ui.theme import Theme
+from app.ui.used_memories import UsedMemoriesPopup
 from app.ui.user_message import UserMessage
 
 # Readable line length, as in other chat apps; the column is centred in wider windows.
@@ -21,6 +31,8 @@ PAGE_SIZE = 40
 # The newest messages are drawn at once; the rest of the page follows in small batches between
 # events, so opening a long conversation never freezes the window.
 BATCH_SIZE = 6
+# Older messages are drawn one by one for at most this long per turn of the event loop.
+BATCH_BUDGET_MS = 12
 # New text is drawn at once unless the last frame was very recent; then when the next one is due.
 # Frames are spaced by twice what drawing took (at least MIN_FRAME_MS, at most MAX_FRAME_MS), so
 # words reach the screen within a few milliseconds while drawing never takes more than about
@@ -30,12 +42,27 @@ MAX_FRAME_MS = 33
 FRAME_COST_FACTOR = 1.0
 # Within this many pixels of the bottom, new text keeps the view scrolled to the end.
 STICKY_PIXELS = 48
+# Scrolled to within this many pixels of the top, the page above is drawn.
+NEAR_TOP_PIXELS = 240
+# A revealed message sits this far below the top edge, with what led to it just visible above.
+REVEAL_MARGIN = 56
+# After messages are drawn above, the one being read is held in place while their heights
+# settle (wrapped text is measured once it has a width).
+HOLD_MS = 400
+
+MessageWidget = UserMessage | AssistantMessage
 
 
 class ChatView(QScrollArea):
     regenerate_requested = Signal()
     link_clicked = Signal(QUrl)
     reply_action = Signal(str, object)  # action ("retry", "open-settings", ...), the Message
+    remember_requested = Signal(object)  # the Message whose text to remember
+    manage_memories_requested = Signal()
+    edit_submitted = Signal(object, str)  # the user Message edited, its new text
+    branch_requested = Signal(int)  # the id of the version of a message to show instead
+    earlier_requested = Signal(int)  # the oldest message id loaded: the page above it, please
+    earlier_drawn = Signal()  # messages were drawn above: their ‹ › and memories are wanted
 
     def __init__(self, theme: Theme, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -45,12 +72,21 @@ class ChatView(QScrollArea):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._theme = theme
         self.conversation_id: int | None = None
+        self._widgets: dict[int, MessageWidget] = {}
         self._replies: dict[int, AssistantMessage] = {}
-        self._hidden_earlier: list[Message] = []
+        self._branches: dict[int, Branches] = {}
+        self._used: dict[int, tuple[Memory, ...]] = {}
+        self._pending_older: list[Message] = []  # this page, still being drawn in batches
+        self._hidden_earlier: list[Message] = []  # loaded, not drawn
+        self._more_before = False  # the database holds messages above the oldest loaded
+        self._oldest_loaded: int | None = None
+        self._loading_earlier = False
         self._stick_to_bottom = True
+        self._anchor: tuple[QWidget, int] | None = None
         self._generation = 0  # bumped on every clear(), so stale batches know to stop
-        self._regenerate_allowed = True
+        self._idle = True  # nothing is being written: regenerate, edit and switch versions
         self._cost_note: CostNoteFor | None = None
+        self.memories_popup: UsedMemoriesPopup | None = None
         self._build()
         self._frame_timer = QTimer(self)
         self._frame_timer.setSingleShot(True)
@@ -58,9 +94,14 @@ class ChatView(QScrollArea):
         self._frame_timer.timeout.connect(self._render_dirty)
         self._last_frame = 0.0
         self._frame_gap_ms = float(MIN_FRAME_MS)
+        self._hold_timer = QTimer(self)
+        self._hold_timer.setSingleShot(True)
+        self._hold_timer.timeout.connect(self._on_hold_over)
         bar = self.verticalScrollBar()
-        bar.rangeChanged.connect(self._keep_at_bottom)
-        bar.valueChanged.connect(self._remember_if_at_bottom)
+        bar.rangeChanged.connect(self._on_range_changed)
+        bar.valueChanged.connect(self._on_scrolled)
+        # The user scrolls (wheel, keys, the bar itself): a held position lets go at once.
+        bar.actionTriggered.connect(lambda _action: self._release_anchor())
 
     def _build(self) -> None:
         content = QWidget()
@@ -72,6 +113,7 @@ class ChatView(QScrollArea):
         self._layout.setSpacing(0)
         self._earlier_button = QPushButton("Show earlier messages", self._column)
         self._earlier_button.setObjectName("linkButton")
+        self._earlier_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self._earlier_button.clicked.connect(self.show_earlier)
         self._earlier_button.hide()
         self._layout.addWidget(self._earlier_button, 0, Qt.AlignmentFlag.AlignHCenter)
@@ -85,37 +127,59 @@ class ChatView(QScrollArea):
 
     # -- what is shown -------------------------------------------------------------------------
 
-    def show_conversation(self, conversation_id: int | None, messages: list[Message]) -> None:
+    def show_conversation(
+        self, conversation_id: int | None, messages: list[Message], *, more_before: bool = False
+    ) -> None:
+        """Show these messages (oldest first); `more_before`: earlier ones are still in the
+        database, asked for with earlier_requested when the user wants them."""
         self.clear()
         self.conversation_id = conversation_id
+        self._more_before = more_before
+        self._oldest_loaded = messages[0].id if messages else None
         self._hidden_earlier = messages[:-PAGE_SIZE] if len(messages) > PAGE_SIZE else []
         page = messages[-PAGE_SIZE:]
         for message in page[-BATCH_SIZE:]:
             self._append(self._widget_for(message))
+        self._pending_older = page[:-BATCH_SIZE]
         self._refresh_regenerate_links()
         self.scroll_to_bottom()
-        self._draw_older_later(page[:-BATCH_SIZE])
+        self._update_earlier_button()
+        if self._pending_older:
+            self._draw_pending_later()
 
-    def _draw_older_later(self, older: list[Message]) -> None:
-        if not older:
-            self._update_earlier_button()
-            return
+    def _draw_pending_later(self) -> None:
         generation = self._generation
+        QTimer.singleShot(0, lambda: self._draw_pending_batch(generation))
 
-        def draw_batch() -> None:
-            if generation != self._generation:
-                return  # another conversation is shown now
-            for offset, message in enumerate(older[-BATCH_SIZE:]):
-                self._layout.insertWidget(1 + offset, self._widget_for(message))
-            self._draw_older_later(older[:-BATCH_SIZE])
-
-        QTimer.singleShot(0, draw_batch)
+    def _draw_pending_batch(self, generation: int) -> None:
+        """Draw older messages until this turn's time is used up, then let events run."""
+        if generation != self._generation or not self._pending_older:
+            return  # another conversation is shown now, or the rest was drawn at once
+        began = time.perf_counter()
+        # One anchor for the whole page: the widgets of the last batch may not be laid out yet.
+        anchor = self._anchor or (None if self._stick_to_bottom else self._top_anchor())
+        while self._pending_older and (time.perf_counter() - began) * 1000 < BATCH_BUDGET_MS:
+            self._layout.insertWidget(1, self._widget_for(self._pending_older.pop()))
+        if anchor is not None:
+            self._hold(*anchor)
+        if self._pending_older:
+            self._draw_pending_later()
+        else:
+            self._update_earlier_button()
 
     def clear(self) -> None:
         self._generation += 1
         self._frame_timer.stop()
+        self._release_anchor()
         self._replies.clear()
+        self._widgets.clear()
+        self._branches.clear()
+        self._used.clear()
+        self._pending_older = []
         self._hidden_earlier = []
+        self._more_before = False
+        self._oldest_loaded = None
+        self._loading_earlier = False
         while self._layout.count() > 2:  # keep the "earlier" button and the closing stretch
             item = self._layout.takeAt(1)
             if item.widget() is not None:
@@ -123,22 +187,62 @@ class ChatView(QScrollArea):
         self._earlier_button.hide()
         self.conversation_id = None
 
+    @property
+    def has_earlier(self) -> bool:
+        """Messages above the ones drawn: in memory, being drawn, or still in the database."""
+        return bool(self._pending_older or self._hidden_earlier or self._more_before)
+
+    @property
+    def oldest_loaded_id(self) -> int | None:
+        return self._oldest_loaded
+
     def show_earlier(self) -> None:
-        page, self._hidden_earlier = (
-            self._hidden_earlier[-PAGE_SIZE:],
-            self._hidden_earlier[:-PAGE_SIZE],
-        )
-        bar = self.verticalScrollBar()
-        distance_from_end = bar.maximum() - bar.value()
-        for offset, message in enumerate(page):
-            self._layout.insertWidget(1 + offset, self._widget_for(message))
+        """Draw the page above, keeping the message being read where it is on screen."""
+        if self._pending_older:
+            return  # being drawn already, a batch at a time
+        if self._hidden_earlier:
+            # The newest few at once, the rest in batches: the window never freezes.
+            page = self._hidden_earlier[-PAGE_SIZE:]
+            self._hidden_earlier = self._hidden_earlier[:-PAGE_SIZE]
+            self._stick_to_bottom = False  # the reader's place is kept while it is drawn
+            self._pending_older = page
+            self._draw_pending_batch(self._generation)
+            self.earlier_drawn.emit()
+        elif self._more_before and not self._loading_earlier and self._oldest_loaded is not None:
+            self._loading_earlier = True
+            self.earlier_requested.emit(self._oldest_loaded)
         self._update_earlier_button()
-        # Keep the message the user was reading where it was.
-        self._stick_to_bottom = False
-        QTimer.singleShot(0, lambda: bar.setValue(bar.maximum() - distance_from_end))
+
+    def add_earlier(self, messages: list[Message], *, more_before: bool) -> None:
+        """The page the view asked for with earlier_requested (oldest first): drawn at once."""
+        self._loading_earlier = False
+        self._more_before = more_before
+        if messages:
+            self._oldest_loaded = messages[0].id
+            self._hidden_earlier = messages + self._hidden_earlier
+            self.show_earlier()
+        self._update_earlier_button()
+
+    def earlier_failed(self) -> None:
+        """The page above could not be read; the button offers to try again."""
+        self._loading_earlier = False
+        self._update_earlier_button()
+
+    def _draw_all_pending(self) -> None:
+        pending, self._pending_older = self._pending_older, []
+        self._insert_above(pending, hold=True)
+
+    def _insert_above(self, messages: list[Message], *, hold: bool = False) -> None:
+        """Draw messages above the ones shown. Unless the view follows the end, the message at
+        the top of the screen stays where it is."""
+        anchor = None if self._stick_to_bottom and not hold else self._top_anchor()
+        for offset, message in enumerate(messages):
+            self._layout.insertWidget(1 + offset, self._widget_for(message))
+        if anchor is not None:
+            self._hold(*anchor)
 
     def add_user_message(self, message: Message) -> UserMessage:
-        widget = UserMessage(message)
+        widget = self._widget_for(message)
         self._append(widget)
         return widget
 
@@ -170,27 +274,72 @@ class ChatView(QScrollArea):
     def reply_widget(self, message_id: int) -> AssistantMessage | None:
         return self._replies.get(message_id)
 
+    def widget_for_message(self, message_id: int) -> MessageWidget | None:
+        """The UserMessage or AssistantMessage drawing this message, if it is drawn."""
+        return self._widgets.get(message_id)
+
+    def message_ids_shown(self) -> list[int]:
+        """The messages drawn, and those of the page still being drawn."""
+        drawn = [w.message.id for w in self.messages_shown() if isinstance(w, MessageWidget)]
+        return [m.id for m in self._pending_older] + drawn
+
     def remove_trailing_replies(self) -> None:
         """Before regenerating: the replies after the last thing the user wrote go away."""
         while self._layout.count() > 2:
             widget = self._layout.itemAt(self._layout.count() - 2).widget()
             if isinstance(widget, UserMessage):
                 break
-            self._layout.removeWidget(widget)
-            if isinstance(widget, AssistantMessage):
-                self._replies.pop(widget.message.id, None)
-            widget.deleteLater()
+            self._remove(widget)
+
+    def remove_from(self, message_id: int) -> bool:
+        """This message and everything drawn after it go away (edit and resend, a switch to
+        another version). False when the message is not drawn."""
+        widget = self._widgets.get(message_id)
+        if widget is None:
+            return False
+        index = self._layout.indexOf(widget)
+        while self._layout.count() - 2 >= index:
+            self._remove(self._layout.itemAt(self._layout.count() - 2).widget())
+        return True
+
+    def show_branch(self, message_id: int, messages: list[Message]) -> None:
+        """Another version of a message was chosen: `messages` is the conversation now shown.
+        Everything from the old version down is drawn again, the new version where the old one
+        was on screen."""
+        index = next((i for i, m in enumerate(messages) if m.id == message_id), None)
+        if index is None:
+            return
+        chosen = messages[index]
+        old = next(
+            (
+                w
+                for w in self._widgets.values()
+                if w.message.parent_id == chosen.parent_id and w.message.role == chosen.role
+            ),
+            None,
+        )
+        if old is None:
+            self.show_conversation(self.conversation_id, messages)
+            return
+        offset = self._offset_of(old)
+        self.remove_from(old.message.id)
+        for message in messages[index:]:
+            self._append(self._widget_for(message))
+        self._refresh_regenerate_links()
+        self._hold(self._widgets[message_id], offset)
 
     def messages_shown(self) -> list[QWidget]:
         return [self._layout.itemAt(i).widget() for i in range(1, self._layout.count() - 1)]
 
     def set_regenerate_allowed(self, allowed: bool) -> None:
-        self._regenerate_allowed = allowed
+        """While a reply is written nothing may regenerate, edit or switch versions."""
+        self._idle = allowed
+        self._apply_idle(allowed)
         self._refresh_regenerate_links()
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
-        for widget in self._replies.values():
+        for widget in self._widgets.values():
             widget.set_theme(theme)
 
     def set_cost_note(self, cost_note: CostNoteFor | None) -> None:
@@ -198,6 +347,65 @@ class ChatView(QScrollArea):
         self._cost_note = cost_note
         for widget in self._replies.values():
             widget.set_cost_note(cost_note)
+
+    # -- versions and memories -----------------------------------------------------------------
+
+    def set_branches(self, branches: dict[int, Branches], *, for_ids: list[int]) -> None:
+        """‹ 1/2 › on the messages asked about (`for_ids`) that have other versions."""
+        for message_id in for_ids:
+            found = branches.get(message_id)
+            if found is None:
+                self._branches.pop(message_id, None)
+            else:
+                self._branches[message_id] = found
+            widget = self._widgets.get(message_id)
+            if widget is not None:
+                widget.set_branch(_position(found))
+
+    def set_used_memories(self, used: dict[int, list[Memory] | tuple[Memory, ...]]) -> None:
+        """“Used N memories” under the replies given memories (reply id → its memories)."""
+        for message_id, memories in used.items():
+            self._used[message_id] = tuple(memories)
+            widget = self._replies.get(message_id)
+            if widget is not None:
+                widget.set_used_memories(memories)
+
+    def show_used_memories(self, message_id: int) -> UsedMemoriesPopup | None:
+        widget = self._replies.get(message_id)
+        if widget is None or not widget.used_memories:
+            return None
+        popup = UsedMemoriesPopup(list(widget.used_memories), self)
+        popup.manage_requested.connect(self.manage_memories_requested)
+        self.memories_popup = popup
+        popup.destroyed.connect(lambda *_: setattr(self, "memories_popup", None))
+        footer = widget.footer
+        popup.show_at(footer.mapToGlobal(QPoint(0, footer.height())))
+        return popup
+
+    # -- finding a message ---------------------------------------------------------------------
+
+    def reveal_message(self, message_id: int, *, flash: bool = True) -> bool:
+        """Scroll this message into view (drawing the pages above if it is among them) and
+        briefly tint it. False when the message is not in the conversation shown."""
+        widget = self._widgets.get(message_id)
+        if widget is None and any(m.id == message_id for m in self._pending_older):
+            self._draw_all_pending()
+        elif widget is None and any(m.id == message_id for m in self._hidden_earlier):
+            self._draw_all_pending()
+            index = next(i for i, m in enumerate(self._hidden_earlier) if m.id == message_id)
+            # Whole pages, so "Show earlier" goes on from a page boundary as before.
+            start = max(0, index - (len(self._hidden_earlier) - index) % PAGE_SIZE)
+            page, self._hidden_earlier = self._hidden_earlier[start:], self._hidden_earlier[:start]
+            self._insert_above(page)
+            self._update_earlier_button()
+            self.earlier_drawn.emit()
+        widget = self._widgets.get(message_id)
+        if widget is None:
+            return False
+        self._hold(widget, REVEAL_MARGIN)
+        if flash:
+            message_flash.flash(widget, self._theme.accent)
+        return True
 
     # -- streaming -----------------------------------------------------------------------------
 
@@ -228,43 +436,160 @@ class ChatView(QScrollArea):
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _widget_for(self, message: Message) -> QWidget:
+    def _widget_for(self, message: Message) -> MessageWidget:
         if message.role == "user":
-            return UserMessage(message)
-        widget = AssistantMessage(message, self._theme, cost_note=self._cost_note)
-        widget.regenerate_requested.connect(self.regenerate_requested)
-        widget.action_requested.connect(
-            lambda action, w=widget: self.reply_action.emit(action, w.message)
-        )
-        widget.link_clicked.connect(self.link_clicked)
-        self._replies[message.id] = widget
+            widget = UserMessage(message, theme=self._theme)
+            widget.edit_submitted.connect(
+                lambda text, w=widget: self.edit_submitted.emit(w.message, text)
+            )
+        else:
+            widget = AssistantMessage(message, self._theme, cost_note=self._cost_note)
+            widget.regenerate_requested.connect(self.regenerate_requested)
+            widget.link_clicked.connect(self.link_clicked)
+            self._replies[message.id] = widget
+        widget.action_requested.connect(lambda action, w=widget: self._on_action(action, w))
+        widget.set_branch(_position(self._branches.get(message.id)))
+        if isinstance(widget, UserMessage):
+            widget.set_can_edit(self._idle)
+        else:
+            widget.set_can_switch(self._idle)
+        if message.id in self._used and isinstance(widget, AssistantMessage):
+            widget.set_used_memories(self._used[message.id])
+        self._widgets[message.id] = widget
         return widget
+
+    def _on_action(self, action: str, widget: MessageWidget) -> None:
+        message = widget.message
+        if action == REMEMBER:
+            self.remember_requested.emit(message)
+        elif action == USED_MEMORIES:
+            self.show_used_memories(message.id)
+        elif action in (BRANCH_PREVIOUS, BRANCH_NEXT):
+            branches = self._branches.get(message.id)
+            target = None
+            if branches is not None and self._idle:
+                target = branches.previous_id if action == BRANCH_PREVIOUS else branches.next_id
+            if target is not None:
+                self.branch_requested.emit(target)
+        else:
+            self.reply_action.emit(action, message)
+
+    def _remove(self, widget: QWidget) -> None:
+        self._layout.removeWidget(widget)
+        if isinstance(widget, MessageWidget):
+            self._widgets.pop(widget.message.id, None)
+            self._replies.pop(widget.message.id, None)
+            self._branches.pop(widget.message.id, None)
+        widget.hide()
+        widget.deleteLater()
 
     def _append(self, widget: QWidget) -> None:
         self._layout.insertWidget(self._layout.count() - 1, widget)
 
+    def _apply_idle(self, idle: bool) -> None:
+        for widget in self._widgets.values():
+            if isinstance(widget, UserMessage):
+                widget.set_can_edit(idle)
+            else:
+                widget.set_can_switch(idle)
+
     def _update_earlier_button(self) -> None:
-        count = len(self._hidden_earlier)
-        self._earlier_button.setVisible(count > 0)
-        self._earlier_button.setText(f"Show {min(count, PAGE_SIZE)} earlier messages")
+        hidden = len(self._hidden_earlier)
+        self._earlier_button.setVisible(bool(hidden or self._more_before))
+        self._earlier_button.setEnabled(not self._loading_earlier)
+        if self._loading_earlier:
+            self._earlier_button.setText("Loading earlier messages…")
+        elif hidden:
+            self._earlier_button.setText(f"Show {min(hidden, PAGE_SIZE)} earlier messages")
+        else:
+            self._earlier_button.setText("Show earlier messages")
 
     def _refresh_regenerate_links(self) -> None:
         """Only the last reply offers Regenerate, and only while nothing is being written."""
         shown = self.messages_shown()
-        last = next(
-            (w for w in reversed(shown) if isinstance(w, (AssistantMessage, UserMessage))), None
-        )
+        last = next((w for w in reversed(shown) if isinstance(w, MessageWidget)), None)
         for widget in self._replies.values():
-            widget.set_can_regenerate(self._regenerate_allowed and widget is last)
+            widget.set_can_regenerate(self._idle and widget is last)
+
+    # -- scrolling -----------------------------------------------------------------------------
 
     def scroll_to_bottom(self) -> None:
+        self._release_anchor()
         self._stick_to_bottom = True
         bar = self.verticalScrollBar()
         bar.setValue(bar.maximum())
 
-    def _keep_at_bottom(self, _minimum: int, maximum: int) -> None:
-        if self._stick_to_bottom:
+    def _offset_of(self, widget: QWidget) -> int:
+        """How far below the top edge of the view the widget's top is, in pixels."""
+        top = widget.mapTo(self.widget(), QPoint(0, 0)).y()
+        return top - self.verticalScrollBar().value()
+
+    def _top_anchor(self) -> tuple[QWidget, int] | None:
+        """The message at the top of the screen, and where it is."""
+        value = self.verticalScrollBar().value()
+        for widget in self.messages_shown():
+            if (
+                widget.isVisible()
+                and widget.mapTo(self.widget(), QPoint(0, widget.height())).y() > value
+            ):
+                return widget, self._offset_of(widget)
+        return None
+
+    def _hold(self, widget: QWidget, offset: int) -> None:
+        """Keep `widget` `offset` pixels below the top edge while the layout settles."""
+        self._stick_to_bottom = False
+        self._anchor = (widget, offset)
+        self.widget().layout().activate()
+        self._apply_anchor()
+        self._hold_timer.start(HOLD_MS)
+        QTimer.singleShot(0, self._apply_anchor_and_wait)
+
+    def _apply_anchor_and_wait(self) -> None:
+        """Once the events queued by drawing (showing the new widgets) are done."""
+        if self._anchor is not None:
+            self._apply_anchor()
+            self._hold_timer.start(HOLD_MS)
+
+    def _apply_anchor(self) -> None:
+        if self._anchor is None:
+            return
+        widget, offset = self._anchor
+        try:
+            top = widget.mapTo(self.widget(), QPoint(0, 0)).y()
+        except RuntimeError:  # the widget was deleted meanwhile
+            self._anchor = None
+            return
+        self.verticalScrollBar().setValue(top - offset)
+
+    def _on_hold_over(self) -> None:
+        self._release_anchor()
+        self._on_scrolled(self.verticalScrollBar().value())  # the user may be at the top now
+
+    def _release_anchor(self) -> None:
+        self._anchor = None
+        self._hold_timer.stop()
+
+    def _on_range_changed(self, _minimum: int, maximum: int) -> None:
+        if self._anchor is not None:
+            self._apply_anchor()
+            QTimer.singleShot(0, self._apply_anchor)  # and again once the layout is done
+            self._hold_timer.start(HOLD_MS)  # held until the heights stop changing
+        elif self._stick_to_bottom:
             self.verticalScrollBar().setValue(maximum)
 
-    def _remember_if_at_bottom(self, value: int) -> None:
-        self._stick_to_bottom = value >= self.verticalScrollBar().maximum() - STICKY_PIXELS
+    def _on_scrolled(self, value: int) -> None:
+        bar = self.verticalScrollBar()
+        if self._anchor is None:
+            self._stick_to_bottom = value >= bar.maximum() - STICKY_PIXELS
+        near_top = bar.maximum() > 0 and value <= NEAR_TOP_PIXELS
+        if near_top and self._anchor is None and self.has_earlier and not self._loading_earlier:
+            QTimer.singleShot(0, self._earlier_if_still_near_top)
+
+    def _earlier_if_still_near_top(self) -> None:
+        bar = self.verticalScrollBar()
+        if bar.value() <= NEAR_TOP_PIXELS and self._anchor is None and not self._loading_earlier:
+            self.show_earlier()
+
+
+def _position(branches: Branches | None) -> tuple[int, int] | None:
+    return (branches.position, branches.count) if branches is not None else None

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QWidget
 
-from app.core.records import Conversation
+from app.core.records import Conversation, Message
+from app.ui.chat_view import PAGE_SIZE
 from app.ui.export_chats import ask_for_export_path, export_to_file
 
 log = logging.getLogger(__name__)
@@ -43,17 +44,32 @@ class ConversationActions:
         self.tasks.spawn(self.open_conversation(conversation_id))
 
     async def open_conversation(self, conversation_id: int) -> None:
+        """Only the newest page is read for the first paint; earlier pages are read from the
+        database when the user scrolls up to them (HistoryActions.load_earlier)."""
         self.conversation_id = conversation_id
         self.sidebar.select(conversation_id)
-        messages = await self.services.conversations.messages(conversation_id)
+        page = await self.services.history.recent(conversation_id=conversation_id, limit=PAGE_SIZE)
         if self.conversation_id != conversation_id:
             return  # the user picked another chat meanwhile
-        self.chat_view.show_conversation(conversation_id, messages)
+        self.show_opened(
+            conversation_id, page, more_before=bool(page) and page[0].parent_id is not None
+        )
+
+    def show_opened(
+        self, conversation_id: int, messages: list[Message], *, more_before: bool
+    ) -> None:
+        """Draw an opened conversation (`messages`: its shown branch, or the newest part of it)
+        and bring the header, the estimate and the chat's cost up to date."""
+        self.chat_view.show_conversation(conversation_id, messages, more_before=more_before)
         self.chat_stack.setCurrentWidget(self.chat_view if messages else self.empty_chat)
         self.header.set_chat_title(self._title_of(conversation_id))
+        self.conversation_shown(conversation_id)  # its prompt badge; suggestions for the last
         self.set_history(messages)  # for the estimate next to Send
+        if more_before:  # the estimate counts the whole chat: read the rest in the background
+            self.tasks.spawn(self.load_history(), name="history-text")
         self.tasks.spawn(self.refresh_chat_cost(), name="chat-cost")
         self.services.settings.set("last_conversation", conversation_id)
+        self.refresh_message_marks()
         self.composer.focus()
 
     def new_chat(self) -> None:
@@ -65,6 +81,7 @@ class ConversationActions:
         self.chat_stack.setCurrentWidget(self.empty_chat)
         self.sidebar.select(None)
         self.header.set_chat_title(None)
+        self.conversation_shown(None)
         self.set_history([])
         self.composer.focus()
 

@@ -30,6 +30,13 @@ OPEN_SETTINGS = "open-settings"
 RETRY = "retry"
 USE_LOCAL = "use-local"
 REGENERATE_WITH = "regenerate-with"
+# Offered by every finished message, the user's own included.
+COPY = "copy-message"
+REMEMBER = "remember"
+EDIT = "edit"
+USED_MEMORIES = "used-memories"
+BRANCH_PREVIOUS = "branch-previous"
+BRANCH_NEXT = "branch-next"
 ACTION_LABELS = {
     OPEN_SETTINGS: "Open Settings",
     RETRY: "Retry",
@@ -100,6 +107,34 @@ def _facts_html(message: Message, theme: Theme) -> str:
     return f'<span style="color: {theme.faint};">{" · ".join(pieces)}</span>'
 
 
+def action_link(action: str, label: str, theme: Theme) -> str:
+    style = f'style="color: {theme.muted}; text-decoration: none;"'
+    return f'<a href="{ACTION_SCHEME}:{action}" {style}>{label}</a>'
+
+
+def branch_arrows_html(branch: tuple[int, int] | None, theme: Theme, *, enabled: bool) -> str:
+    """‹ 2/3 ›: which version of the message this is; the arrows show the others. While a reply
+    is being written they are drawn but not clickable."""
+    if branch is None:
+        return ""
+    position, count = branch
+    text = f'<span style="color: {theme.muted};">{position}/{count}</span>'
+    arrows = []
+    for action, glyph, possible in (
+        (BRANCH_PREVIOUS, "‹", position > 1),
+        (BRANCH_NEXT, "›", position < count),
+    ):
+        if enabled and possible:
+            arrows.append(action_link(action, f"&nbsp;{glyph}&nbsp;", theme))
+        else:
+            arrows.append(f'<span style="color: {theme.border};">&nbsp;{glyph}&nbsp;</span>')
+    return f"{arrows[0]}{text}{arrows[1]}"
+
+
+def used_memories_text(count: int) -> str:
+    return f"Used {count} {'memory' if count == 1 else 'memories'}"
+
+
 def footer_html(
     message: Message,
     theme: Theme,
@@ -108,19 +143,31 @@ def footer_html(
     actions: list[str] | tuple[str, ...] = (),
     live_note: str = "",
     cost: str = "",
+    branch: tuple[int, int] | None = None,
+    can_switch: bool = True,
+    memories_used: int = 0,
 ) -> str:
-    """The footer's rich text; `cost` (the reply's tokens and cost) goes on a line of its own."""
+    """The footer's rich text; `cost` (the reply's tokens and cost) goes on a line of its own.
+    `branch` is (position, count) when the reply has other versions."""
     link = f'style="color: {theme.muted}; text-decoration: none;"'
     strong = f'style="color: {theme.link}; text-decoration: none; font-weight: 600;"'
     links = []
+    arrows = branch_arrows_html(branch, theme, enabled=can_switch)
+    if arrows:
+        links.append(arrows)
     if message.content:
-        links.append(f'<a href="{ACTION_SCHEME}:copy-message" {link}>Copy</a>')
+        links.append(f'<a href="{ACTION_SCHEME}:{COPY}" {link}>Copy</a>')
+        if message.status != "streaming":
+            links.append(f'<a href="{ACTION_SCHEME}:{REMEMBER}" {link}>Remember this</a>')
     if can_regenerate:
         if message.status != "error":  # a failed reply offers Retry instead
             links.append(f'<a href="{ACTION_SCHEME}:regenerate" {link}>Regenerate</a>')
         links.append(f'<a href="{ACTION_SCHEME}:{REGENERATE_WITH}" {link}>Other model ▾</a>')
     gap = "&nbsp;&nbsp;&nbsp;"
     parts = links + [_facts_html(message, theme)]
+    if memories_used:
+        label = used_memories_text(memories_used).replace(" ", "&nbsp;")
+        parts.append(f'<a href="{ACTION_SCHEME}:{USED_MEMORIES}" {link}>{label}</a>')
     if live_note:
         parts.append(f'<span style="color: {theme.muted};">{html.escape(live_note)}</span>')
     status = html.escape(status_words(message))

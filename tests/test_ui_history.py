@@ -1,0 +1,288 @@
+"""The chat window's history parts over real services and a real SQLite file: edit and resend,
+‹ 1/2 › versions, paging long chats from the database, opening at a message, used memories."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractSlider
+
+from app.store.history import ImportedConversation, ImportedMessage, write_imported
+from app.store.memory import add_memory
+from app.ui.assistant_message import AssistantMessage
+from app.ui.chat_view import PAGE_SIZE
+from app.ui.message_footer import BRANCH_NEXT, BRANCH_PREVIOUS, EDIT, REMEMBER, USED_MEMORIES
+from app.ui.user_message import UserMessage
+from tests import test_ui_support as support
+from tests.test_ui_support import (
+    REPLY_TIMEOUT_MS,
+    add_tiny_model,
+    click_footer,
+    send_by_keyboard,
+    shown_replies,
+    wait_for,
+    wait_until_idle,
+)
+
+open_window = support.open_window
+qloop = support.qloop
+short_gguf = support.short_gguf
+
+
+def shown_users(window) -> list[UserMessage]:
+    return [w for w in window.chat_view.messages_shown() if isinstance(w, UserMessage)]
+
+
+def shown_texts(window) -> list[str]:
+    return [
+        w.text
+        for w in window.chat_view.messages_shown()
+        if isinstance(w, (UserMessage, AssistantMessage))
+    ]
+
+
+def footer_words(widget) -> str:
+    return widget.footer.text().replace("&nbsp;", " ")
+
+
+def click_link(widget, action: str) -> None:
+    """Click a link in a user message's footer (shown while the pointer is over it)."""
+    from app.ui.markdown_render import ACTION_SCHEME
+
+    widget._hovered = True
+    widget._render_footer()
+    assert f"{ACTION_SCHEME}:{action}" in widget.footer.text(), widget.footer.text()
+    widget.footer.linkActivated.emit(f"{ACTION_SCHEME}:{action}")
+
+
+def import_chat(qtbot, services, count: int, title: str = "Long chat") -> int:
+    """A conversation of `count` alternating messages, written in one transaction."""
+    messages = [
+        ImportedMessage(
+            key=str(i),
+            parent_key=str(i - 1) if i else None,
+            role="user" if i % 2 == 0 else "assistant",
+            content=f"Message number {i}" + ("\n\nsome more words" * (i % 3)),
+            created=f"2024-01-01T00:{i // 60 % 60:02d}:{i % 60:02d}",
+        )
+        for i in range(count)
+    ]
+    chat = ImportedConversation(title, "2024-01-01", "2024-01-01", messages)
+    result = wait_for(qtbot, services.db.call(write_imported, [chat]))
+    return result.conversation_ids[0]
+
+
+def offset_of(view, widget) -> int:
+    """How far below the top edge of the chat the widget's top is."""
+    return (
+        widget.mapTo(view.widget(), widget.rect().topLeft()).y() - view.verticalScrollBar().value()
+    )
+
+
+def screen_top(view):
+    """The message at the top of the screen, and its offset."""
+    widget = next(w for w in view.messages_shown() if offset_of(view, w) + w.height() > 0)
+    return widget, offset_of(view, widget)
+
+
+def open_chat(qtbot, window, conversation_id: int) -> None:
+    window.pages.setCurrentWidget(window.splitter)  # no model yet: past the welcome screen
+    wait_for(qtbot, window.refresh_conversations())
+    wait_for(qtbot, window.open_conversation(conversation_id))
+    wait_for(qtbot, window.refresh_message_marks())
+
+
+# -- edit and resend, versions -------------------------------------------------------------------
+
+
+def test_edit_and_resend_keeps_the_old_version_and_arrows_switch(qtbot, open_window, short_gguf):
+    window, services = open_window()
+    add_tiny_model(qtbot, window, short_gguf)
+    send_by_keyboard(qtbot, window, "Hello there")
+    wait_until_idle(qtbot, window)
+    [first_user] = shown_users(window)
+    [first_reply] = shown_replies(window)
+    first_reply_id = first_reply.message.id
+
+    click_link(first_user, EDIT)
+    editor = first_user.editor
+    assert editor is not None and editor.text() == "Hello there"
+    editor.edit.selectAll()
+    qtbot.keyClicks(editor.edit, "Hello again")
+    qtbot.keyClick(editor.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    wait_until_idle(qtbot, window)
+    qtbot.waitUntil(lambda: shown_users(window)[0].branch == (2, 2))
+
+    [user] = shown_users(window)
+    [reply] = shown_replies(window)
+    assert user.text == "Hello again" and reply.message.id != first_reply_id
+    stored = wait_for(qtbot, services.conversations.messages(window.conversation_id))
+    assert [m.content for m in stored][0] == "Hello again"
+    assert "2/2" in user.footer.text()
+
+    click_link(user, BRANCH_PREVIOUS)
+    qtbot.waitUntil(lambda: shown_users(window)[0].text == "Hello there")
+    qtbot.waitUntil(lambda: shown_users(window)[0].branch == (1, 2))
+    assert [r.message.id for r in shown_replies(window)] == [first_reply_id]
+    stored = wait_for(qtbot, services.conversations.messages(window.conversation_id))
+    assert [m.id for m in stored][-1] == first_reply_id  # the switch is remembered
+
+    click_link(shown_users(window)[0], BRANCH_NEXT)
+    qtbot.waitUntil(lambda: shown_users(window)[0].text == "Hello again")
+
+
+def test_escape_cancels_an_edit_and_nothing_is_stored(qtbot, open_window):
+    window, services = open_window()
+    cid = import_chat(qtbot, services, 4)
+    open_chat(qtbot, window, cid)
+    user = shown_users(window)[-1]
+    click_link(user, EDIT)
+    qtbot.keyClicks(user.editor.edit, " changed")
+    qtbot.keyClick(user.editor.edit, Qt.Key.Key_Escape)
+    assert not user.editing and user.bubble.isVisible()
+    assert len(wait_for(qtbot, services.conversations.messages(cid))) == 4
+    assert user.branch is None
+
+
+def test_regenerate_shows_2_of_2_and_going_back_shows_the_first(qtbot, open_window, short_gguf):
+    window, services = open_window()
+    add_tiny_model(qtbot, window, short_gguf)
+    send_by_keyboard(qtbot, window, "Hi")
+    wait_until_idle(qtbot, window)
+    [first] = shown_replies(window)
+    first_id, first_text = first.message.id, first.text
+    first.view.action_requested.emit("regenerate")
+    wait_until_idle(qtbot, window)
+    qtbot.waitUntil(lambda: shown_replies(window)[0].branch == (2, 2), timeout=REPLY_TIMEOUT_MS)
+    [second] = shown_replies(window)
+    assert second.message.id != first_id and "2/2" in second.footer.text()
+
+    click_footer(second, BRANCH_PREVIOUS)
+    qtbot.waitUntil(lambda: shown_replies(window)[0].message.id == first_id)
+    back = shown_replies(window)[0]
+    assert back.text == first_text
+    qtbot.waitUntil(lambda: back.branch == (1, 2))
+    assert len(shown_replies(window)) == 1 and len(shown_users(window)) == 1
+
+
+# -- long chats ----------------------------------------------------------------------------------
+
+
+def test_a_long_chat_opens_at_its_end_and_pages_from_the_database(qtbot, open_window):
+    window, services = open_window()
+    cid = import_chat(qtbot, services, 3 * PAGE_SIZE + 10)
+    window.resize(900, 640)
+    open_chat(qtbot, window, cid)
+    view = window.chat_view
+    qtbot.waitUntil(lambda: len(view.messages_shown()) == PAGE_SIZE)
+    assert shown_texts(window)[-1].startswith(f"Message number {3 * PAGE_SIZE + 9}")
+    assert view.has_earlier and view._earlier_button.isVisible()
+
+    # The message at the top of the screen stays where it is while a page is added above it.
+    bar = view.verticalScrollBar()
+    qtbot.wait(200)  # the heights of the page drawn in batches have settled
+    top_widget, offset = screen_top(view)
+    view.show_earlier()  # the button's click: asks the database for the page above
+    qtbot.waitUntil(lambda: len(view.messages_shown()) == 2 * PAGE_SIZE)
+    qtbot.wait(300)
+    assert abs(offset_of(view, top_widget) - offset) <= 2
+    assert shown_texts(window)[0].startswith(f"Message number {PAGE_SIZE + 10}")
+
+    # Scrolling to the top reads the next page, then the last (short) one; then no more.
+    for expected in (3 * PAGE_SIZE, 3 * PAGE_SIZE + 10):
+        bar.triggerAction(QAbstractSlider.SliderAction.SliderToMinimum)  # as the user does
+        top_widget, offset = screen_top(view)
+        qtbot.waitUntil(lambda n=expected: len(view.messages_shown()) == n)
+        qtbot.wait(300)
+        assert bar.value() > 0  # the reading position is kept, not left at the top
+        assert abs(offset_of(view, top_widget) - offset) <= 2
+    assert shown_texts(window)[0] == "Message number 0"
+    assert not view.has_earlier and not view._earlier_button.isVisible()
+
+
+def test_sending_in_a_paged_chat_adds_at_the_end(qtbot, open_window, short_gguf):
+    window, services = open_window()
+    add_tiny_model(qtbot, window, short_gguf)
+    cid = import_chat(qtbot, services, 2 * PAGE_SIZE)
+    open_chat(qtbot, window, cid)
+    send_by_keyboard(qtbot, window, "One more thing")
+    wait_until_idle(qtbot, window)
+    texts = shown_texts(window)
+    assert texts[-2] == "One more thing" and texts[-1]
+    stored = wait_for(qtbot, services.conversations.messages(cid))
+    assert len(stored) == 2 * PAGE_SIZE + 2
+    assert window.chat_view.has_earlier
+
+
+# -- opening at a message ------------------------------------------------------------------------
+
+
+def test_open_at_a_message_on_a_hidden_branch_shows_that_branch(qtbot, open_window):
+    window, services = open_window()
+    cid = import_chat(qtbot, services, 3 * PAGE_SIZE)
+    stored = wait_for(qtbot, services.conversations.messages(cid))
+    old = stored[10]  # a user message, far above the first page
+    assert old.role == "user"
+    edited = wait_for(qtbot, services.history.edit(message_id=old.id, text="A newer version"))
+    other = import_chat(qtbot, services, 4, title="Other chat")
+    open_chat(qtbot, window, other)
+    window.resize(900, 640)
+
+    assert wait_for(qtbot, window.open_conversation_at(old.id)) is True
+    assert window.conversation_id == cid
+    assert window.sidebar._current_id == cid
+    widget = window.chat_view.widget_for_message(old.id)
+    assert widget is not None
+    qtbot.waitUntil(widget.isVisible)
+    assert widget.text == old.content
+    assert window.chat_view.widget_for_message(stored[-1].id) is not None  # its own branch
+    assert window.chat_view.widget_for_message(edited.id) is None
+    qtbot.waitUntil(lambda: widget.branch == (1, 2))
+    qtbot.wait(100)
+    view = window.chat_view
+    top = (
+        widget.mapTo(view.widget(), widget.rect().topLeft()).y() - view.verticalScrollBar().value()
+    )
+    assert 0 <= top < view.viewport().height() // 2  # on screen, near the top
+    assert window.chat_view.reveal_message(999_999) is False
+
+
+# -- memories ------------------------------------------------------------------------------------
+
+
+def test_used_memories_line_and_popup(qtbot, open_window, short_gguf):
+    window, services = open_window()
+    add_tiny_model(qtbot, window, short_gguf)
+    wait_for(qtbot, services.db.call(add_memory, "My cat is called Pixel"))
+    managed = []
+    window.chat_view.manage_memories_requested.connect(lambda: managed.append(True))
+    send_by_keyboard(qtbot, window, "What is my cat called?")
+    wait_until_idle(qtbot, window)
+    [reply] = shown_replies(window)
+    assert "Used 1 memory" in footer_words(reply)
+
+    click_footer(reply, USED_MEMORIES)
+    popup = window.chat_view.memories_popup
+    assert popup is not None and popup.isVisible()
+    assert popup.texts() == ["My cat is called Pixel"]
+    popup.manage_button.click()
+    assert managed == [True] and not popup.isVisible()
+
+    # Reopened later, the line comes from what was stored with the reply.
+    cid = window.conversation_id
+    window.new_chat()
+    open_chat(qtbot, window, cid)
+    qtbot.waitUntil(lambda: "Used 1 memory" in footer_words(shown_replies(window)[0]))
+
+
+def test_remember_this_on_both_kinds_of_message(qtbot, open_window):
+    window, services = open_window()
+    cid = import_chat(qtbot, services, 2)
+    open_chat(qtbot, window, cid)
+    asked = []
+    window.chat_view.remember_requested.connect(asked.append)
+    [user] = shown_users(window)
+    [reply] = shown_replies(window)
+    click_link(user, REMEMBER)
+    click_footer(reply, REMEMBER)
+    assert [m.id for m in asked] == [user.message.id, reply.message.id]
+    assert asked[0].content == "Message number 0" and asked[1].role == "assistant"
