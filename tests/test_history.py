@@ -299,6 +299,24 @@ def test_auto_title_by_a_model_on_this_computer_keeps_user_titles(services, monk
         assert len(server.requests) == 1
 
 
+def test_auto_title_keeps_a_title_the_user_gave_while_the_model_wrote(services, monkeypatch):
+    history = services.history
+
+    async def scenario():
+        conv = await services.db.call(Store.create_conversation, "Plan a picnic")
+        await services.db.call(Store.add_message, conv.id, role="user", content="Plan a picnic")
+
+        async def slow_model(_model, _messages):
+            await services.db.call(Store.rename_conversation, conv.id, "Saturday picnic")
+            return "Picnic planning"
+
+        monkeypatch.setattr(history, "_title_by_model", slow_model)
+        titled = await history.auto_title(conversation_id=conv.id)
+        return titled, (await services.db.call(Store.conversation, conv.id)).title
+
+    assert run(services, scenario()) == ("Saturday picnic", "Saturday picnic")
+
+
 def test_auto_title_with_the_loaded_gguf(services, tiny_gguf):
     history = services.history
 

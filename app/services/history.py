@@ -104,6 +104,10 @@ class HistoryService:
     async def set_system_prompt(self, *, conversation_id: int, text: str | None) -> None:
         await self._db.call(store_history.set_conversation_system_prompt, conversation_id, text)
 
+    async def persona_id(self, *, conversation_id: int) -> int | None:
+        """The persona whose instructions this conversation uses, if it was started with one."""
+        return await self._db.call(store_history.conversation_persona_id, conversation_id)
+
     async def personas(self) -> list[Persona]:
         return await self._db.call(store_history.personas)
 
@@ -149,6 +153,10 @@ class HistoryService:
         if conv.title not in (*DEFAULT_TITLES, fallback):
             return conv.title
         title = await self._title_by_model(model or self._models.loaded, messages) or fallback
+        # The model took a moment: the user may have named the chat meanwhile. Theirs stays.
+        now = (await self._db.call(Store.conversation, conversation_id)).title
+        if now != conv.title:
+            return now
         if title != conv.title:
             await self._db.call(Store.rename_conversation, conversation_id, title)
         return title

@@ -1,4 +1,5 @@
-"""The sidebar: New chat, a search box, and the conversations (pinned first, then most recent)."""
+"""The sidebar: New chat (▾ for a chat with a persona), a search box, and the conversations
+(pinned first, then most recent)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
+    QHBoxLayout,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMenu,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -31,11 +34,16 @@ class ConversationList(QFrame):
     delete_requested = Signal(int)
     export_requested = Signal(int)
     search_changed = Signal(str)
+    persona_chat_requested = Signal(int)  # a new chat with this persona
+    personas_requested = Signal()  # Settings → Personas
+    system_prompt_requested = Signal(int)  # conversation id
+    use_persona_requested = Signal(int, int)  # conversation id, persona id
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sidebar")
         self._current_id: int | None = None
+        self._personas: list[tuple[int, str]] = []
         self.new_chat_button = QPushButton("+  New chat", self)
         self.new_chat_button.setObjectName("newChatButton")
         self.new_chat_button.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -44,6 +52,13 @@ class ConversationList(QFrame):
         )
         self.new_chat_button.setToolTip(f"New chat ({shortcut})")
         self.new_chat_button.clicked.connect(self.new_chat_requested)
+        self.persona_button = QToolButton(self)
+        self.persona_button.setObjectName("newChatMenuButton")
+        self.persona_button.setText("▾")
+        self.persona_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.persona_button.setToolTip("New chat with a persona")
+        self.persona_button.setAccessibleName("New chat with a persona")
+        self.persona_button.clicked.connect(self.show_persona_menu)
         self.search_box = QLineEdit(self)
         self.search_box.setObjectName("searchBox")
         self.search_box.setPlaceholderText("Search chats")
@@ -55,7 +70,11 @@ class ConversationList(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 12, 10, 10)
         layout.setSpacing(8)
-        layout.addWidget(self.new_chat_button)
+        new_row = QHBoxLayout()
+        new_row.setSpacing(4)
+        new_row.addWidget(self.new_chat_button, 1)
+        new_row.addWidget(self.persona_button)
+        layout.addLayout(new_row)
         layout.addWidget(self.search_box)
         layout.addWidget(self.list, 1)
 
@@ -131,8 +150,50 @@ class ConversationList(QFrame):
         )
         menu.addAction("Export…", lambda: self.export_requested.emit(conversation_id))
         menu.addSeparator()
+        menu.addAction("System prompt…", lambda: self.system_prompt_requested.emit(conversation_id))
+        self._add_persona_menu(menu, conversation_id)
+        menu.addSeparator()
         menu.addAction("Delete", lambda: self.delete_requested.emit(conversation_id))
         return menu
+
+    def set_personas(self, personas: list[tuple[int, str]]) -> None:
+        """(id, name) of each persona, for “New chat with …” and “Use persona”."""
+        self._personas = list(personas)
+
+    def persona_menu(self, parent: QWidget) -> QMenu:
+        """The ▾ beside New chat: a new chat with each persona, and where to make them."""
+        menu = QMenu(parent)
+        for persona_id, name in self._personas:
+            menu.addAction(
+                f"New chat with {name}",
+                lambda _c=False, p=persona_id: self.persona_chat_requested.emit(p),
+            )
+        if self._personas:
+            menu.addSeparator()
+            menu.addAction("Manage personas…", lambda: self.personas_requested.emit())
+        else:
+            menu.addAction("Create a persona…", lambda: self.personas_requested.emit())
+        return menu
+
+    def show_persona_menu(self) -> QMenu:
+        menu = self.persona_menu(self)
+        button = self.persona_button
+        menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
+        self._open_menu = menu  # kept alive while it is shown
+        return menu
+
+    def _add_persona_menu(self, menu: QMenu, conversation_id: int) -> None:
+        sub = menu.addMenu("Use persona")
+        for persona_id, name in self._personas:
+            sub.addAction(
+                name,
+                lambda _c=False, p=persona_id: self.use_persona_requested.emit(conversation_id, p),
+            )
+        if self._personas:
+            sub.addSeparator()
+            sub.addAction("Manage personas…", lambda: self.personas_requested.emit())
+        else:
+            sub.addAction("Create a persona…", lambda: self.personas_requested.emit())
 
     def is_pinned(self, conversation_id: int) -> bool:
         item = self.item_for(conversation_id)

@@ -62,6 +62,7 @@ class ModelActions:
         await self._use_groups(groups)
         if self.settings_dialog is not None:
             self.settings_dialog.set_local_models(self.local_files)
+            self.settings_dialog.set_models(self.models)
 
     async def refresh_all_models(self) -> None:
         """refresh_models, with the keychain's first (slow) loading done on a worker thread."""
@@ -206,6 +207,7 @@ class ModelActions:
             dialog.dashboard_requested.connect(self.open_usage_dashboard)
             dialog.chats_imported.connect(lambda _summary: self.tasks.spawn(self.after_import()))
             dialog.set_local_models(self.local_files)
+            self.connect_memory_settings(dialog)
             self.settings_dialog = dialog
         else:
             self.settings_dialog.refresh()

@@ -31,6 +31,8 @@ class SendActions:
         return self.session.busy or self.compare_session.busy
 
     def send(self, text: str) -> None:
+        if self.remember_command(text):
+            return  # “/remember …” is stored here and never sent to a model
         if self.busy:
             return
         model = self.current_model

@@ -1,5 +1,5 @@
-"""Settings: Providers (keys and addresses), Privacy and Costs. A plain window: it never blocks
-chats."""
+"""Settings: Providers (keys and addresses), Privacy, Costs, Memory and Personas. A plain window:
+it never blocks chats."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from app.core.chat import ModelInfo
 from app.services import Services
 from app.ui.chats_page import ChatsPage
 from app.ui.costs_page import CostsPage
+from app.ui.memory_page import MemoryPage
+from app.ui.personas_page import PersonasPage
 from app.ui.privacy_page import PrivacyPage
 from app.ui.provider_panel import ProviderPanel
 from app.ui.providers_page import ProvidersPage
@@ -27,6 +29,9 @@ class SettingsDialog(QDialog):
     offline_changed = Signal(bool)
     costs_changed = Signal()  # a budget, price or the reference model changed
     dashboard_requested = Signal()
+    memories_requested = Signal()  # “Manage memories…”
+    memory_changed = Signal()  # a memory switch moved
+    personas_changed = Signal()
     chats_imported = Signal(object)  # ImportSummary
 
     def __init__(self, services: Services, tasks: TaskKeeper, parent: QWidget | None = None):
@@ -42,6 +47,11 @@ class SettingsDialog(QDialog):
         self.costs = CostsPage(services, tasks, self)
         self.costs.changed.connect(self.costs_changed)
         self.costs.dashboard_requested.connect(self.dashboard_requested)
+        self.memory = MemoryPage(services, tasks, self)
+        self.memory.manage_requested.connect(self.memories_requested)
+        self.memory.changed.connect(self.memory_changed)
+        self.personas = PersonasPage(services, tasks, self)
+        self.personas.changed.connect(self.personas_changed)
         self.chats = ChatsPage(services, tasks, self)
         self.chats.imported.connect(self.chats_imported)
         intro = QLabel(PROVIDERS_INTRO)
@@ -59,6 +69,8 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(providers_tab, "Providers")
         self.tabs.addTab(self.privacy, "Privacy")
         self.tabs.addTab(self.costs, "Costs")
+        self.tabs.addTab(self.memory, "Memory")
+        self.tabs.addTab(self.personas, "Personas")
         self.tabs.addTab(self.chats, "Chats")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
@@ -88,13 +100,30 @@ class SettingsDialog(QDialog):
         self._present()
         return self.chats
 
+    def show_memory(self) -> MemoryPage:
+        self.tabs.setCurrentWidget(self.memory)
+        self._present()
+        return self.memory
+
+    def show_personas(self, persona_id: int | None = None) -> PersonasPage:
+        self.tabs.setCurrentWidget(self.personas)
+        if persona_id is not None:
+            self.personas.select(persona_id)
+        self._present()
+        return self.personas
+
     def set_local_models(self, models: list[ModelInfo]) -> None:
         self.privacy.set_local_models(models)
+
+    def set_models(self, models: list[ModelInfo]) -> None:
+        """Every model the window can use: a persona's model is chosen from these."""
+        self.personas.set_models(models)
 
     def refresh(self) -> None:
         self.providers.refresh()
         self.privacy.refresh()
         self.costs.refresh()
+        self.memory.refresh()
 
     def _present(self) -> None:
         self.show()

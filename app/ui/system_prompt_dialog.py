@@ -1,0 +1,101 @@
+"""“System prompt…” in a chat's menu: this chat's own instructions to the model, or the default.
+
+Save keeps what is written for this chat only; “Use the default” goes back to the instructions
+every chat gets (shown greyed in the empty field). Closing the window changes nothing.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+INTRO = (
+    "Instructions the model reads before every message in this chat, e.g. its role, tone or "
+    "the language to answer in. Other chats are not changed."
+)
+NO_DEFAULT = "No instructions: the model's own behaviour."
+
+
+class SystemPromptDialog(QDialog):
+    saved = Signal(object)  # the chat's own prompt, or None to use the default
+
+    def __init__(
+        self, title: str, own: str | None, default: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("systemPromptDialog")
+        self.setWindowTitle("System prompt")
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        heading = QLabel(f"Instructions for “{title}”", self)
+        heading.setObjectName("dialogHeading")
+        heading.setWordWrap(True)
+        intro = QLabel(INTRO, self)
+        intro.setObjectName("dialogText")
+        intro.setWordWrap(True)
+        self.field = QPlainTextEdit(self)
+        self.field.setObjectName("promptField")
+        self.field.setPlainText(own or "")
+        self.field.setPlaceholderText(
+            f"The default: {default}" if default.strip() else f"The default. {NO_DEFAULT}"
+        )
+        self.field.setTabChangesFocus(True)
+        self.field.setMinimumSize(520, 180)
+        self.field.textChanged.connect(self._update_hint)
+        self.hint = QLabel(self)
+        self.hint.setObjectName("dialogHint")
+        self.hint.setWordWrap(True)
+        self.default_button = QPushButton("Use the default", self)
+        self.default_button.setObjectName("dialogButton")
+        self.default_button.setAutoDefault(False)
+        self.default_button.setToolTip("This chat follows the instructions every chat gets")
+        self.default_button.clicked.connect(lambda: self._finish(None))
+        self.default_button.setEnabled(own is not None)
+        cancel = QPushButton("Cancel", self)
+        cancel.setObjectName("dialogButton")
+        cancel.setAutoDefault(False)
+        cancel.clicked.connect(self.reject)
+        self.save_button = QPushButton("Save", self)
+        self.save_button.setObjectName("dialogPrimary")
+        self.save_button.setAutoDefault(False)
+        self.save_button.clicked.connect(self.save)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(8)
+        buttons.addWidget(self.default_button)
+        buttons.addStretch(1)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.save_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 22, 24, 18)
+        layout.setSpacing(10)
+        layout.addWidget(heading)
+        layout.addWidget(intro)
+        layout.addWidget(self.field, 1)
+        layout.addWidget(self.hint)
+        layout.addSpacing(4)
+        layout.addLayout(buttons)
+        self._update_hint()
+        self.field.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def save(self) -> None:
+        text = self.field.toPlainText().strip()
+        self._finish(text or None)
+
+    def _finish(self, prompt: str | None) -> None:
+        self.saved.emit(prompt)
+        self.accept()
+
+    def _update_hint(self) -> None:
+        own = bool(self.field.toPlainText().strip())
+        self.hint.setText(
+            "This chat uses its own instructions."
+            if own
+            else "Empty: this chat uses the default instructions, shown greyed above."
+        )
