@@ -213,5 +213,13 @@ def test_keyboard_shortcuts_for_new_chat_and_search(qtbot, open_window):
     qtbot.keyClick(window.composer.edit, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert window.conversation_id is None
     assert window.chat_stack.currentWidget() is window.empty_chat
-    qtbot.keyClick(window.composer.edit, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(window.sidebar.search_box.hasFocus)
+    # Ctrl+F finds in this chat, Ctrl+Shift+F searches every chat; Esc leaves both.
+    control = Qt.KeyboardModifier.ControlModifier
+    qtbot.keyClick(window.composer.edit, Qt.Key.Key_F, control)
+    qtbot.waitUntil(window.find_bar.field.hasFocus)
+    qtbot.keyClick(window.find_bar.field, Qt.Key.Key_Escape)
+    assert not window.find_bar.isVisible() and window.composer.edit.hasFocus()
+    qtbot.keyClick(window.composer.edit, Qt.Key.Key_F, control | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(window.search_panel.field.hasFocus)
+    qtbot.keyClick(window.search_panel.field, Qt.Key.Key_Escape)
+    assert not window.search_panel.isVisible()
