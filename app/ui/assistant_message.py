@@ -22,6 +22,7 @@ from app.ui.message_footer import (
     error_actions,
     footer_html,
 )
+from app.ui.message_menu import Entry, attach_menu
 from app.ui.message_view import MessageView
 from app.ui.theme import Theme
 
@@ -88,6 +89,7 @@ class AssistantMessage(QWidget):
         view = MessageView(self)
         view.action_requested.connect(self._on_action)
         view.link_clicked.connect(self.link_clicked)
+        attach_menu(view, self.menu_entries, self._on_action)
         return view
 
     # -- content -------------------------------------------------------------------------------
@@ -228,6 +230,17 @@ class AssistantMessage(QWidget):
             self.regenerate_requested.emit()
         elif action in self._offered():
             self.action_requested.emit(action)
+
+    def menu_entries(self) -> list[Entry]:
+        entries: list[Entry] = []
+        if self._text:
+            entries.append(("copy-message", "Copy reply"))
+            entries.append((REMEMBER, "Remember this"))
+        if self._can_regenerate and self.message.status != "error":
+            entries.append(("regenerate", "Regenerate"))
+        if self.used_memories:
+            entries.append((USED_MEMORIES, "Show the memories it used"))
+        return entries
 
     def _offered(self) -> list[str]:
         """The actions the window or the chat view carry out, as the footer offers them now."""

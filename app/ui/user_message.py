@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from app.core.records import Message
 from app.ui.message_editor import MessageEditor
 from app.ui.message_footer import COPY, EDIT, REMEMBER, action_link, branch_arrows_html
+from app.ui.message_menu import Entry, attach_menu
 from app.ui.message_view import MessageView
 from app.ui.theme import LIGHT, Theme
 
@@ -41,6 +42,7 @@ class UserMessage(QWidget):
         self.bubble.setObjectName("userBubble")
         self.view = MessageView(self.bubble)
         self.view.setPlainText(message.content)  # the user's words are shown as typed, never parsed
+        attach_menu(self.view, self.menu_entries, self._on_action)
         inner = QVBoxLayout(self.bubble)
         inner.setContentsMargins(_PADDING_X, _PADDING_Y, _PADDING_X, _PADDING_Y)
         inner.addWidget(self.view)
@@ -88,6 +90,10 @@ class UserMessage(QWidget):
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
         self._render_footer()
+
+    def menu_entries(self) -> list[Entry]:
+        entries = [(EDIT, "Edit and resend")] if self._can_edit and self.editor is None else []
+        return [*entries, (COPY, "Copy message"), (REMEMBER, "Remember this")]
 
     def footer_actions(self) -> list[str]:
         text = self.footer.text()
