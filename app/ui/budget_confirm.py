@@ -7,10 +7,11 @@ Cancel is the default, and closing the dialog counts as Cancel: nothing is sent.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.core.money import format_usd
 from app.services.usage import SendCheck
+from app.ui.buttons import dialog_button
 
 HEADING = "This message would take you over your monthly budget"
 HINT = "You can change the budget or turn this question off in Settings → Costs."
@@ -49,13 +50,10 @@ class BudgetConfirm(QDialog):
         hint = QLabel(HINT, self)
         hint.setObjectName("dialogHint")
         hint.setWordWrap(True)
-        self.cancel_button = QPushButton("Cancel", self)
-        self.cancel_button.setObjectName("dialogButton")
-        self.cancel_button.clicked.connect(self.reject)
-        self.send_button = QPushButton("Send anyway", self)
-        self.send_button.setObjectName("dialogPrimary")
-        self.send_button.setAutoDefault(False)
-        self.send_button.clicked.connect(self._send)
+        self.cancel_button = dialog_button("Cancel", self, self.reject)
+        self.send_button = dialog_button(
+            "Send anyway", self, self._send, primary=True, auto_default=False
+        )
         self.cancel_button.setDefault(True)  # the careful choice is the one Enter picks
         buttons = QHBoxLayout()
         buttons.addStretch(1)

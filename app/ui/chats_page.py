@@ -13,6 +13,7 @@ from app.core.errors import HearthError
 from app.paths import db_path
 from app.services import Services
 from app.services.transfer import ImportSummary
+from app.ui.buttons import dialog_button
 from app.ui.export_chats import ask_for_export_path, export_to_file
 from app.ui.privacy_page import separator, setting_row
 from app.ui.tasks import TaskKeeper
@@ -56,8 +57,7 @@ class ChatsPage(QWidget):
         self._build()
 
     def _button(self, text: str) -> QPushButton:
-        button = QPushButton(text, self)
-        button.setObjectName("dialogButton")
+        button = dialog_button(text, self)
         return button
 
     def _note(self) -> QLabel:

@@ -11,12 +11,12 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.services.models import ModelGroup
+from app.ui.buttons import dialog_button
 from app.ui.picker_entries import PickerEntry, build_entries, context_length, context_text
 
 MIN_MODELS, MAX_MODELS = 2, 3
@@ -84,11 +84,8 @@ class CompareChooser(QDialog):
         self.list.itemChanged.connect(self._on_item_changed)
         self.count_label = QLabel(self)
         self.count_label.setObjectName("dialogHint")
-        cancel = QPushButton("Cancel", self)
-        cancel.setObjectName("dialogButton")
-        cancel.clicked.connect(self.reject)
-        self.compare_button = QPushButton("Compare", self)
-        self.compare_button.setObjectName("dialogPrimary")
+        cancel = dialog_button("Cancel", self, self.reject)
+        self.compare_button = dialog_button("Compare", self, primary=True)
         self.compare_button.setDefault(True)
         self.compare_button.clicked.connect(self._accept)
         buttons = QHBoxLayout()

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -19,6 +18,7 @@ from app.core.chat import ModelInfo
 from app.core.errors import HearthError
 from app.core.records import Message
 from app.ui.assistant_message import CostNoteFor
+from app.ui.buttons import dialog_button
 from app.ui.cost_text import CostNote, tokens_text
 from app.ui.markdown_render import document_style_sheet, render_markdown
 from app.ui.message_view import MessageView
@@ -97,8 +97,7 @@ class CompareColumn(QFrame):
         self.error_label.setWordWrap(True)
         self.error_label.setTextFormat(Qt.TextFormat.PlainText)
         self.error_label.hide()
-        self.keep_button = QPushButton("Keep this answer", self)
-        self.keep_button.setObjectName("dialogPrimary")
+        self.keep_button = dialog_button("Keep this answer", self, primary=True)
         self.keep_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.keep_button.setEnabled(False)
         self.keep_button.clicked.connect(self._keep)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from app.core.money import InvalidPrice, decimal_text, format_usd, to_decimal
 from app.services import Services
 from app.services.usage import WHAT_IF_MODELS, PriceRefresh, short_name
+from app.ui.buttons import dialog_button
 from app.ui.cost_text import price_cell
 from app.ui.price_overrides import PriceOverrides
 from app.ui.privacy_page import separator, setting_row
@@ -70,9 +71,9 @@ class CostsPage(QWidget):
         self.reference.currentIndexChanged.connect(self._set_reference)
         self.overrides = PriceOverrides(services, self)
         self.overrides.changed.connect(self._prices_changed)
-        self.refresh_button = QPushButton("Refresh prices", self)
-        self.refresh_button.setObjectName("dialogButton")
-        self.refresh_button.clicked.connect(lambda: self._tasks.spawn(self.refresh_prices()))
+        self.refresh_button = dialog_button(
+            "Refresh prices", self, lambda: self._tasks.spawn(self.refresh_prices())
+        )
         self.price_list = QLabel(self)
         self.price_list.setObjectName("settingsText")
         self.price_list.setWordWrap(True)

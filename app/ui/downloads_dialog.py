@@ -42,6 +42,7 @@ from app.downloads.catalog import Catalog, CatalogFile, CatalogModel
 from app.downloads.hub import HubFile
 from app.downloads.queue import DownloadProgress
 from app.services import Services
+from app.ui.buttons import dialog_button
 from app.ui.download_catalog_row import CatalogRow
 from app.ui.download_events import DownloadEvents
 from app.ui.download_panel import DownloadsPanel
@@ -109,8 +110,7 @@ class DownloadsDialog(QDialog):
         self.search_box.setPlaceholderText("Search Hugging Face for any GGUF model, e.g. “mistral”")
         self.search_box.setClearButtonEnabled(True)
         self.search_box.returnPressed.connect(self.search)
-        self.search_button = QPushButton("Search", self)
-        self.search_button.setObjectName("dialogButton")
+        self.search_button = dialog_button("Search", self)
         self.search_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.search_button.setDefault(True)  # Enter in the search box searches
         self.search_button.clicked.connect(self.search)

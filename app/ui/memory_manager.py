@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 from app.core.errors import HearthError
 from app.services import Services
 from app.store.memory import Memory
+from app.ui.buttons import dialog_button
 from app.ui.memory_row import MemoryRow
 from app.ui.memory_switches import MemorySwitches
 from app.ui.tasks import TaskKeeper
@@ -54,10 +54,9 @@ class MemoryManager(QDialog):
         self.add_field.setObjectName("settingsField")
         self.add_field.setPlaceholderText("A new fact, e.g. I live in Lyon and cycle to work")
         self.add_field.returnPressed.connect(self.add_from_field)
-        self.add_button = QPushButton("Add", self)
-        self.add_button.setObjectName("dialogPrimary")
-        self.add_button.setAutoDefault(False)
-        self.add_button.clicked.connect(self.add_from_field)
+        self.add_button = dialog_button(
+            "Add", self, self.add_from_field, primary=True, auto_default=False
+        )
         self.search_box = QLineEdit(self)
         self.search_box.setObjectName("searchBox")
         self.search_box.setPlaceholderText("Find a memory")

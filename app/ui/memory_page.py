@@ -4,9 +4,10 @@ that decide where they go."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.services import Services
+from app.ui.buttons import dialog_button
 from app.ui.memory_switches import MemorySwitches
 from app.ui.privacy_page import separator, setting_row
 from app.ui.tasks import TaskKeeper
@@ -25,9 +26,7 @@ class MemoryPage(QWidget):
         super().__init__(parent)
         self._services = services
         self._tasks = tasks
-        self.manage_button = QPushButton("Manage memories…", self)
-        self.manage_button.setObjectName("dialogButton")
-        self.manage_button.clicked.connect(self.manage_requested)
+        self.manage_button = dialog_button("Manage memories…", self, self.manage_requested)
         self.count = QLabel(self)
         self.count.setObjectName("settingsHint")
         self.switches = MemorySwitches(services, self)

@@ -12,12 +12,12 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.core.chat import ModelInfo
+from app.ui.buttons import dialog_button
 
 HINT = "You can turn suggestions off in Settings → Memory."
 
@@ -53,14 +53,10 @@ class MemorySuggestions(QDialog):
             facts.addWidget(box)
         hint = QLabel(HINT, self)
         hint.setObjectName("dialogHint")
-        self.later_button = QPushButton("Not now", self)
-        self.later_button.setObjectName("dialogButton")
-        self.later_button.setAutoDefault(False)
-        self.later_button.clicked.connect(self.reject)
-        self.save_button = QPushButton("Save selected", self)
-        self.save_button.setObjectName("dialogPrimary")
-        self.save_button.setAutoDefault(False)
-        self.save_button.clicked.connect(self.save)
+        self.later_button = dialog_button("Not now", self, self.reject, auto_default=False)
+        self.save_button = dialog_button(
+            "Save selected", self, self.save, primary=True, auto_default=False
+        )
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.later_button)
@@ -112,13 +108,10 @@ class AskToSuggest(QDialog):
         text.setMinimumWidth(440)
         hint = QLabel(HINT, self)
         hint.setObjectName("dialogHint")
-        self.no_button = QPushButton("Not now", self)
-        self.no_button.setObjectName("dialogButton")
-        self.no_button.clicked.connect(self.reject)
-        self.yes_button = QPushButton(f"Send to {where}", self)
-        self.yes_button.setObjectName("dialogPrimary")
-        self.yes_button.setAutoDefault(False)
-        self.yes_button.clicked.connect(self._accept_yes)
+        self.no_button = dialog_button("Not now", self, self.reject)
+        self.yes_button = dialog_button(
+            f"Send to {where}", self, self._accept_yes, primary=True, auto_default=False
+        )
         self.no_button.setDefault(True)  # the careful choice is the one Enter picks
         buttons = QHBoxLayout()
         buttons.addStretch(1)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from app.core.chat import human_bytes, human_params
 from app.services.downloads import InstalledModel, ModelDefaults
+from app.ui.buttons import dialog_button
 from app.ui.model_manager_defaults import DefaultsEditor
 
 
@@ -125,8 +126,7 @@ class InstalledRow(QFrame):
 
 
 def _button(text: str, parent: QWidget) -> QPushButton:
-    button = QPushButton(text, parent)
-    button.setObjectName("dialogButton")
+    button = dialog_button(text, parent)
     button.setCursor(Qt.CursorShape.PointingHandCursor)
     button.setAutoDefault(False)
     return button

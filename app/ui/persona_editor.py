@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from app.core.chat import ModelInfo
 from app.store.history import Persona
+from app.ui.buttons import dialog_button
 
 ANY_MODEL = "Keep the current model"
 PROMPT_HINT = (
@@ -58,10 +59,9 @@ class PersonaEditor(QWidget):
         self.delete_button.setObjectName("dialogDanger")
         self.delete_button.setAutoDefault(False)
         self.delete_button.clicked.connect(self.delete_requested)
-        self.save_button = QPushButton("Save", self)
-        self.save_button.setObjectName("dialogPrimary")
-        self.save_button.setAutoDefault(False)
-        self.save_button.clicked.connect(self.save_requested)
+        self.save_button = dialog_button(
+            "Save", self, self.save_requested, primary=True, auto_default=False
+        )
         self._models: list[ModelInfo] = []
         buttons = QHBoxLayout()
         buttons.addWidget(self.delete_button)

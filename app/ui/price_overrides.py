@@ -23,6 +23,7 @@ from app.core.errors import HearthError
 from app.core.money import InvalidPrice, Price, to_decimal
 from app.providers.registry import parse_model_id
 from app.services import Services
+from app.ui.buttons import dialog_button
 from app.ui.cost_text import per_million, price_cell
 
 COLUMNS = ("Model", "Input $ / 1M", "Output $ / 1M", "")
@@ -69,9 +70,7 @@ class PriceOverrides(QWidget):
         self.model_box.currentTextChanged.connect(self._show_list_price)
         self.input_edit = _price_field("Input", self)
         self.output_edit = _price_field("Output", self)
-        self.add_button = QPushButton("Add", self)
-        self.add_button.setObjectName("dialogButton")
-        self.add_button.clicked.connect(self.add_from_fields)
+        self.add_button = dialog_button("Add", self, self.add_from_fields)
         self.note = QLabel(self)
         self.note.setObjectName("testResult")
         self.note.setWordWrap(True)

@@ -12,10 +12,11 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
+
+from app.ui.buttons import dialog_button
 
 INTRO = (
     "Instructions the model reads before every message in this chat, e.g. its role, tone or "
@@ -52,20 +53,12 @@ class SystemPromptDialog(QDialog):
         self.hint = QLabel(self)
         self.hint.setObjectName("dialogHint")
         self.hint.setWordWrap(True)
-        self.default_button = QPushButton("Use the default", self)
-        self.default_button.setObjectName("dialogButton")
-        self.default_button.setAutoDefault(False)
+        self.default_button = dialog_button("Use the default", self, auto_default=False)
         self.default_button.setToolTip("This chat follows the instructions every chat gets")
         self.default_button.clicked.connect(lambda: self._finish(None))
         self.default_button.setEnabled(own is not None)
-        cancel = QPushButton("Cancel", self)
-        cancel.setObjectName("dialogButton")
-        cancel.setAutoDefault(False)
-        cancel.clicked.connect(self.reject)
-        self.save_button = QPushButton("Save", self)
-        self.save_button.setObjectName("dialogPrimary")
-        self.save_button.setAutoDefault(False)
-        self.save_button.clicked.connect(self.save)
+        cancel = dialog_button("Cancel", self, self.reject, auto_default=False)
+        self.save_button = dialog_button("Save", self, self.save, primary=True, auto_default=False)
         buttons = QHBoxLayout()
         buttons.setSpacing(8)
         buttons.addWidget(self.default_button)

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -30,6 +29,7 @@ from app.core.money import format_usd
 from app.services import Services
 from app.services.usage import Dashboard
 from app.ui import usage_charts as charts
+from app.ui.buttons import dialog_button
 from app.ui.cost_text import amount_text, budget_pill_text, tokens_text
 from app.ui.tasks import TaskKeeper
 from app.ui.theme import theme_manager
@@ -110,15 +110,12 @@ class UsageDashboard(QDialog):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(body)
 
-        self.export_button = QPushButton("Export CSV…", self)
-        self.export_button.setObjectName("dialogButton")
+        self.export_button = dialog_button("Export CSV…", self)
         self.export_button.setToolTip("Every reply's tokens and cost, for a spreadsheet")
         self.export_button.clicked.connect(self.ask_for_export_path)
         self.export_note = QLabel(self)
         self.export_note.setObjectName("dialogHint")
-        close = QPushButton("Close", self)
-        close.setObjectName("dialogPrimary")
-        close.clicked.connect(self.close)
+        close = dialog_button("Close", self, self.close, primary=True)
         footer = QHBoxLayout()
         footer.setContentsMargins(24, 10, 24, 16)
         footer.addWidget(self.export_button)
