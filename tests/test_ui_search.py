@@ -72,6 +72,14 @@ def test_snippets_are_escaped_and_only_the_matches_are_marked():
     assert "background-color:#FFEE00; font-weight:600'>tea</span> &amp; more" in html
 
 
+def test_snippets_read_as_text_not_as_markdown():
+    snippet = f"Steep for **two to three {MATCH_START}minutes{MATCH_END}** with `water`"
+    hit = SearchHit(1, "Tea", 2, "assistant", "2024-01-01T10:00:00+00:00", snippet)
+    html = snippet_html(hit, "#FFEE00")
+    assert "*" not in html and "`" not in html
+    assert html.startswith("Steep for two to three <span")
+
+
 def test_highlight_follows_the_search_whole_words_and_a_last_prefix():
     pattern = highlight_pattern('"green tea" pot')
     assert [m.group() for m in pattern.finditer("Green tea in a teapot, pot or pots")] == [

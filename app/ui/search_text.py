@@ -15,6 +15,8 @@ from app.ui.theme import Theme
 # A word as SQLite's unicode61 tokenizer sees it: letters and digits (an underscore separates).
 _WORD = r"[^\W_]+"
 _PHRASE_OR_WORD = re.compile(r'"([^"]*)"|(\S+)')
+# Markdown's bold and code marks, which a snippet would otherwise show as typed.
+_MARKUP = re.compile(r"\*\*|__|`+")
 _SPACES = re.compile(r"\s+")
 
 TYPE_TO_SEARCH = "Type to search every chat"
@@ -62,10 +64,11 @@ def highlight_colours(theme: Theme) -> tuple[str, str]:
 
 
 def snippet_html(hit: SearchHit, match_background: str) -> str:
-    """The snippet on one line, escaped, with the matched words marked."""
+    """The snippet on one line, as read rather than as typed (no Markdown ** or ` marks), escaped,
+    with the matched words marked."""
     pieces = []
     for text, is_match in hit.parts():
-        text = html.escape(_SPACES.sub(" ", text))
+        text = html.escape(_SPACES.sub(" ", _MARKUP.sub("", text)))
         if is_match:
             text = (
                 f"<span style='background-color:{match_background}; font-weight:600'>{text}</span>"
