@@ -329,3 +329,60 @@ def test_auto_title_with_the_loaded_gguf(services, tiny_gguf):
 
     title = run(services, scenario())
     assert 0 < len(title) <= 60 and "\n" not in title
+
+
+def test_pages_around_a_message_and_below_it_follow_the_shown_branch(store):
+    conv = store.create_conversation("long")
+    ids = [
+        store.add_message(conv.id, role="user" if i % 2 == 0 else "assistant", content=f"m{i}").id
+        for i in range(30)
+    ]
+    # Another version of message 10 with a reply: newer ids, not on the shown branch.
+    other = store.add_message(conv.id, role="user", content="alt", parent_id=ids[9])
+    store.add_message(conv.id, role="assistant", content="alt reply", parent_id=other.id)
+    h.show_message(store, ids[29])
+
+    page = h.messages_around(store, ids[15], before=5, after=4)
+    assert [m.id for m in page.messages] == ids[10:20]
+    assert page.more_before and page.more_after
+    assert [m.id for m in h.newer_messages(store, ids[19], limit=4)] == ids[20:24]
+    last = h.newer_page(store, ids[25], limit=4)
+    assert [m.id for m in last.messages] == ids[26:] and not last.more_after
+    assert h.newer_page(store, ids[24], limit=4).more_after
+    assert h.newer_messages(store, ids[29], limit=4) == []  # the newest: nothing below
+    assert h.newer_messages(store, other.id, limit=4) == []  # not on the shown branch
+    top = h.messages_around(store, ids[2], before=5, after=100)
+    assert [m.id for m in top.messages] == ids and not top.more_before and not top.more_after
+
+    # Switched to the other version, the pages follow it.
+    h.show_message(store, other.id)
+    below = h.newer_messages(store, ids[8], limit=10)
+    assert [m.content for m in below] == ["m9", "alt", "alt reply"]
+
+
+def test_open_around_shows_a_hidden_branch_and_reads_a_window(services):
+    history = services.history
+
+    async def scenario():
+        def build(store):
+            conv = store.create_conversation("long")
+            ids = [
+                store.add_message(
+                    conv.id, role="user" if i % 2 == 0 else "assistant", content=f"m{i}"
+                ).id
+                for i in range(60)
+            ]
+            edited = h.edit_message(store, ids[40], "newer version")
+            return ids, edited.id
+
+        ids, edited_id = await services.db.call(build)
+        hidden = await history.open_around(message_id=ids[50], before=3, after=3)
+        newer = await history.newer(after_id=hidden.messages[-1].id, limit=100)
+        switched = await history.switch_branch(message_id=edited_id, after=5)
+        return ids, edited_id, hidden, newer, switched
+
+    ids, edited_id, hidden, newer, switched = run(services, scenario())
+    assert [m.id for m in hidden.messages] == ids[47:54]
+    assert hidden.more_before and hidden.more_after
+    assert [m.id for m in newer.messages] == ids[54:] and not newer.more_after
+    assert [m.id for m in switched.messages] == [edited_id] and not switched.more_after

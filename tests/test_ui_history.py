@@ -234,7 +234,9 @@ def test_open_at_a_message_on_a_hidden_branch_shows_that_branch(qtbot, open_wind
     assert widget is not None
     qtbot.waitUntil(widget.isVisible)
     assert widget.text == old.content
-    assert window.chat_view.widget_for_message(stored[-1].id) is not None  # its own branch
+    qtbot.waitUntil(lambda: window.chat_view.widget_for_message(stored[11].id) is not None)
+    assert window.chat_view.widget_for_message(stored[-1].id) is None  # a page around it only
+    assert window.chat_view.has_later
     assert window.chat_view.widget_for_message(edited.id) is None
     qtbot.waitUntil(lambda: widget.branch == (1, 2))
     qtbot.wait(100)
@@ -286,3 +288,117 @@ def test_remember_this_on_both_kinds_of_message(qtbot, open_window):
     click_footer(reply, REMEMBER)
     assert [m.id for m in asked] == [user.message.id, reply.message.id]
     assert asked[0].content == "Message number 0" and asked[1].role == "assistant"
+
+
+# -- opening far from the end of a long chat -----------------------------------------------------
+
+
+def open_far_up(qtbot, window, services, count: int = 1200, back: int = 500):
+    """A `count`-message chat opened at the message `back` from its end."""
+    cid = import_chat(qtbot, services, count)
+    stored = wait_for(qtbot, services.conversations.messages(cid))
+    target = stored[-back]
+    window.pages.setCurrentWidget(window.splitter)
+    window.resize(900, 640)
+    wait_for(qtbot, window.refresh_conversations())
+    assert wait_for(qtbot, window.open_conversation_at(target.id)) is True
+    view = window.chat_view
+    qtbot.waitUntil(lambda: not view._pending_older and not view._pending_newer)
+    return cid, stored, target
+
+
+def test_opening_far_up_a_long_chat_draws_a_page_around_the_message(qtbot, open_window):
+    window, services = open_window()
+    cid, stored, target = open_far_up(qtbot, window, services)
+    view = window.chat_view
+    assert len(view.messages_shown()) <= 2 * PAGE_SIZE
+    widget = view.widget_for_message(target.id)
+    assert widget is not None
+    qtbot.wait(100)
+    assert 0 <= offset_of(view, widget) < view.viewport().height() // 2
+    index = stored.index(target)
+    assert view.widget_for_message(stored[index - 5].id) is not None  # some before
+    assert view.widget_for_message(stored[index + 5].id) is not None  # some after
+    assert view.widget_for_message(stored[-1].id) is None
+    assert view.has_earlier and view.has_later
+    assert view._newer_bar.isVisible() and view._earlier_button.isVisible()
+    assert not any(
+        r._can_regenerate for r in shown_replies(window) if hasattr(r, "_can_regenerate")
+    )
+
+
+def test_show_newer_and_scrolling_down_add_pages_below_keeping_the_place(qtbot, open_window):
+    window, services = open_window()
+    cid, stored, target = open_far_up(qtbot, window, services)
+    view = window.chat_view
+    qtbot.waitUntil(lambda: view._anchor is None)  # the hold on the opened message is over
+    qtbot.wait(300)  # and the heights have settled
+    drawn = len(view.messages_shown())
+    last = view.newest_loaded_id
+    # The pointer goes to the link first: leaving a message of yours hides its footer's links.
+    qtbot.mouseMove(view._newer_bar.newer_button)
+    qtbot.wait(100)
+    top_widget, offset = screen_top(view)
+    qtbot.mouseClick(view._newer_bar.newer_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(view.messages_shown()) == drawn + PAGE_SIZE)
+    qtbot.wait(300)
+    assert abs(offset_of(view, top_widget) - offset) <= 2
+    following = stored[stored.index(next(m for m in stored if m.id == last)) + 1]
+    assert view.widget_for_message(following.id) is not None
+
+    # Scrolled to the bottom, the next page is read and added below; the place is kept.
+    bar = view.verticalScrollBar()
+    bar.triggerAction(QAbstractSlider.SliderAction.SliderToMaximum)  # as the user does
+    top_widget, offset = screen_top(view)
+    qtbot.waitUntil(lambda: len(view.messages_shown()) == drawn + 2 * PAGE_SIZE)
+    qtbot.wait(200)
+    assert abs(offset_of(view, top_widget) - offset) <= 2
+    assert bar.value() < bar.maximum()  # not carried on to the end of the chat
+    assert view.has_later
+
+
+def test_jump_to_the_latest_shows_the_last_page(qtbot, open_window):
+    window, services = open_window()
+    changed = []
+    window.chat_view.conversation_changed.connect(changed.append)
+    cid, stored, target = open_far_up(qtbot, window, services)
+    view = window.chat_view
+    qtbot.mouseClick(view._newer_bar.latest_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.widget_for_message(stored[-1].id) is not None)
+    qtbot.waitUntil(lambda: len(view.messages_shown()) == PAGE_SIZE)
+    assert view.widget_for_message(target.id) is None
+    assert not view.has_later and not view._newer_bar.isVisible() and view.has_earlier
+    bar = view.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.value() == bar.maximum())
+    assert changed == [cid]  # the same chat: shown again, not changed
+
+
+def test_sending_while_the_latest_is_not_drawn_adds_at_the_end(qtbot, open_window, short_gguf):
+    window, services = open_window()
+    add_tiny_model(qtbot, window, short_gguf)
+    cid, stored, target = open_far_up(qtbot, window, services, count=300, back=200)
+    view = window.chat_view
+    assert view.has_later
+    send_by_keyboard(qtbot, window, "One more thing")
+    wait_until_idle(qtbot, window)
+    texts = shown_texts(window)
+    assert texts[-2] == "One more thing" and texts[-1]
+    # The page above the new message is read again: what it followed is just above it.
+    qtbot.waitUntil(lambda: view.widget_for_message(stored[-1].id) is not None)
+    assert shown_texts(window)[-3] == stored[-1].content
+    assert view.widget_for_message(target.id) is None and not view.has_later
+    assert len(wait_for(qtbot, services.conversations.messages(cid))) == 302
+
+
+def test_conversation_changed_fires_on_open_and_new_chat(qtbot, open_window):
+    window, services = open_window()
+    first = import_chat(qtbot, services, 4, title="First")
+    second = import_chat(qtbot, services, 4, title="Second")
+    changed = []
+    window.chat_view.conversation_changed.connect(changed.append)
+    open_chat(qtbot, window, first)
+    open_chat(qtbot, window, first)  # the same chat again: no change
+    open_chat(qtbot, window, second)
+    window.new_chat()
+    window.new_chat()
+    assert changed == [first, second, None]

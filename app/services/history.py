@@ -15,7 +15,7 @@ from app.services.models import ModelService
 from app.services.worker import DbWorker
 from app.store import Store
 from app.store import history as store_history
-from app.store.history import Branches, Persona, SearchHit
+from app.store.history import Branches, Page, Persona, SearchHit
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,13 @@ class HistoryService:
             cid = await self._db.call(store_history.show_message, message_id)
         return await self._db.call(Store.messages, cid)
 
+    async def open_around(self, *, message_id: int, before: int, after: int) -> Page:
+        """open_at for long chats: the hit's branch shown, and only a window of it read: up to
+        `before` messages above the hit and `after` below it."""
+        if not await self._db.call(store_history.is_shown, message_id):
+            await self._db.call(store_history.show_message, message_id)
+        return await self.around(message_id=message_id, before=before, after=after)
+
     # -- branches --------------------------------------------------------------------------------
 
     async def edit(self, *, message_id: int, text: str) -> Message:
@@ -89,11 +96,23 @@ class HistoryService:
             store_history.recent_messages, conversation_id, limit=limit, before_id=before_id
         )
 
-    async def switch_branch(self, *, message_id: int) -> list[Message]:
+    async def around(self, *, message_id: int, before: int = 20, after: int = 20) -> Page:
+        """A window of the shown branch around one of its messages, oldest first: up to
+        `before` messages above it, the message, up to `after` below it."""
+        return await self._db.call(
+            store_history.messages_around, message_id, before=before, after=after
+        )
+
+    async def newer(self, *, after_id: int, limit: int = 100) -> Page:
+        """The page of the shown branch below this message, oldest first; `more_after` says
+        whether the branch goes on below it."""
+        return await self._db.call(store_history.newer_page, after_id, limit=limit)
+
+    async def switch_branch(self, *, message_id: int, after: int = 100) -> Page:
         """Show the version of the conversation through this message (its newest continuation).
-        Returns the conversation's shown messages."""
-        cid = await self._db.call(store_history.show_message, message_id)
-        return await self._db.call(Store.messages, cid)
+        Returns that version and up to `after` messages below it."""
+        await self._db.call(store_history.show_message, message_id)
+        return await self.around(message_id=message_id, before=0, after=after)
 
     # -- system prompts and personas -------------------------------------------------------------
 

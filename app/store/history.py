@@ -271,6 +271,59 @@ def recent_messages(
     return [Message(*r) for r in rows]
 
 
+def newer_messages(store: Store, after_id: int, *, limit: int = 100) -> list[Message]:
+    """The `limit` shown messages after this one, oldest first: the page below it. Empty when
+    it is the newest, or not on the shown branch. A message's children may sit on other
+    branches, so the branch is walked back from the head; ids grow from parent to child, so the
+    walk stops at this message."""
+    cid, _parent, _role = _message_row(store, after_id)
+    if limit <= 0:
+        return []
+    cols = ", ".join(f"m.{f}" for f in _MESSAGE_FIELDS)
+    sql = f"""
+        WITH RECURSIVE chain(id) AS (
+            SELECT head_message_id FROM conversations WHERE id = :cid AND head_message_id > :after
+            UNION ALL
+            SELECT m.parent_id FROM messages m JOIN chain ON m.id = chain.id
+            WHERE m.parent_id > :after
+        )
+        SELECT {cols} FROM messages m
+        WHERE m.id IN (SELECT id FROM chain ORDER BY id LIMIT :limit) ORDER BY m.id"""
+    rows = store.db.execute(sql, {"cid": cid, "after": after_id, "limit": limit}).fetchall()
+    page = [Message(*r) for r in rows]
+    return page if page and page[0].parent_id == after_id else []
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A stretch of a conversation's shown branch, oldest first, and whether the branch goes
+    on above it and below it."""
+
+    messages: list[Message]
+    more_before: bool
+    more_after: bool
+
+
+def newer_page(store: Store, after_id: int, *, limit: int = 100) -> Page:
+    """newer_messages as a Page: one more is read to tell whether the branch goes on."""
+    below = newer_messages(store, after_id, limit=limit + 1)
+    return Page(below[:limit], more_before=True, more_after=len(below) > limit)
+
+
+def messages_around(store: Store, message_id: int, *, before: int = 20, after: int = 20) -> Page:
+    """A window of the shown branch around one of its messages: up to `before` messages above
+    it, the message, up to `after` below it. For opening a long chat far from its end."""
+    cid, parent_id, _role = _message_row(store, message_id)
+    above = recent_messages(store, cid, limit=before, before_id=message_id)
+    below = newer_messages(store, message_id, limit=after + 1)
+    first = above[0] if above else store.message(message_id)
+    return Page(
+        [*above, store.message(message_id), *below[:after]],
+        more_before=first.parent_id is not None,
+        more_after=len(below) > after,
+    )
+
+
 def newest_leaf(store: Store, message_id: int) -> int:
     """The newest message at or below this one. Ids grow from parent to child, so the largest id
     in a subtree is always a leaf."""

@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QWidget
 
 from app.core.records import Conversation, Message
-from app.ui.chat_view import PAGE_SIZE
+from app.ui.chat_paging import PAGE_SIZE
 from app.ui.export_chats import ask_for_export_path, export_to_file
 
 log = logging.getLogger(__name__)
@@ -56,16 +56,29 @@ class ConversationActions:
         )
 
     def show_opened(
-        self, conversation_id: int, messages: list[Message], *, more_before: bool
+        self,
+        conversation_id: int,
+        messages: list[Message],
+        *,
+        more_before: bool,
+        more_after: bool = False,
+        focus_id: int | None = None,
     ) -> None:
-        """Draw an opened conversation (`messages`: its shown branch, or the newest part of it)
-        and bring the header, the estimate and the chat's cost up to date."""
-        self.chat_view.show_conversation(conversation_id, messages, more_before=more_before)
+        """Draw an opened conversation (`messages`: its shown branch, or a part of it: the
+        newest, or a window around `focus_id`) and bring the header, the estimate and the
+        chat's cost up to date."""
+        self.chat_view.show_conversation(
+            conversation_id,
+            messages,
+            more_before=more_before,
+            more_after=more_after,
+            focus_id=focus_id,
+        )
         self.chat_stack.setCurrentWidget(self.chat_view if messages else self.empty_chat)
         self.header.set_chat_title(self._title_of(conversation_id))
         self.conversation_shown(conversation_id)  # its prompt badge; suggestions for the last
         self.set_history(messages)  # for the estimate next to Send
-        if more_before:  # the estimate counts the whole chat: read the rest in the background
+        if more_before or more_after:  # the estimate counts the whole chat: read it meanwhile
             self.tasks.spawn(self.load_history(), name="history-text")
         self.tasks.spawn(self.refresh_chat_cost(), name="chat-cost")
         self.services.settings.set("last_conversation", conversation_id)

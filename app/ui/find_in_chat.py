@@ -26,8 +26,6 @@ Spawn = Callable[[Coroutine], object]
 Reveal = Callable[[int], object]  # draw and scroll to this message, reading it if need be
 # Drawing more messages (a page, a batch) changes the scroll range: highlight them too.
 REFRESH_MS = 60
-# The chat view says nothing when another chat is opened in it; while the bar is open, look.
-WATCH_MS = 250
 # Revealing a message holds it in place while the layout settles; the words come after.
 SETTLED_MS = HOLD_MS + 60
 WORDS_MARGIN = 48  # pixels kept between the words scrolled to and the chat's edge
@@ -60,12 +58,11 @@ class ChatFinder(QObject):
         self._highlighted: list[MessageView] = []
         self._refresh = QTimer(self, singleShot=True, interval=REFRESH_MS)
         self._refresh.timeout.connect(self._after_redraw)
-        self._watch = QTimer(self, interval=WATCH_MS)
-        self._watch.timeout.connect(self._follow_the_chat)
         bar.query_changed.connect(self.search)
         bar.next_requested.connect(lambda: self.step(1))
         bar.previous_requested.connect(lambda: self.step(-1))
         chat_view.verticalScrollBar().rangeChanged.connect(lambda *_: self._schedule_refresh())
+        chat_view.conversation_changed.connect(lambda _id: self._follow_the_chat())
 
     @property
     def query(self) -> str:
@@ -83,7 +80,6 @@ class ChatFinder(QObject):
         self._query = text.strip()
         self._pattern = highlight_pattern(self._query)
         conversation_id = self._asked_in = self.chat_view.conversation_id
-        self._watch.start()
         if not self._query or conversation_id is None or self._pattern is None:
             self._found([], None)
             return
@@ -155,7 +151,6 @@ class ChatFinder(QObject):
         self.ids, self.index, self._query, self._pattern = [], -1, "", None
         self._asked_in = None
         self._refresh.stop()
-        self._watch.stop()
         self._unhighlight()
 
     def _schedule_refresh(self) -> None:

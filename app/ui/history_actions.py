@@ -1,5 +1,5 @@
-"""Editing and resending, branches (‹ 1/2 ›), opening a chat at a message, paging long chats,
-and which memories each reply on screen was given.
+"""Editing and resending, branches (‹ 1/2 ›), opening a chat at a message, paging long chats
+(up, down, and back to the latest), and which memories each reply on screen was given.
 
 A mixin of MainWindow, kept apart so each file stays small.
 """
@@ -12,7 +12,7 @@ import logging
 from app.core.chat import ModelInfo
 from app.core.errors import HearthError
 from app.core.records import Message
-from app.ui.chat_view import PAGE_SIZE
+from app.ui.chat_paging import PAGE_SIZE
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +27,15 @@ class HistoryActions:
         view.earlier_requested.connect(
             lambda before_id: self.tasks.spawn(self.load_earlier(before_id), name="earlier")
         )
+        view.later_requested.connect(
+            lambda after_id: self.tasks.spawn(self.load_later(after_id), name="later")
+        )
+        view.latest_requested.connect(lambda: self.tasks.spawn(self.show_latest(), name="latest"))
         view.branch_requested.connect(
             lambda message_id: self.tasks.spawn(self.switch_branch(message_id), name="branch")
         )
         view.edit_submitted.connect(self.edit_and_resend)
-        view.earlier_drawn.connect(self.refresh_message_marks)
+        view.page_drawn.connect(self.refresh_message_marks)
         # A new reply may be a new version (regenerate) and may have been given memories.
         self.session.reply_started.connect(lambda _started: self.refresh_message_marks())
         self.session.reply_finished.connect(lambda _finished: self.refresh_message_marks())
@@ -40,14 +44,23 @@ class HistoryActions:
 
     async def open_conversation_at(self, message_id: int) -> bool:
         """Open the conversation holding this message (showing its branch if it was hidden),
-        scrolled to it and briefly highlighted. False when it cannot be shown."""
-        messages = await self.services.history.open_at(message_id=message_id)
-        if not messages:
+        scrolled to it and briefly highlighted. False when it cannot be shown. Only a page
+        around it is read and drawn, however far from the end of a long chat it is."""
+        page = await self.services.history.open_around(
+            message_id=message_id, before=PAGE_SIZE // 2, after=PAGE_SIZE // 2
+        )
+        if not page.messages:
             return False
-        conversation_id = messages[0].conversation_id
+        conversation_id = page.messages[0].conversation_id
         self.conversation_id = conversation_id
         self.sidebar.select(conversation_id)
-        self.show_opened(conversation_id, messages, more_before=False)
+        self.show_opened(
+            conversation_id,
+            page.messages,
+            more_before=page.more_before,
+            more_after=page.more_after,
+            focus_id=message_id,
+        )
         return self.chat_view.reveal_message(message_id)
 
     # -- long chats ----------------------------------------------------------------------------
@@ -68,6 +81,33 @@ class HistoryActions:
             return  # another chat, or another version, is shown now
         view.add_earlier(page, more_before=bool(page) and page[0].parent_id is not None)
 
+    async def load_later(self, after_id: int) -> None:
+        """The page below the newest message loaded (the chat was opened far from its end)."""
+        view = self.chat_view
+        conversation_id = view.conversation_id
+        try:
+            page = await self.services.history.newer(after_id=after_id, limit=PAGE_SIZE)
+        except HearthError as error:
+            log.warning("Newer messages could not be read: %s", error.plain())
+            view.later_failed()
+            return
+        if view.conversation_id != conversation_id or view.newest_loaded_id != after_id:
+            return  # another chat, or another version, is shown now
+        view.add_later(page.messages, more_after=page.more_after)
+
+    async def show_latest(self) -> None:
+        """“Jump to the latest”: the chat's last page, as when it is opened."""
+        view = self.chat_view
+        conversation_id = view.conversation_id
+        if conversation_id is None:
+            return
+        page = await self.services.history.recent(conversation_id=conversation_id, limit=PAGE_SIZE)
+        if view.conversation_id != conversation_id or not view.has_later:
+            return  # another chat is shown, or the end was reached meanwhile
+        more_before = bool(page) and page[0].parent_id is not None
+        view.show_conversation(conversation_id, page, more_before=more_before)
+        self.refresh_message_marks()
+
     # -- versions ------------------------------------------------------------------------------
 
     async def switch_branch(self, message_id: int) -> None:
@@ -76,11 +116,12 @@ class HistoryActions:
             self.toast.inform(BUSY_NOTE)
             return
         conversation_id = self.conversation_id
-        messages = await self.services.history.switch_branch(message_id=message_id)
+        page = await self.services.history.switch_branch(message_id=message_id, after=PAGE_SIZE)
         if conversation_id != self.conversation_id or self.busy:
             return
-        self.chat_view.show_branch(message_id, messages)
-        self.set_history(messages)  # the estimate follows the version shown
+        self.chat_view.show_branch(message_id, page.messages, more_after=page.more_after)
+        # The estimate follows the version shown: all of it, read in the background.
+        self.tasks.spawn(self.load_history(), name="history-text")
         self.refresh_message_marks()
 
     def edit_and_resend(self, message: Message, text: str) -> None:
