@@ -13,14 +13,13 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from typing import Literal
-
-import keyring
-import keyring.core
-import keyring.errors
-from keyring.backend import KeyringBackend
+from types import ModuleType
+from typing import TYPE_CHECKING, Literal
 
 from app.core.provider_errors import KeychainUnavailable
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +27,16 @@ SERVICE = "Hearth"
 KeySource = Literal["session", "keychain", "environment"]
 
 _session_keys: dict[str, str] = {}
+
+
+def _keyring() -> ModuleType:
+    """keyring, imported on first use: loading it (and jaraco, urllib) costs ~60 ms, which the
+    window's start-up need not pay; the first keychain question runs on a worker thread."""
+    import keyring
+    import keyring.core
+    import keyring.errors
+
+    return keyring
 
 
 # -- the keychain itself -----------------------------------------------------------------------
@@ -40,14 +49,16 @@ _auto_detected: KeyringBackend | None = None
 
 def _backend() -> KeyringBackend:
     global _auto_detected
-    if getattr(keyring.core, "_keyring_backend", False) is None:  # not initialised yet
-        _auto_detected = keyring.get_keyring()
-    return keyring.get_keyring()
+    if getattr(_keyring().core, "_keyring_backend", False) is None:  # not initialised yet
+        _auto_detected = _keyring().get_keyring()
+    return _keyring().get_keyring()
 
 
 def _user_configured() -> bool:
     """The user chose a backend in PYTHON_KEYRING_BACKEND or keyringrc.cfg."""
-    return bool(os.environ.get("PYTHON_KEYRING_BACKEND")) or keyring.core.load_config() is not None
+    if os.environ.get("PYTHON_KEYRING_BACKEND"):
+        return True
+    return _keyring().core.load_config() is not None
 
 
 def _unusable(backend: KeyringBackend) -> bool:
@@ -65,7 +76,7 @@ def _unusable(backend: KeyringBackend) -> bool:
     # Hearth does not store keys there unless the user configured it so.
     return (
         backend is _auto_detected
-        and not keyring.core.recommended(backend)
+        and not _keyring().core.recommended(backend)
         and not _user_configured()
     )
 
@@ -94,8 +105,8 @@ def _keychain_get(provider_id: str) -> str | None:
     if not keychain_available():
         return None
     try:
-        return keyring.get_password(SERVICE, provider_id)
-    except keyring.errors.KeyringError as err:  # locked, or the service went away
+        return _keyring().get_password(SERVICE, provider_id)
+    except _keyring().errors.KeyringError as err:  # locked, or the service went away
         log.warning("Keychain read failed for %s: %s", provider_id, type(err).__name__)
         return None
 
@@ -107,7 +118,7 @@ _presence: dict[tuple[int, str], bool] = {}
 
 
 def _in_keychain(provider_id: str) -> bool:
-    slot = (id(keyring.get_keyring()), provider_id)
+    slot = (id(_keyring().get_keyring()), provider_id)
     if slot not in _presence:
         _presence[slot] = bool(_keychain_get(provider_id))
     return _presence[slot]
@@ -128,8 +139,8 @@ def set_key(provider_id: str, key: str) -> None:
     key = _clean(key)
     _require_keychain()
     try:
-        keyring.set_password(SERVICE, provider_id, key)
-    except keyring.errors.KeyringError as err:
+        _keyring().set_password(SERVICE, provider_id, key)
+    except _keyring().errors.KeyringError as err:
         log.warning("Keychain write failed for %s: %s", provider_id, type(err).__name__)
         raise KeychainUnavailable(
             "The keychain refused to store the key (it may be locked)."
@@ -152,10 +163,10 @@ def delete_key(provider_id: str) -> None:
     if not keychain_available():
         return
     try:
-        keyring.delete_password(SERVICE, provider_id)
-    except keyring.errors.PasswordDeleteError:
+        _keyring().delete_password(SERVICE, provider_id)
+    except _keyring().errors.PasswordDeleteError:
         pass  # nothing stored: already the state the user asked for
-    except keyring.errors.KeyringError as err:
+    except _keyring().errors.KeyringError as err:
         log.warning("Keychain delete failed for %s: %s", provider_id, type(err).__name__)
         raise KeychainUnavailable("The keychain refused to remove the key.") from None
     log.info("Removed the key for %s", provider_id)

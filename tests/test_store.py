@@ -103,18 +103,3 @@ def test_conversations_most_recent_first_with_counts(tmp_path):
     assert store.conversations()[0].id == b.id
     store.rename_conversation(a.id, "  ")
     assert store.conversation(a.id).title == "Untitled"
-
-
-def test_opening_the_app_does_not_import_numpy():
-    """sqlite-utils would import numpy at start-up (~0.1 s) for nothing; llama.cpp still can."""
-    import subprocess
-    import sys
-
-    code = (
-        "import sys, app.services, app.ui.main_window;"
-        "assert 'numpy' not in sys.modules, 'numpy imported at start-up';"
-        "import numpy, llama_cpp; print(numpy.__name__)"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "numpy"
