@@ -102,9 +102,15 @@ def _facts_html(message: Message, theme: Theme) -> str:
     colour = theme.local_badge_fg if message.is_local else theme.cloud_badge_fg
     pieces = []
     for fact in footer_facts(message):
-        text = html.escape(fact)
+        text = _unbroken(fact)
         pieces.append(f'<span style="color: {colour};">{text}</span>' if fact == where else text)
-    return f'<span style="color: {theme.faint};">{" · ".join(pieces)}</span>'
+    return f'<span style="color: {theme.faint};">{"&nbsp;· ".join(pieces)}</span>'
+
+
+def _unbroken(text: str) -> str:
+    """Escaped, with spaces that never break: a narrow footer wraps between its parts, never
+    inside "sent to OpenAI" or "Remember this"."""
+    return f'<span style="white-space: nowrap;">{html.escape(text)}</span>'
 
 
 def action_link(action: str, label: str, theme: Theme) -> str:
@@ -158,18 +164,20 @@ def footer_html(
     if message.content:
         links.append(f'<a href="{ACTION_SCHEME}:{COPY}" {link}>Copy</a>')
         if message.status != "streaming":
-            links.append(f'<a href="{ACTION_SCHEME}:{REMEMBER}" {link}>Remember this</a>')
+            remember = _unbroken("Remember this")
+            links.append(f'<a href="{ACTION_SCHEME}:{REMEMBER}" {link}>{remember}</a>')
     if can_regenerate:
         if message.status != "error":  # a failed reply offers Retry instead
             links.append(f'<a href="{ACTION_SCHEME}:regenerate" {link}>Regenerate</a>')
-        links.append(f'<a href="{ACTION_SCHEME}:{REGENERATE_WITH}" {link}>Other model ▾</a>')
-    gap = "&nbsp;&nbsp;&nbsp;"
+        other = _unbroken("Other model ▾")
+        links.append(f'<a href="{ACTION_SCHEME}:{REGENERATE_WITH}" {link}>{other}</a>')
+    gap = "&nbsp;&nbsp; "  # the one place a narrow footer may wrap
     parts = links + [_facts_html(message, theme)]
     if memories_used:
         label = used_memories_text(memories_used).replace(" ", "&nbsp;")
         parts.append(f'<a href="{ACTION_SCHEME}:{USED_MEMORIES}" {link}>{label}</a>')
     if live_note:
-        parts.append(f'<span style="color: {theme.muted};">{html.escape(live_note)}</span>')
+        parts.append(f'<span style="color: {theme.muted};">{_unbroken(live_note)}</span>')
     status = html.escape(status_words(message))
     if message.status == "error":
         # The error gets lines of its own, above the rest: it is what the user needs to read.
