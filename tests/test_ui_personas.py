@@ -112,6 +112,18 @@ def test_new_chat_with_a_persona_uses_its_prompt_and_model(qtbot, on_ollama, oll
     assert pirate.id
 
 
+def test_a_persona_chat_left_without_a_message_goes_away(qtbot, on_ollama):
+    window, services = on_ollama
+    persona = wait_for(qtbot, services.history.create_persona(name="Poet", system_prompt="Rhyme."))
+    wait_for(qtbot, window.refresh_personas())
+    unused = wait_for(qtbot, window.new_chat_with_persona(persona.id))
+    assert window.sidebar.titles() == ["New chat"]
+    window.new_chat()  # the user leaves it without writing
+    qtbot.waitUntil(lambda: window.sidebar.titles() == [])
+    assert wait_for(qtbot, services.conversations.list()) == []
+    assert unused is not None
+
+
 def test_use_persona_on_the_current_chat(qtbot, on_ollama, ollama_server):
     window, services = on_ollama
     persona = wait_for(

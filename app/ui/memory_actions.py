@@ -152,6 +152,7 @@ class MemoryActions(PersonaActions):
         chats just left."""
         self.suggest_after_leaving(conversation_id)
         self.tasks.spawn(self.show_prompt_badge(conversation_id), name="prompt-badge")
+        self.tasks.spawn(self.drop_unused_persona_chats(conversation_id), name="unused-chats")
 
     # -- suggestions after a chat --------------------------------------------------------------
 

@@ -29,6 +29,7 @@ class PersonaActions:
 
     def setup_personas(self) -> None:
         self.personas = []
+        self._persona_chats_unused: set[int] = set()  # started with a persona, nothing sent yet
         self.system_prompt_dialog: SystemPromptDialog | None = None
         self._titled: set[int] = set()  # new chats already given a title
         self.title_task: asyncio.Task | None = None
@@ -76,9 +77,19 @@ class PersonaActions:
         persona = self._persona(persona_id)
         if persona is not None:
             self._use_model_of(persona)
+        self._persona_chats_unused.add(conversation.id)
         await self.refresh_conversations()
         await self.open_conversation(conversation.id)
         return conversation.id
+
+    async def drop_unused_persona_chats(self, shown: int | None) -> None:
+        """A chat started with a persona is saved at once (it holds the instructions); left
+        without a message, it goes, like a new chat nobody wrote in."""
+        for conversation_id in [c for c in self._persona_chats_unused if c != shown]:
+            self._persona_chats_unused.discard(conversation_id)
+            if not await self.services.conversations.messages(conversation_id):
+                await self.services.conversations.delete(conversation_id)
+                await self.refresh_conversations()
 
     async def use_persona(self, conversation_id: int, persona_id: int) -> None:
         """“Use persona” on a chat: its instructions from the next reply on, and its model."""
