@@ -72,6 +72,20 @@ def test_snippets_are_escaped_and_only_the_matches_are_marked():
     assert "background-color:#FFEE00; font-weight:600'>tea</span> &amp; more" in html
 
 
+def test_highlight_ignores_accents_as_the_search_does():
+    pattern = highlight_pattern("cafe")
+    assert [m.group() for m in pattern.finditer("Un café, CAFÉ, cafe\u0301 ou cafe")] == [
+        "café",
+        "CAFÉ",
+        "cafe\u0301",
+        "cafe",
+    ]
+    assert [m.group() for m in highlight_pattern("crème").finditer("creme crème")] == [
+        "creme",
+        "crème",
+    ]
+
+
 def test_snippets_read_as_text_not_as_markdown():
     snippet = f"Steep for **two to three {MATCH_START}minutes{MATCH_END}** with `water`"
     hit = SearchHit(1, "Tea", 2, "assistant", "2024-01-01T10:00:00+00:00", snippet)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from datetime import datetime
 
 from app.store.history import MIN_PREFIX_CHARS, SearchHit
@@ -77,6 +78,32 @@ def snippet_html(hit: SearchHit, match_background: str) -> str:
     return "".join(pieces).strip()
 
 
+def _base_letter(char: str) -> str:
+    return unicodedata.normalize("NFD", char)[0].casefold()
+
+
+# Every accented Latin letter by its plain one ("e" -> "èéêë..."), as the search index folds
+# them (SQLite's unicode61 tokenizer removes diacritics): "cafe" finds "café", and shows it.
+_ACCENTED: dict[str, str] = {}
+for _code in range(0xC0, 0x250):
+    _char = chr(_code)
+    if _char.isalpha() and _base_letter(_char).isascii() and _base_letter(_char) != _char:
+        _ACCENTED[_base_letter(_char)] = _ACCENTED.get(_base_letter(_char), "") + _char
+_COMBINING = "[\u0300-\u036f]*"  # accents typed as separate marks (decomposed text)
+
+
+def _accent_blind(word: str) -> str:
+    pieces = []
+    for char in word:
+        base = _base_letter(char)
+        variants = _ACCENTED.get(base, "")
+        if variants:
+            pieces.append(f"[{re.escape(base)}{variants}]{_COMBINING}")
+        else:
+            pieces.append(re.escape(char))
+    return "".join(pieces)
+
+
 def highlight_pattern(query: str) -> re.Pattern[str] | None:
     """What to highlight in a message found by `query`, the way the search matched it: whole
     words, except a last word of MIN_PREFIX_CHARS or more, which also matches as a prefix."""
@@ -90,7 +117,7 @@ def highlight_pattern(query: str) -> re.Pattern[str] | None:
     if not words:
         return None
     last = words[-1] if prefix_last and len(words[-1]) >= MIN_PREFIX_CHARS else None
-    parts = {re.escape(w) + (r"[^\W_]*" if w == last else "") for w in words}
+    parts = {_accent_blind(w) + (r"[^\W_]*" if w == last else "") for w in words}
     # Longest first, so "tea" does not stop "teapot" from being highlighted whole.
     alternatives = "|".join(sorted(parts, key=len, reverse=True))
     return re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])", re.IGNORECASE)
