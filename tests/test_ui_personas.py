@@ -210,3 +210,20 @@ def test_a_title_the_user_chose_is_kept(qtbot, on_ollama, ollama_server):
     reply_and_title(qtbot, window, "Hi there")
     assert window.sidebar.titles() == ["My bees"]
     assert title_asked(ollama_server) == []
+
+
+def test_system_prompt_dialog_can_set_the_default_for_every_chat(qtbot, on_ollama, ollama_server):
+    window, services = on_ollama
+    says(ollama_server, "Hi.")
+    reply_and_title(qtbot, window, "Hello")
+    cid = window.conversation_id
+    wait_for(qtbot, services.history.set_system_prompt(conversation_id=cid, text="Old own."))
+    dialog = wait_for(qtbot, window.edit_system_prompt(cid))
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.field.setPlainText("Answer in Portuguese.")
+    click(qtbot, dialog.every_chat_button)
+    qtbot.waitUntil(lambda: services.settings.get("system_prompt") == "Answer in Portuguese.")
+    qtbot.waitUntil(lambda: not window.prompt_badge.isVisible())
+    assert wait_for(qtbot, services.history.system_prompt(conversation_id=cid)) is None
+    reply_and_title(qtbot, window, "Hello again")
+    assert system_text(replies_asked(ollama_server)[-1]) == "Answer in Portuguese."

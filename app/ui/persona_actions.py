@@ -128,6 +128,9 @@ class PersonaActions:
         dialog = SystemPromptDialog(
             self._title_of(conversation_id), own, self.default_system_prompt(), self
         )
+        dialog.default_saved.connect(
+            lambda text: self.tasks.spawn(self.set_default_system_prompt(conversation_id, text))
+        )
         dialog.saved.connect(
             lambda text: self.tasks.spawn(self.set_system_prompt(conversation_id, text))
         )
@@ -144,6 +147,19 @@ class PersonaActions:
             "This chat has its own instructions now."
             if text
             else "This chat uses the default instructions again."
+        )
+
+    async def set_default_system_prompt(self, conversation_id: int, text: str) -> None:
+        """The instructions every chat without its own gets (a model's own, set in Models, still
+        wins for that model); the chat it was written in follows them too."""
+        self.services.settings.set("system_prompt", text)
+        await self.services.history.set_system_prompt(conversation_id=conversation_id, text=None)
+        if conversation_id == self.conversation_id:
+            await self.show_prompt_badge(conversation_id)
+        self.toast.inform(
+            "Every chat without its own instructions now gets these."
+            if text
+            else "Chats without their own instructions now get none."
         )
 
     def default_system_prompt(self) -> str:

@@ -27,6 +27,7 @@ NO_DEFAULT = "No instructions: the model's own behaviour."
 
 class SystemPromptDialog(QDialog):
     saved = Signal(object)  # the chat's own prompt, or None to use the default
+    default_saved = Signal(str)  # the text becomes the instructions of every chat without its own
 
     def __init__(
         self, title: str, own: str | None, default: str, parent: QWidget | None = None
@@ -57,11 +58,18 @@ class SystemPromptDialog(QDialog):
         self.default_button.setToolTip("This chat follows the instructions every chat gets")
         self.default_button.clicked.connect(lambda: self._finish(None))
         self.default_button.setEnabled(own is not None)
+        self.every_chat_button = dialog_button(
+            "Use for every chat", self, self.save_as_default, auto_default=False
+        )
+        self.every_chat_button.setToolTip(
+            "Make these the default instructions: every chat without its own gets them"
+        )
         cancel = dialog_button("Cancel", self, self.reject, auto_default=False)
         self.save_button = dialog_button("Save", self, self.save, primary=True, auto_default=False)
         buttons = QHBoxLayout()
         buttons.setSpacing(8)
         buttons.addWidget(self.default_button)
+        buttons.addWidget(self.every_chat_button)
         buttons.addStretch(1)
         buttons.addWidget(cancel)
         buttons.addWidget(self.save_button)
@@ -80,6 +88,11 @@ class SystemPromptDialog(QDialog):
     def save(self) -> None:
         text = self.field.toPlainText().strip()
         self._finish(text or None)
+
+    def save_as_default(self) -> None:
+        """The text (empty: none) becomes the default, and this chat follows the default."""
+        self.default_saved.emit(self.field.toPlainText().strip())
+        self.accept()
 
     def _finish(self, prompt: str | None) -> None:
         self.saved.emit(prompt)
