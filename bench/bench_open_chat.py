@@ -13,6 +13,9 @@ real MainWindow opens them offscreen through open_conversation, as a click in th
 (b) scrolling to the top: the view is scrolled to its top --pages times, each time reading the
     page above from the database and drawing it, while a 1 ms QTimer heartbeat measures the
     longest gap in the event loop (the worst stall the user could feel).
+(c) paging down: opened 9,000 back, the view is scrolled to its bottom --pages times, each time
+    reading the page below and drawing it (the oldest page drawn leaves the top past four);
+    the worst stall, and how many messages are drawn at the end (bounded, however far).
 
 Goals: first paint of the long chat, at its end and 9,000 back, <= 300 ms (medians); worst stall
 while scrolling reported. Exits 1 when a first-paint goal is missed.
@@ -182,6 +185,25 @@ async def scroll_to_top(window, pages: int) -> tuple[float, int, list[float]]:
     return beat.worst_ms, len(view.messages_shown()), per_page
 
 
+async def scroll_down(window, pages: int) -> tuple[float, int, list[float]]:
+    """Scroll to the bottom `pages` times; the worst stall and how many messages are drawn."""
+    view = window.chat_view
+    bar = view.verticalScrollBar()
+    await pause(500)  # the opened page's batches are done
+    beat = Heartbeat()
+    per_page = []
+    beat.start()
+    for _ in range(pages):
+        newest = view.newest_loaded_id
+        started = time.perf_counter()
+        bar.triggerAction(QAbstractSlider.SliderAction.SliderToMaximum)  # as a user does
+        await until(lambda n=newest: view.newest_loaded_id != n and not view._pending_newer)
+        per_page.append((time.perf_counter() - started) * 1000)
+        await pause(600)
+    beat.stop()
+    return beat.worst_ms, len(view.messages_shown()), per_page
+
+
 def table(rows: list[tuple[str, ...]]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
@@ -227,6 +249,9 @@ async def run(data: Path, runs: int, pages: int) -> int:
     await pause(300)
     await open_and_paint(window, watch, long_id)  # the scroll test starts at the end
     worst_stall, drawn, per_page = await scroll_to_top(window, pages)
+    await pause(300)
+    await open_at_and_paint(window, watch, far_id)
+    down_stall, down_drawn, per_page_down = await scroll_down(window, pages)
     application.removeEventFilter(watch)
     window.close()
     window.tasks.cancel_all()
@@ -277,6 +302,22 @@ async def run(data: Path, runs: int, pages: int) -> int:
             f"{worst_stall:.1f}",
             "",
             f"1 ms heartbeat; {drawn} messages drawn at the end",
+        )
+    )
+    rows.append(
+        (
+            "scroll to bottom → page drawn (all of it)",
+            f"{statistics.median(per_page_down):.1f}",
+            f"{max(per_page_down):.1f}",
+            f"{pages} pages from the database, opened 9,000 back",
+        )
+    )
+    rows.append(
+        (
+            "worst event-loop stall while paging down",
+            f"{down_stall:.1f}",
+            "",
+            f"1 ms heartbeat; {down_drawn} messages drawn at the end",
         )
     )
     print()

@@ -6,11 +6,14 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractSlider
 
+from app.core.errors import NoModelChosen
 from app.store.history import ImportedConversation, ImportedMessage, write_imported
 from app.store.memory import add_memory
 from app.ui.assistant_message import AssistantMessage
+from app.ui.chat_pages import MAX_DRAWN_PAGES
 from app.ui.chat_view import PAGE_SIZE
 from app.ui.message_footer import BRANCH_NEXT, BRANCH_PREVIOUS, EDIT, REMEMBER, USED_MEMORIES
+from app.ui.notice_line import NoticeLine
 from app.ui.user_message import UserMessage
 from tests import test_ui_support as support
 from tests.test_ui_support import (
@@ -128,6 +131,57 @@ def test_edit_and_resend_keeps_the_old_version_and_arrows_switch(qtbot, open_win
 
     click_link(shown_users(window)[0], BRANCH_NEXT)
     qtbot.waitUntil(lambda: shown_users(window)[0].text == "Hello again")
+
+
+def edit_and_send(qtbot, user: UserMessage, text: str) -> None:
+    """Edit a message of yours in its editor and press Ctrl+Enter (Save & send)."""
+    click_link(user, EDIT)
+    user.editor.edit.selectAll()
+    qtbot.keyClicks(user.editor.edit, text)
+    qtbot.keyClick(user.editor.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+
+
+def error_lines(window) -> list[str]:
+    return [w.text() for w in window.chat_view.messages_shown() if isinstance(w, NoticeLine)]
+
+
+def test_an_edit_whose_reply_cannot_start_stays_shown_with_its_arrows(qtbot, open_window):
+    window, services = open_window()
+    cid = import_chat(qtbot, services, 4)  # and no model on this computer to answer it
+    open_chat(qtbot, window, cid)
+    before = shown_texts(window)
+    edit_and_send(qtbot, shown_users(window)[-1], "Message number 2, said better")
+
+    qtbot.waitUntil(lambda: error_lines(window) == [NoModelChosen().plain()])
+    stored = wait_for(qtbot, services.conversations.messages(cid))
+    assert [m.content for m in stored][-1] == "Message number 2, said better"
+    assert shown_texts(window) == [m.content for m in stored]  # the chat as it is stored
+    edited = shown_users(window)[-1]
+    qtbot.waitUntil(lambda: edited.branch == (2, 2))
+    assert "2/2" in edited.footer.text() and not window.session.busy
+
+    click_link(edited, BRANCH_PREVIOUS)  # the old version, and its reply, are still there
+    qtbot.waitUntil(lambda: shown_texts(window) == before)
+    qtbot.waitUntil(lambda: shown_users(window)[-1].branch == (1, 2))
+
+
+def test_an_edit_answered_by_a_removed_model_keeps_the_composer_empty(
+    qtbot, open_window, short_gguf
+):
+    window, services = open_window()
+    model = add_tiny_model(qtbot, window, short_gguf)
+    send_by_keyboard(qtbot, window, "Hello there")
+    wait_until_idle(qtbot, window)
+    # The model is removed elsewhere (another window, `hearth models`) while this one shows it.
+    wait_for(qtbot, services.models.remove(model.id))
+    assert window.current_model is not None
+
+    edit_and_send(qtbot, shown_users(window)[0], "Hello again")
+    qtbot.waitUntil(lambda: len(error_lines(window)) == 1)
+    assert "is no model called" in error_lines(window)[0]
+    assert shown_texts(window) == ["Hello again"]
+    qtbot.waitUntil(lambda: shown_users(window)[0].branch == (2, 2))
+    assert window.composer.text() == ""  # not refilled with the message sent before
 
 
 def test_escape_cancels_an_edit_and_nothing_is_stored(qtbot, open_window):
@@ -355,6 +409,38 @@ def test_show_newer_and_scrolling_down_add_pages_below_keeping_the_place(qtbot, 
     assert abs(offset_of(view, top_widget) - offset) <= 2
     assert bar.value() < bar.maximum()  # not carried on to the end of the chat
     assert view.has_later
+
+
+def test_paging_down_a_long_way_drops_the_oldest_page_from_the_top(qtbot, open_window):
+    window, services = open_window()
+    cid, stored, target = open_far_up(qtbot, window, services, count=1200, back=700)
+    view = window.chat_view
+    bar = view.verticalScrollBar()
+    first_drawn = stored.index(target) - PAGE_SIZE // 2  # the top of the page opened
+    qtbot.waitUntil(lambda: view._anchor is None)
+    for _ in range(5):  # the opened page and five below: more than MAX_DRAWN_PAGES
+        newest = view.newest_loaded_id
+        bar.triggerAction(QAbstractSlider.SliderAction.SliderToMaximum)  # as the user does
+        top_widget, offset = screen_top(view)
+        qtbot.waitUntil(lambda n=newest: view.newest_loaded_id != n and not view._pending_newer)
+        qtbot.wait(300)
+        assert abs(offset_of(view, top_widget) - offset) <= 2  # the place is kept
+        assert len(view.messages_shown()) <= MAX_DRAWN_PAGES * PAGE_SIZE
+    assert view.widget_for_message(stored[first_drawn].id) is None  # dropped from the top
+    oldest = stored.index(next(m for m in stored if m.id == view.oldest_loaded_id))
+    assert oldest > first_drawn and view.widget_for_message(stored[oldest].id) is not None
+    assert view.has_earlier and view._earlier_button.isVisible()
+    assert view._earlier_button.isEnabled()
+
+    # Scrolled back up, the pages dropped are read again, the place kept.
+    bar.triggerAction(QAbstractSlider.SliderAction.SliderToMinimum)
+    top_widget, offset = screen_top(view)
+    qtbot.waitUntil(lambda: view.widget_for_message(stored[oldest - 1].id) is not None)
+    qtbot.wait(300)
+    assert abs(offset_of(view, top_widget) - offset) <= 2
+    texts = shown_texts(window)  # in order, with no gap and nothing twice
+    start = next(i for i, m in enumerate(stored) if m.content == texts[0])
+    assert texts == [m.content for m in stored[start : start + len(texts)]]
 
 
 def test_jump_to_the_latest_shows_the_last_page(qtbot, open_window):

@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, Signal
 
 from app.core.errors import HearthError
 from app.core.events import Notice, Retrying, TextDelta
+from app.core.records import Message
 from app.services import Services
 from app.services.chat import FallbackUsed, ModelLoading, ReplyFinished, ReplyStarted
 from app.ui.chat_view import ChatView
@@ -53,18 +54,17 @@ class ChatSession(QObject):
         return self._start(updates)
 
     def reply_to(
-        self,
-        *,
-        conversation_id: int,
-        edited_id: int,
-        user_message_id: int,
-        model_id: str | None,
+        self, *, edited_id: int, user_message: Message, model_id: str | None
     ) -> asyncio.Task:
-        """Edit and resend, step two: the edited message and what followed it leave the screen;
-        the new version (already stored) and its reply take their place."""
+        """Edit and resend, step two: the edited message and what followed it leave the screen
+        and the new version (already stored) takes their place at once, so it stays shown even
+        when no reply can start (no model, say); the reply follows it."""
         self._view.remove_from(edited_id)
+        self._view.add_user_message(user_message)
         updates = self._services.chat.reply_to(
-            conversation_id=conversation_id, user_message_id=user_message_id, model_id=model_id
+            conversation_id=user_message.conversation_id,
+            user_message_id=user_message.id,
+            model_id=model_id,
         )
         return self._start(updates)
 
@@ -122,8 +122,9 @@ class ChatSession(QObject):
         if self._view.conversation_id is None:
             self._view.conversation_id = started.conversation.id  # a new chat just got its id
         if self._is_shown():
-            if started.user_message is not None:
-                self._view.add_user_message(started.user_message)
+            user = started.user_message
+            if user is not None and self._view.widget_for_message(user.id) is None:
+                self._view.add_user_message(user)  # not drawn already (as an edit is)
             self._view.add_reply(started.reply)
             if started.memories:
                 self._view.set_used_memories({started.reply.id: started.memories})

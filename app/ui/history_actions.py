@@ -157,12 +157,13 @@ class HistoryActions:
             return
         if self.busy or self.chat_view.conversation_id != message.conversation_id:
             return
+        # The edit's text is kept in its message: should no reply start, the composer is not
+        # to be refilled with an older message sent from it.
+        self._last_sent_text = ""
         self.session.reply_to(
-            conversation_id=message.conversation_id,
-            edited_id=message.id,
-            user_message_id=edited.id,
-            model_id=model.id if model else None,
+            edited_id=message.id, user_message=edited, model_id=model.id if model else None
         )
+        self.refresh_message_marks()  # ‹ 2/2 › on the new version, however the reply goes
 
     # -- marks on the messages shown -----------------------------------------------------------
 
