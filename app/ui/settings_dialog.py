@@ -1,5 +1,5 @@
-"""Settings: Providers (keys and addresses), Privacy, Costs, Memory and Personas. A plain window:
-it never blocks chats."""
+"""Settings: Providers (keys and addresses), Privacy, Costs, Memory, Personas and Chats (export,
+import). A plain window: it never blocks chats."""
 
 from __future__ import annotations
 
