@@ -163,6 +163,26 @@ def test_used_by_keeps_the_wording_sent_and_forgets_deleted(store):
     assert store.db.execute("SELECT count(*) FROM message_memories").fetchone()[0] == 0
 
 
+def test_undo_of_a_delete_brings_back_the_same_memory_and_its_uses(store):
+    conv = store.create_conversation()
+    store.add_message(conv.id, role="user", content="hi")
+    reply = store.add_message(conv.id, role="assistant", content="hello")
+    cat = store_memory.add_memory(store, "My cat is Miso")
+    store_memory.record_used(store, reply.id, [cat])
+    gone = store_memory.delete_memory(store, cat.id)
+    assert store_memory.used_by(store, reply.id) == []
+    back = store_memory.restore_memory(store, gone)
+    assert back == cat
+    assert [m.id for m in store_memory.used_by(store, reply.id)] == [cat.id]
+    # The id went to a memory added in between: the fact comes back under a new one.
+    again = store_memory.delete_memory(store, cat.id)
+    newer = store_memory.add_memory(store, "I live in Lyon")
+    restored = store_memory.restore_memory(store, again)
+    assert restored.id != newer.id and restored.text == cat.text
+    assert restored.created == cat.created
+    assert [m.text for m in store_memory.used_by(store, reply.id)] == [cat.text]
+
+
 # -- the privacy rule -------------------------------------------------------------------------
 
 

@@ -22,7 +22,7 @@ from app.services.worker import DbWorker
 from app.store import Store
 from app.store import history as store_history
 from app.store import memory as store_memory
-from app.store.memory import Memory
+from app.store.memory import DeletedMemory, Memory
 from app.store.settings import Settings
 
 PAUSED = "memory_paused"
@@ -164,8 +164,12 @@ class MemoryService:
     async def edit(self, *, memory_id: int, text: str) -> Memory:
         return await self._db.call(store_memory.update_memory, memory_id, text)
 
-    async def delete(self, *, memory_id: int) -> None:
-        await self._db.call(store_memory.delete_memory, memory_id)
+    async def delete(self, *, memory_id: int) -> DeletedMemory:
+        """Returns what was removed, for restore() (Undo)."""
+        return await self._db.call(store_memory.delete_memory, memory_id)
+
+    async def restore(self, *, deleted: DeletedMemory) -> Memory:
+        return await self._db.call(store_memory.restore_memory, deleted)
 
     @property
     def paused(self) -> bool:

@@ -98,13 +98,45 @@ def update_memory(store: Store, memory_id: int, text: str) -> Memory:
     return get_memory(store, memory_id)
 
 
-def delete_memory(store: Store, memory_id: int) -> None:
+@dataclass(frozen=True, slots=True)
+class DeletedMemory:
+    """What delete_memory removed, so Undo can put back the very same memory."""
+
+    memory: Memory
+    uses: tuple[tuple[int, str], ...]  # (message id, the text that reply was given)
+
+
+def delete_memory(store: Store, memory_id: int) -> DeletedMemory:
     """Gone everywhere: a deleted fact must not live on in the "used memories" of old replies."""
+    memory = get_memory(store, memory_id)
+    uses = store.db.execute(
+        "SELECT message_id, text FROM message_memories WHERE memory_id = ? ORDER BY rowid",
+        [memory_id],
+    ).fetchall()
     with store.db.conn:
-        cursor = store.db.execute("DELETE FROM memories WHERE id = ?", [memory_id])
+        store.db.execute("DELETE FROM memories WHERE id = ?", [memory_id])
         store.db.execute("DELETE FROM message_memories WHERE memory_id = ?", [memory_id])
-    if cursor.rowcount == 0:
-        raise MemoryNotFound()
+    return DeletedMemory(memory, tuple((m, t) for m, t in uses))
+
+
+def restore_memory(store: Store, deleted: DeletedMemory) -> Memory:
+    """Undo a delete: the same id, dates and source, and the replies that used it again. Replies
+    deleted meanwhile are skipped."""
+    m = deleted.memory
+    taken = store.db.execute("SELECT 1 FROM memories WHERE id = ?", [m.id]).fetchone()
+    with store.db.conn:  # the id went to a memory added since: the same fact under a new one
+        cursor = store.db.execute(
+            "INSERT INTO memories (id, text, created, updated, source_message_id) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [None if taken else m.id, m.text, m.created, m.updated, m.source_message_id],
+        )
+        memory_id = cursor.lastrowid
+        store.db.conn.executemany(
+            "INSERT OR IGNORE INTO message_memories (message_id, memory_id, text) "
+            "SELECT id, ?, ? FROM messages WHERE id = ?",
+            [(memory_id, text, message_id) for message_id, text in deleted.uses],
+        )
+    return get_memory(store, memory_id)
 
 
 def list_memories(store: Store) -> list[Memory]:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.core.errors import HearthError
 from app.services import Services
-from app.store.memory import Memory
+from app.store.memory import DeletedMemory, Memory
 from app.ui.buttons import dialog_button
 from app.ui.memory_row import MemoryRow
 from app.ui.memory_switches import MemorySwitches
@@ -223,9 +223,8 @@ class MemoryManager(QDialog):
         row = self.row_for(memory_id)
         if row is None:
             return
-        gone = row.memory
         try:
-            await self._services.memory.delete(memory_id=memory_id)
+            gone = await self._services.memory.delete(memory_id=memory_id)
         except HearthError as error:
             self._show_error(error)
             return
@@ -234,10 +233,12 @@ class MemoryManager(QDialog):
             "Memory deleted.", lambda: self._tasks.spawn(self._restore(gone), name="memory-undo")
         )
 
-    async def _restore(self, memory: Memory) -> None:
-        await self._services.memory.remember(
-            text=memory.text, source_message_id=memory.source_message_id
-        )
+    async def _restore(self, deleted: DeletedMemory) -> None:
+        try:
+            await self._services.memory.restore(deleted=deleted)
+        except HearthError as error:
+            self._show_error(error)
+            return
         await self._after_change()
 
     async def _after_change(self) -> None:
