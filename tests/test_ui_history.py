@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractSlider
 
@@ -441,6 +443,122 @@ def test_paging_down_a_long_way_drops_the_oldest_page_from_the_top(qtbot, open_w
     texts = shown_texts(window)  # in order, with no gap and nothing twice
     start = next(i for i, m in enumerate(stored) if m.content == texts[0])
     assert texts == [m.content for m in stored[start : start + len(texts)]]
+
+
+def assert_in_stored_order(window, stored) -> None:
+    """The messages drawn are a run of the stored ones: in order, no gap, nothing twice."""
+    texts = shown_texts(window)
+    start = next(i for i, m in enumerate(stored) if m.content == texts[0])
+    assert texts == [m.content for m in stored[start : start + len(texts)]]
+
+
+def scroll_up_pages(qtbot, view, pages: int, *, bounded: bool = True) -> None:
+    """Scroll to the top `pages` times, as the user does, each time until the page above is
+    drawn; the message read stays where it is and (`bounded`) the widgets alive stay a few
+    pages' worth."""
+    bar = view.verticalScrollBar()
+    for _ in range(pages):
+        oldest = view.oldest_loaded_id
+        bar.triggerAction(QAbstractSlider.SliderAction.SliderToMinimum)
+        top_widget, offset = screen_top(view)
+        qtbot.waitUntil(lambda n=oldest: view.oldest_loaded_id != n and not view._pending_older)
+        qtbot.wait(300)
+        assert bar.value() > 0  # the reading position is kept, not left at the top
+        assert abs(offset_of(view, top_widget) - offset) <= 2
+        assert not bounded or len(view.messages_shown()) <= MAX_DRAWN_PAGES * PAGE_SIZE
+
+
+def open_long_chat_at_its_end(qtbot, window, services, pages: int = 8):
+    cid = import_chat(qtbot, services, pages * PAGE_SIZE)
+    stored = wait_for(qtbot, services.conversations.messages(cid))
+    window.resize(900, 640)
+    open_chat(qtbot, window, cid)
+    view = window.chat_view
+    qtbot.waitUntil(lambda: len(view.messages_shown()) == PAGE_SIZE)
+    qtbot.wait(200)  # the heights of the page drawn in batches have settled
+    return cid, stored
+
+
+def test_scrolling_up_a_long_way_drops_the_newest_page_from_the_bottom(
+    qtbot, open_window, short_gguf
+):
+    window, services = open_window()
+    add_tiny_model(qtbot, window, short_gguf)
+    cid, stored = open_long_chat_at_its_end(qtbot, window, services)
+    view = window.chat_view
+    scroll_up_pages(qtbot, view, 5)  # the last page and five above: more than MAX_DRAWN_PAGES
+    assert view.widget_for_message(stored[-1].id) is None  # dropped from the bottom
+    newest = stored.index(next(m for m in stored if m.id == view.newest_loaded_id))
+    assert newest < len(stored) - 1 and view.widget_for_message(stored[newest].id) is not None
+    assert view.has_later and view._newer_bar.isVisible() and view._newer_bar.isEnabled()
+    assert not any(r._can_regenerate for r in shown_replies(window))
+    assert_in_stored_order(window, stored)
+
+    # Scrolled back down, the pages dropped are read again, the place kept, until the end.
+    bar = view.verticalScrollBar()
+    while view.has_later:
+        newest = view.newest_loaded_id
+        bar.triggerAction(QAbstractSlider.SliderAction.SliderToMaximum)
+        top_widget, offset = screen_top(view)
+        qtbot.waitUntil(lambda n=newest: view.newest_loaded_id != n and not view._pending_newer)
+        qtbot.wait(300)
+        assert abs(offset_of(view, top_widget) - offset) <= 2
+        assert len(view.messages_shown()) <= MAX_DRAWN_PAGES * PAGE_SIZE
+        assert_in_stored_order(window, stored)
+    assert shown_texts(window)[-1] == stored[-1].content and not view._newer_bar.isVisible()
+
+    send_by_keyboard(qtbot, window, "One more thing")
+    wait_until_idle(qtbot, window)
+    texts = shown_texts(window)
+    assert texts[-3:-1] == [stored[-1].content, "One more thing"] and texts[-1]
+    assert len(wait_for(qtbot, services.conversations.messages(cid))) == len(stored) + 2
+
+
+def test_sending_after_the_newest_page_was_dropped_adds_at_the_end(qtbot, open_window, short_gguf):
+    window, services = open_window()
+    add_tiny_model(qtbot, window, short_gguf)
+    cid, stored = open_long_chat_at_its_end(qtbot, window, services, pages=6)
+    view = window.chat_view
+    scroll_up_pages(qtbot, view, 4)
+    assert view.has_later and view.widget_for_message(stored[-1].id) is None
+    send_by_keyboard(qtbot, window, "One more thing")
+    wait_until_idle(qtbot, window)
+    texts = shown_texts(window)
+    assert texts[-2] == "One more thing" and texts[-1]
+    # The page above the new message is read again: what it followed is just above it.
+    qtbot.waitUntil(lambda: view.widget_for_message(stored[-1].id) is not None)
+    assert shown_texts(window)[-3] == stored[-1].content and not view.has_later
+
+
+def test_a_message_being_written_keeps_the_newest_page_drawn(qtbot, open_window):
+    window, services = open_window()
+    cid, stored = open_long_chat_at_its_end(qtbot, window, services, pages=8)
+    view = window.chat_view
+    user = shown_users(window)[-1]
+    click_link(user, EDIT)
+    qtbot.keyClicks(user.editor.edit, " changed")
+    # And a reply streaming below it (as the session draws one), after the last one stored.
+    streaming = replace(
+        stored[-1], id=stored[-1].id + 1_000, parent_id=stored[-1].id, status="streaming"
+    )
+    reply = view.add_reply(streaming)
+    view.stream_into(streaming.id, "Some words so far")
+    qtbot.wait(200)
+    scroll_up_pages(qtbot, view, 4, bounded=False)
+    assert view.widget_for_message(user.message.id) is user and user.editing
+    assert user.editor.text().endswith(" changed")
+    assert view.reply_widget(streaming.id) is reply and not view.has_later
+    assert len(view.messages_shown()) == 5 * PAGE_SIZE + 1
+
+    user.stop_editing()
+    scroll_up_pages(qtbot, view, 1, bounded=False)  # the edit is closed, the reply streams on
+    assert view.reply_widget(streaming.id) is reply and not view.has_later
+
+    view.finish_reply(replace(streaming, status="done", content="Some words so far."))
+    scroll_up_pages(qtbot, view, 1)  # written: now the pages below leave, and more than one
+    assert view.reply_widget(streaming.id) is None and view.has_later
+    assert view.widget_for_message(user.message.id) is None
+    assert_in_stored_order(window, stored)
 
 
 def test_jump_to_the_latest_shows_the_last_page(qtbot, open_window):

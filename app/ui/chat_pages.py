@@ -8,13 +8,17 @@ is PacedDrawing's (chat_drawing.py), the links above and below are in chat_pagin
 
 from __future__ import annotations
 
+from PySide6.QtWidgets import QWidget
+
 from app.core.records import Message
-from app.ui.chat_drawing import BATCH_SIZE, MessageWidget
+from app.ui.assistant_message import AssistantMessage
+from app.ui.chat_drawing import BATCH_SIZE, NEAR_BOTTOM_PIXELS, MessageWidget
 from app.ui.chat_paging import PAGE_SIZE
+from app.ui.user_message import UserMessage
 
 # At most about this many pages stay drawn: paging down past them drops the oldest page from the
-# top (read again from the database if the user scrolls back up to it), so however far the user
-# scrolls down, the widgets alive stay a few pages' worth.
+# top, paging up the newest from the bottom (read again from the database if the user scrolls
+# back to it), so however far the user scrolls, the widgets alive stay a few pages' worth.
 MAX_DRAWN_PAGES = 4
 
 
@@ -89,6 +93,7 @@ class PageWindow:
             if not self._fill_above:
                 self._stick_to_bottom = False  # the reader's place is kept while it is drawn
             self._fill_above = False
+            self._drop_newest_page(coming=len(page))
             self._pending_older = page
             self._draw_pending_batch(self._generation)
             self.page_drawn.emit()
@@ -199,6 +204,34 @@ class PageWindow:
         )
         self._hold(*anchor)
 
+    def _drop_newest_page(self, *, coming: int) -> None:
+        """With `coming` messages drawn above, too many pages would be drawn: the newest leaves
+        the bottom, below the screen, so nothing on it moves; the newer bar reads it again.
+        Nothing leaves while a page is drawn below, the newest page is on screen (or near
+        enough that scrolling would ask for it again), or a message in it is being written."""
+        drawn = [w for w in self.messages_shown() if isinstance(w, MessageWidget)]
+        # Usually a page leaves; more when one was kept for a message being written meanwhile.
+        kept = MAX_DRAWN_PAGES * PAGE_SIZE - coming
+        if self._pending_newer or len(drawn) <= kept:
+            return
+        last_kept = drawn[kept - 1]
+        # With the notices after the last message kept: a fallback note belongs to the reply
+        # below it, an error line to the message it follows, and neither is stored to come back.
+        dropped = self.messages_shown()[self._layout.indexOf(last_kept) + 1 :]
+        if any(_being_written(w) for w in dropped):
+            return
+        if self._offset_of(dropped[0]) < self.viewport().height() + NEAR_BOTTOM_PIXELS:
+            return
+        for widget in dropped:
+            if isinstance(widget, MessageWidget):
+                self._used.pop(widget.message.id, None)
+            self._remove(widget)
+        self._more_after = True
+        self._newest_loaded = last_kept.message.id
+        self._loading_later = False  # a page being read is for below the old bottom
+        self._stick_to_bottom = False
+        self._refresh_regenerate_links()  # the chat's last reply is not drawn now
+
     def _cut_after_drawn(self) -> None:
         """What followed the last message drawn (drawn or not) is gone from this version."""
         self._pending_newer = []
@@ -239,3 +272,10 @@ class PageWindow:
             loading=self._loading_earlier,
         )
         self._newer_bar.set_state(more=self.has_later, loading=self._loading_later)
+
+
+def _being_written(widget: QWidget) -> bool:
+    """A reply streaming into it, or the user editing it: it must stay drawn."""
+    if isinstance(widget, AssistantMessage):
+        return widget.is_streaming
+    return isinstance(widget, UserMessage) and widget.editing

@@ -1,6 +1,7 @@
 """The links above and below the messages of a long chat drawn in part: “Show earlier messages”
-at the top; “Show newer messages” and “Jump to the latest” at the bottom when the chat was opened
-far from its end (a search hit, a version switched to far up).
+at the top; “Show newer messages” and “Jump to the latest” at the bottom when the chat's end is not
+drawn: opened far from it (a search hit, a version switched to far up), or scrolled far up (the
+newest pages left the bottom).
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ page in small batches between events, earlier pages when the user asks for them 
 the top (from memory, else from the database through `earlier_requested`). A chat opened far
 from its end (at a search hit) shows a page around that message; newer pages follow when the
 user scrolls near the bottom (`later_requested`), and “Jump to the latest” shows the end again.
+Only a few pages stay drawn: scrolling up a long way, the newest leave the bottom (read again
+through `later_requested`); scrolling down, the oldest leave the top.
 
 This file is the view's face: its signals and what it shows. Paging (show_earlier, add_earlier,
 show_later, add_later, has_earlier, has_later, ...) is PageWindow's, in chat_pages.py; drawing
