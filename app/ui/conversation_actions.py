@@ -35,7 +35,7 @@ class ConversationActions:
         try:
             hits = {m.conversation_id for m in await self.services.conversations.search(query)}
         except sqlite3.Error:
-            log.warning("Search failed for %r; matching titles only", query, exc_info=True)
+            log.warning("Search failed; matching titles only", exc_info=True)
             hits = set()
         needle = query.casefold()
         return [c for c in conversations if c.id in hits or needle in c.title.casefold()]

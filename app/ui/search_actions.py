@@ -68,7 +68,7 @@ class SearchActions:
         try:
             hits = await self.services.history.search(text=query, limit=RESULT_LIMIT)
         except HearthError as error:
-            log.warning("Search for %r failed: %s", query, error.plain())
+            log.warning("Search (%d characters) failed: %s", len(query), error.plain())
             self.search_panel.show_problem(query, SEARCH_PROBLEM)
             return
         self.search_panel.show_results(query, hits)
