@@ -28,3 +28,22 @@ def test_start_up_skips_what_it_never_uses():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_dialogs_are_built_on_first_use():
+    """Settings, the usage dashboard (QtCharts), downloads and the managers load when opened."""
+    lazy = (
+        "app.ui.settings_dialog",
+        "app.ui.usage_dashboard",
+        "PySide6.QtCharts",
+        "app.ui.downloads_dialog",
+        "app.ui.model_manager",
+        "app.ui.memory_manager",
+    )
+    code = (
+        "import sys, app.services, app.ui.main_window;"
+        f"print(sorted(m for m in {lazy!r} if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -30,7 +31,9 @@ from app.ui.cost_text import (
     totals_tip,
 )
 from app.ui.usage_bar import UsageBar
-from app.ui.usage_dashboard import UsageDashboard
+
+if TYPE_CHECKING:
+    from app.ui.usage_dashboard import UsageDashboard
 
 USAGE_SHORTCUT = QKeySequence("Ctrl+Shift+U")
 # The estimate follows the typing, a moment after the last key (one cheap sync call).
@@ -258,6 +261,8 @@ class CostActions:
 
     def open_usage_dashboard(self) -> UsageDashboard:
         if self.usage_dashboard is None:
+            from app.ui.usage_dashboard import UsageDashboard  # QtCharts: on first use
+
             self.usage_dashboard = UsageDashboard(self.services, self.tasks, self)
             self.usage_dashboard.settings_requested.connect(lambda: self.open_settings("costs"))
         self.usage_dashboard.present()

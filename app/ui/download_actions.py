@@ -5,10 +5,13 @@ ModelActions. It uses the window's services, task keeper, welcome screen and mod
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from app.ui.download_events import DownloadEvents
-from app.ui.downloads_dialog import DownloadsDialog
-from app.ui.model_manager import ModelManager
+
+if TYPE_CHECKING:
+    from app.ui.downloads_dialog import DownloadsDialog
+    from app.ui.model_manager import ModelManager
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +30,8 @@ class DownloadActions:
 
     def open_downloads(self) -> DownloadsDialog:
         if self._downloads_dialog is None:
+            from app.ui.downloads_dialog import DownloadsDialog  # built on first use
+
             dialog = DownloadsDialog(self.services, self.tasks, self)
             dialog.start_chat_requested.connect(
                 lambda model_id: self.tasks.spawn(self.start_chat_with(model_id))
@@ -38,6 +43,8 @@ class DownloadActions:
 
     def open_model_manager(self) -> ModelManager:
         if self._model_manager is None:
+            from app.ui.model_manager import ModelManager  # built on first use
+
             manager = ModelManager(self.services, self.tasks, self)
             manager.models_changed.connect(lambda: self.tasks.spawn(self.refresh_models()))
             manager.download_requested.connect(self.open_downloads)

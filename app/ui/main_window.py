@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -48,12 +49,14 @@ from app.ui.model_header import PICKER_SHORTCUT, ModelHeader
 from app.ui.model_picker import ModelPicker
 from app.ui.search_actions import SearchActions
 from app.ui.send_actions import SendActions
-from app.ui.settings_dialog import SettingsDialog
 from app.ui.tasks import TaskKeeper
 from app.ui.theme import Theme, theme_manager
 from app.ui.toast import Toast
 from app.ui.welcome import WelcomeScreen
 from app.ui.window_state import WindowState
+
+if TYPE_CHECKING:
+    from app.ui.settings_dialog import SettingsDialog
 
 log = logging.getLogger(__name__)
 

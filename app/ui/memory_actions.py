@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 from app.core.errors import HearthError
 from app.core.records import Message
 from app.services.chat import ReplyFinished
 from app.services.memory import parse_remember_command
 from app.store.memory import MAX_MEMORY_CHARS, Memory
-from app.ui.memory_manager import MemoryManager
 from app.ui.memory_suggestions import AskToSuggest, MemorySuggestions
 from app.ui.persona_actions import PersonaActions
+
+if TYPE_CHECKING:
+    from app.ui.memory_manager import MemoryManager
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +120,8 @@ class MemoryActions(PersonaActions):
 
     def open_memory_manager(self) -> MemoryManager:
         if self.memory_manager is None:
+            from app.ui.memory_manager import MemoryManager  # built on first use
+
             manager = MemoryManager(self.services, self.tasks, self)
             manager.changed.connect(self._refresh_memory_settings)
             self.memory_manager = manager

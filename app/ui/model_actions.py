@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint
 
@@ -16,7 +17,9 @@ from app.core.chat import ModelInfo
 from app.core.errors import HearthError
 from app.services.models import ModelGroup
 from app.ui.picker_entries import all_models
-from app.ui.settings_dialog import SettingsDialog
+
+if TYPE_CHECKING:
+    from app.ui.settings_dialog import SettingsDialog
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +201,8 @@ class ModelActions:
 
     def _settings(self) -> SettingsDialog:
         if self.settings_dialog is None:
+            from app.ui.settings_dialog import SettingsDialog  # built on first use
+
             dialog = SettingsDialog(self.services, self.tasks, self)
             dialog.models_changed.connect(
                 lambda: self.tasks.spawn(self.after_models_changed(), name="models-changed")
