@@ -13,7 +13,8 @@ from app.core.errors import NotEnoughMemory
 from app.core.records import Conversation, Message
 from app.logsetup import setup_logging
 from app.services.chat import title_from
-from app.services.conversations import ConversationExport, export_json, export_markdown
+from app.services.transfer import export_json, export_markdown
+from app.store.history import ConversationTree
 
 
 def _words(messages):
@@ -72,12 +73,15 @@ def _message(**kw):
 
 def test_export_formats():
     conv = Conversation(id=7, title="Picnic", created="c", updated="u")
-    item = ConversationExport(
+    item = ConversationTree(
         conv,
+        None,
+        2,
         [
             _message(),
             _message(
                 id=2,
+                parent_id=1,
                 role="assistant",
                 content="Bring **bread**.",
                 model_id="qwen",

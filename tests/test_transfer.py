@@ -16,9 +16,8 @@ import pytest
 from app.core.errors import StorageError
 from app.services import open_services
 from app.services.chatgpt_import import render_content
-from app.services.conversations import ConversationExport, export_json
 from app.services.import_common import ImportFailed, epoch_to_iso
-from app.services.transfer import export_markdown, parse_export
+from app.services.transfer import export_json, export_markdown, parse_export
 from app.store import Store
 from app.store import history as h
 from app.store.history import ImportedConversation, ImportedMessage
@@ -101,9 +100,7 @@ def test_hearth_json_round_trip_keeps_every_branch(tmp_path):
     source.add_message(other.id, role="user", content="hello")
     trees = h.conversation_trees(source, None)
     text = export_markdown(trees)
-    from app.services.transfer import export_json as export_tree_json
-
-    data = export_tree_json(trees).encode()
+    data = export_json(trees).encode()
     expected = tree_shape(source, cid)
     source.close()
 
@@ -133,14 +130,14 @@ def test_hearth_json_round_trip_keeps_every_branch(tmp_path):
 
 
 def test_version_1_export_imports_as_one_chain(tmp_path):
-    source = open_store(tmp_path / "a")
-    conv = source.create_conversation("Old")
-    for i, role in enumerate(["user", "assistant", "user"]):
-        source.add_message(conv.id, role=role, content=f"turn {i}")
-    items = [ConversationExport(source.conversation(conv.id), source.messages(conv.id))]
-    data = export_json(items).encode()  # the version-1 writer: no ids, shown branch only
-    source.close()
-    assert json.loads(data)["version"] == 1
+    # What Hearth's first export wrote: no ids, the shown branch only.
+    old = {"role": "user", "model": None, "provider": None, "created": "2026-01-02T10:00:00+00:00"}
+    roles = ["user", "assistant", "user"]
+    messages = [{**old, "role": r, "content": f"turn {i}"} for i, r in enumerate(roles)]
+    conversation = {"id": 1, "title": "Old", "created": old["created"], "updated": old["created"]}
+    document = {"format": "hearth-export", "version": 1, "conversations": [conversation]}
+    conversation["messages"] = messages
+    data = json.dumps(document).encode()
     summary = import_into(tmp_path / "b", data)
     assert summary.messages == 3
     target = open_store(tmp_path / "b")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from app.core.records import Conversation, Message
@@ -67,45 +66,6 @@ class ConversationService:
             else [await self.get(cid) for cid in conversation_ids]
         )
         return [ConversationExport(c, await self.messages(c.id)) for c in convs]
-
-
-def export_json(items: list[ConversationExport]) -> str:
-    return json.dumps(
-        {"format": "hearth-export", "version": 1, "conversations": [_as_dict(i) for i in items]},
-        indent=2,
-        ensure_ascii=False,
-    )
-
-
-def _as_dict(item: ConversationExport) -> dict:
-    c = item.conversation
-    return {
-        "id": c.id,
-        "title": c.title,
-        "created": c.created,
-        "updated": c.updated,
-        "messages": [
-            {
-                "role": m.role,
-                "content": m.content,
-                "model": m.model_id,
-                "provider": m.provider if m.role == "assistant" else None,
-                "created": m.created,
-                "status": m.status,
-                "usage": {
-                    "input_tokens": m.input_tokens or 0,
-                    "output_tokens": m.output_tokens or 0,
-                },
-                # Decimal text, so it round-trips exactly; null when the price was unknown.
-                "cost_usd": m.cost_usd if m.role == "assistant" else "0",
-            }
-            for m in item.messages
-        ],
-    }
-
-
-def export_markdown(items: list[ConversationExport]) -> str:
-    return "\n\n---\n\n".join(conversation_markdown(i) for i in items) + "\n"
 
 
 def conversation_markdown(item: ConversationExport) -> str:
