@@ -9,6 +9,7 @@ import html
 import re
 import unicodedata
 from datetime import datetime
+from functools import cache
 
 from app.store.history import MIN_PREFIX_CHARS, SearchHit
 from app.ui.theme import Theme
@@ -82,13 +83,20 @@ def _base_letter(char: str) -> str:
     return unicodedata.normalize("NFD", char)[0].casefold()
 
 
-# Every accented Latin letter by its plain one ("e" -> "èéêë..."), as the search index folds
-# them (SQLite's unicode61 tokenizer removes diacritics): "cafe" finds "café", and shows it.
-_ACCENTED: dict[str, str] = {}
-for _code in range(0xC0, 0x250):
-    _char = chr(_code)
-    if _char.isalpha() and _base_letter(_char).isascii() and _base_letter(_char) != _char:
-        _ACCENTED[_base_letter(_char)] = _ACCENTED.get(_base_letter(_char), "") + _char
+@cache
+def _accented() -> dict[str, str]:
+    """Every accented Latin letter by its plain one ("e" -> "èéêë..."), as the search index folds
+    them (SQLite's unicode61 tokenizer removes diacritics): "cafe" finds "café", and shows it.
+    Built on the first highlight, not at start-up."""
+    table: dict[str, str] = {}
+    for code in range(0xC0, 0x250):
+        char = chr(code)
+        base = _base_letter(char)
+        if char.isalpha() and base.isascii() and base != char:
+            table[base] = table.get(base, "") + char
+    return table
+
+
 _COMBINING = "[\u0300-\u036f]*"  # accents typed as separate marks (decomposed text)
 
 
@@ -96,7 +104,7 @@ def _accent_blind(word: str) -> str:
     pieces = []
     for char in word:
         base = _base_letter(char)
-        variants = _ACCENTED.get(base, "")
+        variants = _accented().get(base, "")
         if variants:
             pieces.append(f"[{re.escape(base)}{variants}]{_COMBINING}")
         else:
