@@ -115,8 +115,8 @@ def test_open_a_hit_on_a_hidden_branch_shows_that_branch(services):
 
         cid, old_id = await services.db.call(build)
         (hit,) = await history.search(text="degrees")
-        shown = await history.open_at(message_id=hit.message_id)
-        return old_id, shown
+        page = await history.open_around(message_id=hit.message_id, before=20, after=20)
+        return old_id, page.messages
 
     old_id, shown = run(services, scenario())
     assert [m.content for m in shown] == ["green tea temperature?", "use 80 degrees"]

@@ -52,19 +52,9 @@ class HistoryService:
         """Find in the current chat: ids of the shown messages containing the words."""
         return await self._db.call(store_history.find_in_conversation, conversation_id, text)
 
-    async def open_at(self, *, message_id: int) -> list[Message]:
-        """Open a search hit: if the message is on a hidden branch, that branch is shown.
-        Returns the conversation's shown messages, the hit among them."""
-        shown = await self._db.call(store_history.is_shown, message_id)
-        if shown:
-            cid = (await self._db.call(Store.message, message_id)).conversation_id
-        else:
-            cid = await self._db.call(store_history.show_message, message_id)
-        return await self._db.call(Store.messages, cid)
-
     async def open_around(self, *, message_id: int, before: int, after: int) -> Page:
-        """open_at for long chats: the hit's branch shown, and only a window of it read: up to
-        `before` messages above the hit and `after` below it."""
+        """Open a search hit: if the message is on a hidden branch, that branch is shown. Only a
+        window of the branch is read: up to `before` messages above the hit and `after` below."""
         if not await self._db.call(store_history.is_shown, message_id):
             await self._db.call(store_history.show_message, message_id)
         return await self.around(message_id=message_id, before=before, after=after)
@@ -78,10 +68,6 @@ class HistoryService:
 
     async def branches(self, *, message_id: int) -> Branches:
         return await self._db.call(store_history.branches, message_id)
-
-    async def branch_map(self, *, conversation_id: int) -> dict[int, Branches]:
-        """Branches for every shown message that has other versions (for ‹ 1/2 › arrows)."""
-        return await self._db.call(store_history.branch_map, conversation_id)
 
     async def branches_for(self, *, message_ids: list[int]) -> dict[int, Branches]:
         """Branches of just the messages on screen that have other versions."""
