@@ -148,9 +148,14 @@ async def cmd_models(services: Services, args: argparse.Namespace) -> int:
         state = "add a key: hearth keys set " + group.provider.id if group.needs_key else ""
         print(
             f"{group.provider.id}:…\t{group.models[0].where if group.models else ''}\t"
-            f"{len(group.models)} models {state}".rstrip()
+            f"{counted(len(group.models), 'model')} {state}".rstrip()
         )
     return 0
+
+
+def counted(n: int, word: str) -> str:
+    """ "1 model", "2 models": a count a person reads, not "1 models"."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _details(m) -> str:

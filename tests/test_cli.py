@@ -140,3 +140,13 @@ def test_unknown_provider_is_one_plain_line(data_dir):
     result = hearth("keys", "set", "nope", data_dir=data_dir, stdin="x\n", check=False)
     assert result.returncode == 1
     assert "There is no provider called “nope”" in result.stderr
+
+
+def test_models_counts_read_as_words(data_dir):
+    # Together and Fireworks ship one built-in model each; OpenAI several.
+    lines = hearth("models", data_dir=data_dir).stdout.splitlines()
+    together = next(line for line in lines if line.startswith("together:"))
+    assert together.split("\t")[2].startswith("1 model ")
+    assert not any("1 models" in line for line in lines)
+    openai = next(line for line in lines if line.startswith("openai:"))
+    assert " models " in openai.split("\t")[2]
