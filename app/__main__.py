@@ -7,6 +7,10 @@ from pathlib import Path
 
 
 def run_window(folder: Path) -> int:
+    from app.ui.platform_check import window_can_open
+
+    if not window_can_open():  # before Qt, whose missing-plugin error aborts the process
+        return 1
     from app.services import open_services
     from app.store import Store
     from app.ui.app import run_app
