@@ -231,3 +231,37 @@ def test_fallback_choice_lists_local_model_files(qtbot, open_window, tiny_gguf):
     privacy.fallback.setCurrentIndex(1)
     assert services.settings.get("fallback_model") == "tiny-chat"
     window.settings_dialog.close()
+
+
+def test_the_theme_is_chosen_in_settings_applied_at_once_and_remembered(
+    qtbot, open_window, data_dir
+):
+    import json
+
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui.theme import DARK, LIGHT, theme_manager
+
+    window, services = open_window()
+    try:
+        page = window.open_settings().show_appearance()
+        assert page.theme_choice.currentText() == "Match this computer"
+        assert not theme_manager().theme.dark  # HEARTH_THEME=light in the tests
+        page.theme_choice.setCurrentIndex(page.theme_choice.findText("Dark"))
+        window_colour = QApplication.palette().color(QPalette.ColorRole.Window).name()
+        assert window_colour.upper() == DARK.window.upper()  # at once, no restart
+        assert window.chat_view._theme is DARK
+        assert json.loads((data_dir / "settings.json").read_text())["theme"] == "dark"
+        window.settings_dialog.grab().save("/tmp/hearth13-settings-theme.png")
+
+        open_window.close(window, services)
+        theme_manager().set_choice("system")  # as a fresh start would find it
+        window, services = open_window()
+        assert theme_manager().theme is DARK  # remembered
+        page = window.open_settings().show_appearance()
+        assert page.theme_choice.currentText() == "Dark"
+        page.theme_choice.setCurrentIndex(page.theme_choice.findText("Match this computer"))
+        assert theme_manager().theme is LIGHT
+    finally:
+        theme_manager().set_choice("system")

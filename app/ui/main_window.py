@@ -50,7 +50,7 @@ from app.ui.model_picker import ModelPicker
 from app.ui.search_actions import SearchActions
 from app.ui.send_actions import SendActions
 from app.ui.tasks import TaskKeeper
-from app.ui.theme import Theme, theme_manager
+from app.ui.theme import THEME_SETTING, Theme, theme_manager
 from app.ui.toast import Toast
 from app.ui.welcome import WelcomeScreen
 from app.ui.window_state import WindowState
@@ -81,6 +81,7 @@ class MainWindow(
         self.services = services
         self.tasks = TaskKeeper()
         self.themes = theme_manager()
+        self.themes.set_choice(services.settings.get(THEME_SETTING))  # Settings → Appearance
         self.window_state = WindowState(data_dir or services.data_dir)
         self.groups: list[ModelGroup] = []
         self.models: list[ModelInfo] = []  # every model that can answer now, local first

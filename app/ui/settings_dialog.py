@@ -1,5 +1,5 @@
-"""Settings: Providers (keys and addresses), Privacy, Costs, Memory, Personas and Chats (export,
-import). A plain window: it never blocks chats."""
+"""Settings: Providers (keys and addresses), Privacy, Costs, Memory, Personas, Chats (export,
+import) and Appearance (the theme). A plain window: it never blocks chats."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from app.core.chat import ModelInfo
 from app.services import Services
+from app.ui.appearance_page import AppearancePage
 from app.ui.chats_page import ChatsPage
 from app.ui.costs_page import CostsPage
 from app.ui.memory_page import MemoryPage
@@ -54,6 +55,7 @@ class SettingsDialog(QDialog):
         self.personas.changed.connect(self.personas_changed)
         self.chats = ChatsPage(services, tasks, self)
         self.chats.imported.connect(self.chats_imported)
+        self.appearance = AppearancePage(services, self)
         intro = QLabel(PROVIDERS_INTRO)
         intro.setObjectName("settingsIntro")
         intro.setWordWrap(True)
@@ -72,6 +74,7 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self.memory, "Memory")
         self.tabs.addTab(self.personas, "Personas")
         self.tabs.addTab(self.chats, "Chats")
+        self.tabs.addTab(self.appearance, "Appearance")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
         layout.addWidget(self.tabs)
@@ -99,6 +102,11 @@ class SettingsDialog(QDialog):
         self.tabs.setCurrentWidget(self.chats)
         self._present()
         return self.chats
+
+    def show_appearance(self) -> AppearancePage:
+        self.tabs.setCurrentWidget(self.appearance)
+        self._present()
+        return self.appearance
 
     def show_memory(self) -> MemoryPage:
         self.tabs.setCurrentWidget(self.memory)

@@ -14,6 +14,9 @@ from app.paths import resource_path
 
 # Lets screenshots, tests and users on desktops without a colour-scheme setting force a mode.
 THEME_ENV = "HEARTH_THEME"
+# Settings → Appearance: "system" follows the desktop (or HEARTH_THEME); the others are fixed.
+THEME_SETTING = "theme"
+THEME_CHOICES = ("system", "light", "dark")
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,8 +179,17 @@ class ThemeManager(QObject):
     def __init__(self, app: QApplication) -> None:
         super().__init__(app)
         self._app = app
+        self.choice = "system"
         self.theme = DARK if system_prefers_dark(app) else LIGHT
         app.styleHints().colorSchemeChanged.connect(self._follow_system)
+
+    def set_choice(self, choice: str | None) -> None:
+        """The person's choice in Settings, applied at once; unknown values mean "system"."""
+        self.choice = choice if choice in THEME_CHOICES else "system"
+        if self.choice == "system":
+            self.set_dark(system_prefers_dark(self._app))
+        else:
+            self.set_dark(self.choice == "dark")
 
     def apply(self) -> None:
         self._app.setStyle("Fusion")
@@ -193,7 +205,8 @@ class ThemeManager(QObject):
         self.changed.emit(theme)
 
     def _follow_system(self, *_args) -> None:
-        self.set_dark(system_prefers_dark(self._app))
+        if self.choice == "system":
+            self.set_dark(system_prefers_dark(self._app))
 
 
 _current: ThemeManager | None = None
