@@ -400,3 +400,65 @@ def test_the_window_can_search_judge_and_follow_events(hub, data_dir):
     assert [f.path for f in files] == [FILE]
     assert judged[0].verdict == "runs well" and judged[0].needed_bytes > files[0].size
     assert seen[0] == "queued" and seen[-1] == "done" and final.model_id
+
+
+def closed_port_endpoint() -> str:
+    """A loopback address where nothing listens (the port was free a moment ago)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.mark.parametrize("known", [True, False], ids=["size-known", "size-asked-of-the-hub"])
+def test_a_download_that_never_connected_says_it_could_not_reach_the_hub(
+    data_dir, monkeypatch, model_bytes, known
+):
+    nowhere = closed_port_endpoint()
+    monkeypatch.setenv("HF_ENDPOINT", nowhere)
+    pinned = {"sha256": hashlib.sha256(model_bytes).hexdigest(), "size": len(model_bytes)}
+    final = run(data_dir, lambda d, s: pull(d, **(pinned if known else {})))
+    assert final.state == "failed"
+    assert final.message.startswith(
+        f"Couldn't reach Hugging Face at {nowhere} (the address set in HF_ENDPOINT)."
+    )
+    assert "unset HF_ENDPOINT" in final.message
+    assert "Settings" not in final.message  # no Settings page holds HF_ENDPOINT
+    assert "connection was lost" not in final.message and "0 bytes" not in final.message
+
+
+def test_the_real_hub_unreachable_reads_plainly():
+    import httpx
+
+    from app.downloads.hub import connect_failure
+
+    error = connect_failure(
+        httpx.ConnectError("Name or service not known"), "https://huggingface.co"
+    )
+    assert error.message == "Couldn't reach Hugging Face."
+    assert error.action == "Check your internet connection, then try again."
+    assert connect_failure(httpx.ReadError("reset"), "https://huggingface.co") is None
+
+
+def test_a_failed_download_waits_for_retry_instead_of_restarting_at_every_launch(
+    hub, data_dir, model_bytes
+):
+    hub.faults += [Fault("status", status=503)] * FAST.max_attempts  # busy: retried, then failed
+
+    async def first_run(downloads, services):
+        return await pull(downloads)
+
+    async def next_launch(downloads, services):
+        resumed = downloads.resume_unfinished()  # what the window does at start
+        (job,) = downloads.jobs()
+        downloads.resume(job_id=job.job_id)  # the Retry button
+        return resumed, job, await downloads.wait(job_id=job.job_id)
+
+    failed = run(data_dir, first_run)
+    assert failed.state == "failed" and failed.error.retryable
+    requests = len(hub.cdn_requests())
+    resumed, job, final = run(data_dir, next_launch)
+    assert resumed == [] and job.state == "failed"
+    assert final.state == "done" and len(hub.cdn_requests()) == requests + 1

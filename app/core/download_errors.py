@@ -1,7 +1,8 @@
 """What can go wrong downloading a model, in plain words with a suggested next step.
 
 `retryable` says whether trying again later can help (a cut connection, a busy server); the
-download queue retries those on its own with backoff and resumes them on the next start.
+download queue retries those on its own with backoff. Once it gives up, the download waits for
+the person's Retry (also across restarts).
 """
 
 from __future__ import annotations
@@ -36,6 +37,30 @@ class DownloadInterrupted(DownloadError):
     message = "The connection was lost during the download. What arrived so far is kept."
     action = "Check your internet connection; the download goes on from where it stopped."
     retryable = True
+
+
+class HubUnreachable(DownloadError):
+    """Nothing answered at all: no network, or an HF_ENDPOINT mirror that is down or mistyped.
+
+    Not retried on its own: the person sees at once what is wrong and presses Retry when the
+    network is back (a download that never started has nothing to lose by waiting).
+    """
+
+    def __init__(self, endpoint: str | None = None, *, detail: str | None = None) -> None:
+        if endpoint is None:
+            super().__init__(
+                f"Couldn't reach {HUB}.",
+                action="Check your internet connection, then try again.",
+                detail=detail,
+            )
+        else:  # the person (or their organisation) set HF_ENDPOINT: say which address failed
+            super().__init__(
+                f"Couldn't reach {HUB} at {endpoint} (the address set in HF_ENDPOINT).",
+                action="Check that this address is right and its server is running, or unset "
+                "HF_ENDPOINT to download from huggingface.co; then try again.",
+                detail=detail,
+            )
+        self.endpoint = endpoint
 
 
 class HubUnavailable(DownloadError):

@@ -42,7 +42,7 @@ from app.core.download_errors import (
     RangeNotSatisfiable,
     UnexpectedFile,
 )
-from app.downloads.hub import HubClient, hub_error, read_capped, same_origin
+from app.downloads.hub import HubClient, connect_failure, hub_error, read_capped, same_origin
 
 log = logging.getLogger(__name__)
 
@@ -220,6 +220,10 @@ async def fetch(
     try:
         response = await hub.send(client, "GET", url, headers=headers)
     except httpx.TransportError as exc:
+        # Nothing ever arrived: that is "couldn't reach", not a lost connection with 0 bytes.
+        never_connected = connect_failure(exc, hub.endpoint) if not part.offset else None
+        if never_connected is not None:
+            raise never_connected from None
         raise DownloadInterrupted(detail=f"{type(exc).__name__}: {exc}") from None
     try:
         if response.status_code == 416:

@@ -38,6 +38,7 @@ from app.core.download_errors import (
     GatedModel,
     HubRefused,
     HubUnavailable,
+    HubUnreachable,
     InvalidHubToken,
     NotFoundOnHub,
     UnexpectedFile,
@@ -46,6 +47,7 @@ from app.core.errors import HearthError
 from app.providers.http_stream import (
     LIST_TIMEOUT,
     RetryPolicy,
+    _is_tls_failure,
     backoff_delay,
     error_for_transport,
     make_client,
@@ -557,10 +559,26 @@ def _check_agrees(known: HubFile, found: HubFile) -> None:
 
 
 def _transport_error(exc: httpx.TransportError, base_url: str) -> HearthError:
+    unreachable = connect_failure(exc, base_url)
+    if unreachable is not None:
+        return unreachable  # offline stays offline: no point retrying a search
     error = error_for_transport(exc, provider=HUB, base_url=base_url)
-    if isinstance(exc, httpx.ConnectError):
-        return error  # offline stays offline: no point retrying a search
     return DownloadInterrupted(error.message, detail=type(exc).__name__)
+
+
+def connect_failure(exc: httpx.TransportError, base_url: str) -> HearthError | None:
+    """The error for a connection that never opened (None for a failure after it opened).
+
+    Not error_for_transport's "nothing is answering for … (check Settings → Providers)": the
+    Hub's address is HF_ENDPOINT, which no Settings page holds, so the message names it.
+    """
+    if not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+        return None
+    detail = f"{type(exc).__name__}: {exc}"
+    if _is_tls_failure(exc):
+        return error_for_transport(exc, provider=HUB, base_url=base_url)
+    custom = base_url.rstrip("/") != DEFAULT_ENDPOINT
+    return HubUnreachable(base_url.rstrip("/") if custom else None, detail=detail)
 
 
 def _next_link(headers: httpx.Headers, current: str) -> str | None:

@@ -9,6 +9,7 @@ A dropped connection, a 5xx or a 429 is retried with exponential backoff and jit
 (http_stream.backoff_delay, honouring Retry-After); the count of failures starts again whenever
 an attempt brought new bytes, so a long download over a flaky line keeps going. A full disk or
 offline mode pauses the job with a plain message: the user fixes that, then presses Resume.
+A failed job stays failed, across restarts too, until the user presses Retry.
 
 Listeners get a `DownloadProgress` on every change of state and at most every
 `progress_interval` seconds while bytes arrive; they run on the event loop's thread.
@@ -288,11 +289,13 @@ class DownloadQueue:
         return await future
 
     def resume_unfinished(self) -> list[str]:
-        """At start-up: continue what was queued, running, or cut off by a network failure."""
+        """At start-up: continue what was queued or running when Hearth closed.
+
+        A failed download waits for Retry: started again at every launch, one that cannot
+        succeed (no network, a mirror that is gone) would fail anew each time, unasked."""
         ids = []
         for job in self._jobs.values():
             wanted = job.state in ("queued", "downloading", "verifying")
-            wanted |= job.state == "failed" and job.retryable
             wanted |= job.state == "paused" and not job.user_paused
             if wanted:
                 self._schedule(job)
