@@ -471,3 +471,23 @@ def test_indicator_shows_in_the_sidebar_while_downloading(
     window.tasks.cancel_all()
     qtbot.waitUntil(lambda: window.tasks.running == 0)
     wait_for(qtbot, services.close())
+
+
+def test_a_search_row_can_be_downloaded_again_after_cancel(qtbot, dialog, services, slow_hub):
+    qtbot.keyClicks(dialog.search_box, "qwen")
+    click(qtbot, dialog.search_button)
+    panel = dialog.search_panel
+    qtbot.waitUntil(lambda: len(panel.repo_rows) == 1)
+    qtbot.mouseClick(panel.repo_rows[0], LEFT)
+    qtbot.waitUntil(lambda: len(panel.choices) == 2)
+    q4 = panel.choices[0]
+    click(qtbot, q4.button)
+    qtbot.waitUntil(lambda: dialog.panel.row_for(MODEL_ID) is not None)
+    row = dialog.panel.row_for(MODEL_ID)
+    assert q4.button.text() == "In downloads"
+    services.downloads.pause(job_id=row.job_id)  # so it cannot finish before the click below
+    qtbot.waitUntil(lambda: row.state == "paused")
+    click(qtbot, row.cancel_button)
+    click(qtbot, confirm_button(row.confirm_box))
+    qtbot.waitUntil(lambda: dialog.panel.row_for(MODEL_ID) is None)
+    assert q4.button.text() == "Download" and q4.button.isEnabled()

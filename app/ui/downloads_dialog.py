@@ -307,7 +307,8 @@ class DownloadsDialog(QDialog):
             if (job.repo, job.file) == key:
                 if job.state == "done":
                     return "installed"
-                if job.state != "failed":
+                # A cancelled job is still listed while its "cancelled" event goes round.
+                if job.state not in ("failed", "cancelled"):
                     return "active"
         return "installed" if file.rsplit("/", 1)[-1] in self._installed_files else None
 
