@@ -491,3 +491,42 @@ def test_a_search_row_can_be_downloaded_again_after_cancel(qtbot, dialog, servic
     click(qtbot, confirm_button(row.confirm_box))
     qtbot.waitUntil(lambda: dialog.panel.row_for(MODEL_ID) is None)
     assert q4.button.text() == "Download" and q4.button.isEnabled()
+
+
+def test_models_in_the_sidebar_opens_your_models_and_never_stacks_windows(
+    qtbot, qloop, data_dir, hub, tiny_gguf
+):
+    from PySide6.QtWidgets import QApplication, QDialog
+
+    from app.ui.main_window import MainWindow
+
+    services = open_services(data_dir)
+    wait_for(qtbot, services.models.add_from_disk([tiny_gguf]))
+    window = MainWindow(services)
+    window.show()
+    wait_for(qtbot, window.ready)
+
+    def open_dialogs() -> list[QWidget]:
+        shown = QApplication.topLevelWidgets()
+        return [w for w in shown if isinstance(w, QDialog) and w.isVisible()]
+
+    click(qtbot, window.models_button)
+    manager = window._model_manager
+    assert manager is not None and manager.isVisible() and window._downloads_dialog is None
+    wait_for(qtbot, manager.loaded)
+    qtbot.waitUntil(lambda: manager.row_for("tiny-chat") is not None)
+    assert manager.download_button.text() == "Download more…"
+    click(qtbot, window.models_button)  # a second click: the same window, raised
+    assert window._model_manager is manager and open_dialogs() == [manager]
+
+    click(qtbot, manager.download_button)
+    dialog = window._downloads_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    assert open_dialogs() == [dialog]  # in place of “Your models”, not on top of it
+    click(qtbot, dialog.manage_button)
+    qtbot.waitUntil(manager.isVisible)
+    assert open_dialogs() == [manager]
+    window.close()
+    window.tasks.cancel_all()
+    qtbot.waitUntil(lambda: window.tasks.running == 0)
+    wait_for(qtbot, services.close())

@@ -29,6 +29,9 @@ class DownloadActions:
             log.info("Resuming %d unfinished download(s)", len(resumed))
 
     def open_downloads(self) -> DownloadsDialog:
+        """The download window, in place of “Your models” (one of the two at a time)."""
+        if self._model_manager is not None:
+            self._model_manager.hide()
         if self._downloads_dialog is None:
             from app.ui.downloads_dialog import DownloadsDialog  # built on first use
 
@@ -42,6 +45,10 @@ class DownloadActions:
         return self._downloads_dialog
 
     def open_model_manager(self) -> ModelManager:
+        """“Models” in the sidebar: the person's models, with “Download more” inside. A second
+        click raises the same window; the download window gives way to it, so none stack."""
+        if self._downloads_dialog is not None:
+            self._downloads_dialog.hide()
         if self._model_manager is None:
             from app.ui.model_manager import ModelManager  # built on first use
 

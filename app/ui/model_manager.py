@@ -70,7 +70,7 @@ def delete_question(model: InstalledModel) -> tuple[str, str, str]:
 class ModelManager(QDialog):
     models_changed = Signal()  # a model was deleted: the picker lists again
     defaults_changed = Signal(str)  # model id
-    download_requested = Signal()  # “Download a model…”
+    download_requested = Signal()  # “Download more…”
     add_from_disk_requested = Signal()
 
     def __init__(self, services: Services, tasks: TaskKeeper, parent: QWidget | None = None):
@@ -121,7 +121,7 @@ class ModelManager(QDialog):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(body)
-        self.download_button = _button("Download a model…", "dialogPrimary", self)
+        self.download_button = _button("Download more…", "dialogPrimary", self)
         self.download_button.clicked.connect(self.download_requested)
         self.add_button = _button("Add a file from this computer…", "dialogButton", self)
         self.add_button.clicked.connect(self.add_from_disk_requested)
@@ -166,6 +166,7 @@ class ModelManager(QDialog):
             self.list.insertWidget(self.list.count() - 1, row)
         self.empty.setVisible(not installed)
         self.summary.setText(_summary(installed))
+        self.download_button.setText("Download more…" if installed else "Download a model…")
 
     def _on_model_ready(self, _model_id: str) -> None:
         self.refresh()
@@ -178,6 +179,7 @@ class ModelManager(QDialog):
         self.show()
         self.raise_()
         self.activateWindow()
+        self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
 
     # -- deleting ------------------------------------------------------------------------------
 
