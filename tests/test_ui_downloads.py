@@ -430,7 +430,7 @@ def test_model_manager_lists_edits_defaults_and_deletes_after_asking(
 # -- the main window, wired ----------------------------------------------------------------------
 
 
-def test_welcome_download_lands_in_the_picker_and_starts_a_chat(qtbot, qloop, data_dir, hub):
+def test_a_catalog_model_lands_in_the_picker_and_starts_a_chat(qtbot, qloop, data_dir, hub):
     from app.ui.main_window import MainWindow
 
     services = open_services(data_dir)
@@ -438,7 +438,7 @@ def test_welcome_download_lands_in_the_picker_and_starts_a_chat(qtbot, qloop, da
     window.show()
     wait_for(qtbot, window.ready)
     assert window.showing_welcome
-    qtbot.mouseClick(window.welcome.download_card, Qt.MouseButton.LeftButton)
+    click(qtbot, window.welcome.other_link)  # “See other models to download…”
     dialog = window._downloads_dialog
     wait_for(qtbot, dialog.loaded)
     download_from_catalog(qtbot, dialog)
@@ -530,3 +530,105 @@ def test_models_in_the_sidebar_opens_your_models_and_never_stacks_windows(
     window.tasks.cancel_all()
     qtbot.waitUntil(lambda: window.tasks.running == 0)
     wait_for(qtbot, services.close())
+
+
+# -- the welcome screen's one click ---------------------------------------------------------------
+
+
+@pytest.fixture
+def first_window(qtbot, qloop, data_dir, unpinned_catalog):
+    from app.ui.main_window import MainWindow
+
+    services = open_services(data_dir)
+    window = MainWindow(services)
+    window.resize(900, 700)
+    window.show()
+    wait_for(qtbot, window.ready)
+    yield window, services
+    window.close()
+    window.tasks.cancel_all()
+    qtbot.waitUntil(lambda: window.tasks.running == 0)
+    wait_for(qtbot, services.close())
+
+
+def serve_suggestion(hub, services, model_bytes):
+    suggestion = services.downloads.first_run_suggestion()
+    hub.add_repo(suggestion.repo, {suggestion.file: model_bytes}, downloads=10)
+    return suggestion
+
+
+def test_one_click_on_welcome_downloads_the_suggested_model_then_opens_a_chat(
+    qtbot, first_window, slow_hub, model_bytes
+):
+    window, services = first_window
+    suggestion = serve_suggestion(slow_hub, services, model_bytes)
+    assert suggestion.model_id == "qwen2.5-1.5b-instruct"  # the catalog's first-run model
+    welcome = window.welcome
+    assert window.showing_welcome
+    # Unpinned catalog: the size is an estimate until the Hub says (the real one is exact).
+    assert welcome.main_button.text() == "Download Qwen2.5 1.5B Instruct (about 1.5 GB)"
+    assert welcome.main_button.objectName() == "primaryButton"
+    assert "comes from Hugging Face" in welcome.hint.text()
+    assert welcome.add_card.isVisible() and welcome.cloud_card.isVisible()
+    welcome.grab().save("/tmp/hearth13-welcome-before.png")
+
+    click(qtbot, welcome.main_button)
+    qtbot.waitUntil(lambda: " of 1.5 MB" in welcome.progress_words.text())
+    assert welcome.progress_box.isVisible() and not welcome.main_button.isVisible()
+    assert welcome.progress_title.text() == "Downloading Qwen2.5 1.5B Instruct…"
+    assert welcome.cancel_button.isVisible()
+    assert window.showing_welcome and window._downloads_dialog is None  # in place
+    qtbot.waitUntil(lambda: welcome.progress_bar.value() > 100)
+    welcome.grab().save("/tmp/hearth13-welcome-during.png")
+
+    model_id = "qwen2.5-1.5b-instruct-q8_0"
+    qtbot.waitUntil(lambda: not window.showing_welcome, timeout=DOWNLOAD_MS)
+    assert window.current_model.id == model_id
+    assert window.chat_stack.currentWidget() is window.empty_chat
+    assert window.header.picker.text().startswith(window.current_model.display_name)
+    assert any(m.id == model_id for m in window.local_files)  # in the picker too
+
+
+def test_cancel_on_welcome_stops_and_offers_the_download_again(
+    qtbot, first_window, slow_hub, model_bytes, data_dir
+):
+    window, services = first_window
+    serve_suggestion(slow_hub, services, model_bytes)
+    welcome = window.welcome
+    text = welcome.main_button.text()
+    click(qtbot, welcome.main_button)
+    qtbot.waitUntil(lambda: " of 1.5 MB" in welcome.progress_words.text())
+    click(qtbot, welcome.cancel_button)
+    qtbot.waitUntil(welcome.main_button.isVisible)
+    assert welcome.main_button.text() == text and not welcome.progress_box.isVisible()
+    assert services.downloads.jobs() == []
+    assert not list((data_dir / "models").rglob("*.part"))
+    assert window.showing_welcome
+
+
+def test_welcome_without_network_or_with_offline_mode_says_what_happens(
+    qtbot, first_window, monkeypatch, online_again
+):
+    from tests.test_downloads import closed_port_endpoint
+
+    window, services = first_window
+    welcome = window.welcome
+    nowhere = closed_port_endpoint()
+    monkeypatch.setenv("HF_ENDPOINT", nowhere)
+    click(qtbot, welcome.main_button)
+    qtbot.waitUntil(lambda: welcome.main_button.text() == "Try again")
+    assert welcome.hint.text().startswith(f"Couldn't reach Hugging Face at {nowhere}")
+    assert welcome.hint.property("tone") == "error"
+    welcome.grab().save("/tmp/hearth13-welcome-failed.png")
+
+    # Offline mode: the button says that Settings opens; nothing is downloaded.
+    window.open_settings("privacy").privacy.offline_switch.setChecked(True)
+    qtbot.waitUntil(lambda: welcome.main_button.text().startswith("Offline mode is on"))
+    assert "Turn it off in Settings → Privacy" in welcome.hint.text()
+    window.settings_dialog.hide()
+    click(qtbot, welcome.main_button)
+    qtbot.waitUntil(window.settings_dialog.isVisible)
+    assert window.settings_dialog.tabs.currentWidget() is window.settings_dialog.privacy
+    button = welcome.main_button
+    qtbot.waitUntil(lambda: button.width() >= button.sizeHint().width())  # laid out again
+    welcome.grab().save("/tmp/hearth13-welcome-offline.png")

@@ -26,7 +26,8 @@ short_gguf = support.short_gguf
 def test_first_run_shows_the_welcome_screen(open_window):
     window, _services = open_window()
     assert window.showing_welcome
-    assert window.welcome.add_button.isVisible()
+    assert window.welcome.main_button.isVisible()  # download the model suggested here
+    assert window.welcome.add_card.isVisible() and window.welcome.cloud_card.isVisible()
     assert (
         "on this computer"
         in window.welcome.findChild(type(window.header.title), "welcomeIntro").text()

@@ -12,6 +12,7 @@ from app.ui.download_events import DownloadEvents
 if TYPE_CHECKING:
     from app.ui.downloads_dialog import DownloadsDialog
     from app.ui.model_manager import ModelManager
+    from app.ui.welcome_download import WelcomeDownload
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 class DownloadActions:
     _downloads_dialog: DownloadsDialog | None = None
     _model_manager: ModelManager | None = None
+    _welcome_download: WelcomeDownload | None = None
 
     def start_downloads(self) -> None:
         """At start-up, on the loop: unfinished downloads go on; finished ones join the picker."""
@@ -27,6 +29,27 @@ class DownloadActions:
         resumed = self.services.downloads.resume_unfinished()
         if resumed:
             log.info("Resuming %d unfinished download(s)", len(resumed))
+
+    def prepare_welcome(self) -> WelcomeDownload:
+        """The welcome screen's main button: download the model suggested for this computer."""
+        if self._welcome_download is None:
+            from app.ui.welcome_download import WelcomeDownload  # only on a first start
+
+            self._welcome_download = WelcomeDownload(
+                self.services,
+                self.welcome,
+                self.tasks,
+                open_chat=self.start_chat_with,
+                open_catalog=self.open_downloads,
+                open_privacy=lambda: self.open_settings("privacy"),
+            )
+        self._welcome_download.prepare()
+        return self._welcome_download
+
+    def refresh_welcome_download(self) -> None:
+        """Offline mode changed: the main button says what it will do now."""
+        if self._welcome_download is not None:
+            self._welcome_download.refresh()
 
     def open_downloads(self) -> DownloadsDialog:
         """The download window, in place of “Your models” (one of the two at a time)."""
@@ -62,7 +85,13 @@ class DownloadActions:
 
     async def start_chat_with(self, model_id: str) -> None:
         """“Start chatting” on a finished download: that model, in a new chat."""
-        await self.refresh_models()
+        # The download's own "model ready" refresh may overtake this one (the newer list
+        # wins), so list again until the model is in; as the default, any list picks it.
+        self.services.settings.set("default_model", model_id)
+        for _attempt in range(3):
+            await self.refresh_models()
+            if self.find_model(model_id) is not None:
+                break
         self.choose_model(model_id)
         if self.showing_welcome:
             self.pages.setCurrentWidget(self.splitter)

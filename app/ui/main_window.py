@@ -264,6 +264,7 @@ class MainWindow(
         self.header.set_offline(self.services.providers.offline)
         if not self.local_files and not self.conversations:
             self.pages.setCurrentWidget(self.welcome)
+            self.prepare_welcome()  # its main button downloads the model suggested here
         else:
             self.pages.setCurrentWidget(self.splitter)
             last = self.services.settings.get("last_conversation")

@@ -1,10 +1,19 @@
-"""The first screen a new user sees: what Hearth is, and one clear way to start."""
+"""The first screen a new user sees: what Hearth is, and one clear way to start: downloading
+the model suggested for this computer, in one click, with its progress shown in place."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.ui.logo import logo_label
 
@@ -12,25 +21,24 @@ INTRO = (
     "Hearth lets you chat with an AI that runs entirely on this computer, "
     "so what you write stays with you."
 )
-FILE_HINT = "Model files end in .gguf. You can find free ones on sites such as Hugging Face."
-
-
+FILE_TEXT = "Already have a model? Choose a .gguf file; it stays where it is."
 CLOUD_TEXT = (
     "Connect an online AI service, such as OpenAI or Anthropic, with your own account key. "
     "Your messages are then sent to it."
 )
-
-
-DOWNLOAD_TEXT = (
-    "Choose from a short list of good models. Hearth shows which run well on this computer "
-    "and downloads the one you pick."
-)
+CHOOSE_TEXT = "Choose a model to download"
 
 
 class WelcomeScreen(QWidget):
+    """The main action downloads the model suggested for this computer, with its progress in
+    place; a model file and an online service are the other ways in. What the main button
+    does is decided by WelcomeDownload, which drives this screen through the methods below."""
+
+    main_clicked = Signal()  # the big button: download, try again, or open Settings
+    cancel_requested = Signal()
     add_model_requested = Signal()
     cloud_requested = Signal()
-    download_requested = Signal()
+    download_requested = Signal()  # “Other models…”: the download window
     import_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -40,23 +48,28 @@ class WelcomeScreen(QWidget):
         title = QLabel("Welcome to Hearth", self)
         title.setObjectName("welcomeTitle")
         intro = _paragraph(INTRO, "welcomeIntro", self)
-        self.add_button = QPushButton("Add a model file from this computer…", self)
-        self.add_button.setObjectName("primaryButton")
-        self.add_button.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.add_button.clicked.connect(self.add_model_requested)
-        hint = _paragraph(FILE_HINT, "welcomeHint", self)
+        self.main_button = QPushButton(CHOOSE_TEXT, self)
+        self.main_button.setObjectName("primaryButton")
+        self.main_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.main_button.clicked.connect(self.main_clicked)
+        self.hint = _paragraph("", "welcomeHint", self)
+        self.progress_box = self._progress_box()
         later = QHBoxLayout()
         later.setSpacing(12)
-        self.download_card = ActionCard("Download a model", DOWNLOAD_TEXT, self)
-        self.download_card.activated.connect(self.download_requested)
-        later.addWidget(self.download_card)
+        self.add_card = ActionCard("Add a model file", FILE_TEXT, self)
+        self.add_card.activated.connect(self.add_model_requested)
+        later.addWidget(self.add_card)
         self.cloud_card = ActionCard("Use a cloud model", CLOUD_TEXT, self)
         self.cloud_card.activated.connect(self.cloud_requested)
         later.addWidget(self.cloud_card)
-        self.import_link = QPushButton("Coming from ChatGPT? Bring your chats with you…", self)
-        self.import_link.setObjectName("linkButton")
-        self.import_link.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.other_link = _link("See other models to download…", self)
+        self.other_link.clicked.connect(self.download_requested)
+        self.import_link = _link("Coming from ChatGPT? Bring your chats with you…", self)
         self.import_link.clicked.connect(self.import_requested)
+        links = QVBoxLayout()
+        links.setSpacing(0)
+        links.addWidget(self.other_link, 0, Qt.AlignmentFlag.AlignHCenter)
+        links.addWidget(self.import_link, 0, Qt.AlignmentFlag.AlignHCenter)
 
         column = QVBoxLayout()
         column.setSpacing(14)
@@ -65,12 +78,13 @@ class WelcomeScreen(QWidget):
         column.addWidget(title, 0, Qt.AlignmentFlag.AlignHCenter)
         column.addWidget(intro)
         column.addSpacing(10)
-        column.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignHCenter)
-        column.addWidget(hint)
+        column.addWidget(self.main_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        column.addWidget(self.progress_box)
+        column.addWidget(self.hint)
         column.addSpacing(18)
         column.addLayout(later)
         column.addSpacing(6)
-        column.addWidget(self.import_link, 0, Qt.AlignmentFlag.AlignHCenter)
+        column.addLayout(links)
         box = QWidget(self)
         box.setLayout(column)
         # A fixed width lets the wrapped paragraphs and cards work out their heights.
@@ -83,6 +97,69 @@ class WelcomeScreen(QWidget):
         outer.addStretch(2)
         outer.addLayout(row)
         outer.addStretch(3)
+        self.show_choice(CHOOSE_TEXT, "")
+
+    def _progress_box(self) -> QWidget:
+        box = QWidget(self)
+        self.progress_title = QLabel(box)
+        self.progress_title.setObjectName("cardTitle")
+        self.progress_bar = QProgressBar(box)
+        self.progress_bar.setTextVisible(False)
+        self.progress_bar.setFixedHeight(6)
+        self.progress_words = QLabel(box)
+        self.progress_words.setObjectName("welcomeHint")
+        self.cancel_button = _link("Cancel", box)
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        line = QHBoxLayout()
+        line.addWidget(self.progress_words, 1)
+        line.addWidget(self.cancel_button)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(40, 0, 40, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.progress_title, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.progress_bar)
+        layout.addLayout(line)
+        return box
+
+    # -- what WelcomeDownload shows ----------------------------------------------------------
+
+    def show_choice(self, button: str, hint: str, *, error: bool = False) -> None:
+        """The main button (download, try again, open Settings) and a line under it."""
+        moving_focus = self.cancel_button.hasFocus()
+        self.progress_box.hide()
+        self.main_button.setText(button)
+        self.main_button.show()
+        if moving_focus:
+            self.main_button.setFocus()
+        self.main_button.setEnabled(True)
+        self.hint.setText(hint)
+        self.hint.setVisible(bool(hint))
+        self.hint.setProperty("tone", "error" if error else "")
+        self.hint.style().unpolish(self.hint)
+        self.hint.style().polish(self.hint)
+
+    def show_progress(self, title: str, fraction: float | None, words: str) -> None:
+        """The download in place of the button: a bar, the numbers, and Cancel."""
+        moving_focus = self.main_button.hasFocus()
+        self.main_button.hide()
+        self.hint.hide()
+        self.progress_box.show()
+        if moving_focus:  # Space or Enter again should cancel, not open the card beside
+            self.cancel_button.setFocus()
+        self.progress_title.setText(title)
+        if fraction is None:
+            self.progress_bar.setRange(0, 0)  # busy: the size is not known yet
+        else:
+            self.progress_bar.setRange(0, 1000)
+            self.progress_bar.setValue(int(fraction * 1000))
+        self.progress_words.setText(words)
+
+
+def _link(text: str, parent: QWidget) -> QPushButton:
+    button = QPushButton(text, parent)
+    button.setObjectName("linkButton")
+    button.setCursor(Qt.CursorShape.PointingHandCursor)
+    return button
 
 
 def _paragraph(text: str, name: str, parent: QWidget) -> QLabel:
