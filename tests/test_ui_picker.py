@@ -156,3 +156,34 @@ def test_offline_mode_greys_out_online_models_in_the_picker(
         qtbot.keyClick(picker.search, Qt.Key.Key_Down)
         assert picker.entries[picker.list.currentIndex().row()].enabled
     picker.close()
+
+
+def test_rows_lead_with_plain_words_and_keep_the_numbers_in_the_tooltip(
+    qtbot, open_window, tiny_gguf
+):
+    from app.ui import picker_entries
+    from app.ui.picker_delegate import PickerDelegate
+
+    secrets.set_key("openai", OPENAI_KEY)
+    window, _services = open_window()
+    local = add_tiny_model(qtbot, window, tiny_gguf)
+    window.open_picker()
+    picker = window.picker
+    assert picker_entries.price_lookup is not None  # the window's cost meter knows prices
+
+    def row_of(model_id):
+        return next(i for i, e in enumerate(picker.entries) if e.model and e.model.id == model_id)
+
+    # What the row shows (PickerDelegate paints plain_text), and what hovering it tells.
+    mini = picker.entries[row_of("openai:gpt-4o-mini")]
+    assert picker_entries.plain_text(mini.model) == "about $0.0004 a message"
+    tip = picker.model.item(row_of("openai:gpt-4o-mini")).toolTip()
+    assert tip.startswith("Your messages are sent to OpenAI.")
+    assert "$0.15 / $0.60" in tip and "128,000 tokens" in tip and "1,000 tokens read" in tip
+    size = picker_entries.plain_text(local)
+    assert size.endswith(("KB", "MB")) and "Q" not in size  # “650 MB”, no quantization
+    local_tip = picker.model.item(row_of(local.id)).toolTip()
+    assert local_tip.startswith("Your messages stay on this computer.") and "tokens" in local_tip
+    assert not hasattr(PickerDelegate, "_paint_captions")  # no “Context” / “Price / 1M” heads
+    picker.grab().save("/tmp/hearth13-picker.png")
+    picker.close()

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.services.models import ModelGroup
-from app.ui.picker_delegate import CAPTIONS_ROLE, ENTRY_ROLE, PickerDelegate, star_rect
+from app.ui.picker_delegate import ENTRY_ROLE, PickerDelegate, star_rect
 from app.ui.picker_entries import PickerEntry, build_entries, next_choosable
 
 WIDTH = 620
@@ -136,10 +136,9 @@ class ModelPicker(QWidget):
             query=self.search.text(),
         )
         self.model.clear()
-        for row, entry in enumerate(self.entries):
+        for entry in self.entries:
             item = QStandardItem(entry.title)
             item.setData(entry, ENTRY_ROLE)
-            item.setData(row == 0, CAPTIONS_ROLE)  # column headings beside the first heading
             item.setToolTip(entry.tooltip)
             item.setEditable(False)
             if not entry.choosable:

@@ -1,4 +1,6 @@
-"""Draws one row of the model picker: name, a local/cloud mark, context, price and a star."""
+"""Draws one row of the model picker: name, a local/cloud mark, plain words (the file's size, or
+about what a message costs) and a star. The numbers (context, price per million tokens) are in
+the row's tooltip, not in front."""
 
 from __future__ import annotations
 
@@ -6,18 +8,16 @@ from PySide6.QtCore import QModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from app.ui.picker_entries import PickerEntry, context_length, context_text, price_text
+from app.ui.picker_entries import PickerEntry, plain_text
 from app.ui.theme import Theme, current_theme
 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole
-CAPTIONS_ROLE = Qt.ItemDataRole.UserRole + 1
 
 ROW_HEIGHT = 36
 SECTION_HEIGHT = 30
-# Right-hand columns, from the right edge inwards; the caption row above the list uses them too.
+# Right-hand columns, from the right edge inwards.
 STAR_WIDTH = 30
-PRICE_WIDTH = 96
-CONTEXT_WIDTH = 96
+PLAIN_WIDTH = 192
 MARK_WIDTH = 60
 SIDE_MARGIN = 6
 CHECK_WIDTH = 22
@@ -45,8 +45,6 @@ class PickerDelegate(QStyledItemDelegate):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         if entry.kind == "section":
             self._paint_section(painter, option, entry, theme)
-            if index.data(CAPTIONS_ROLE):
-                self._paint_captions(painter, option, theme)
         else:
             self._paint_row(painter, option, entry, theme)
         painter.restore()
@@ -62,14 +60,6 @@ class PickerDelegate(QStyledItemDelegate):
             rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, entry.title
         )
 
-    def _paint_captions(self, painter, option, theme: Theme) -> None:
-        """“Context” and “Price / 1M” over their columns, on the first heading's line."""
-        rect = option.rect.adjusted(SIDE_MARGIN, 8, -SIDE_MARGIN, 0)
-        price_box, context_box, _mark = _columns(rect)
-        align = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-        painter.drawText(context_box.adjusted(0, 0, -8, 0), align, "Context")
-        painter.drawText(price_box.adjusted(0, 0, -8, 0), align, "Price / 1M")
-
     def _paint_row(self, painter, option, entry: PickerEntry, theme: Theme) -> None:
         rect = option.rect.adjusted(SIDE_MARGIN, 1, -SIDE_MARGIN, -1)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
@@ -81,7 +71,7 @@ class PickerDelegate(QStyledItemDelegate):
         text_colour = QColor(theme.text if entry.enabled else theme.faint)
         quiet_colour = QColor(theme.muted if entry.enabled else theme.faint)
         middle = Qt.AlignmentFlag.AlignVCenter
-        price_box, context_box, mark_box = _columns(rect)
+        plain_box, mark_box = _columns(rect)
 
         if entry.current:
             painter.setPen(QColor(theme.accent))
@@ -104,22 +94,17 @@ class PickerDelegate(QStyledItemDelegate):
         if entry.kind == "add_key":
             painter.setPen(QColor(theme.link))
             link_box = QRect(
-                context_box.left(), rect.top(), rect.right() - context_box.left() - 8, rect.height()
+                plain_box.left(), rect.top(), rect.right() - plain_box.left() - 8, rect.height()
             )
             painter.drawText(link_box, middle | Qt.AlignmentFlag.AlignRight, ADD_KEY_TEXT)
             return
         assert entry.model is not None
         painter.setPen(quiet_colour)
-        painter.drawText(
-            context_box.adjusted(0, 0, -8, 0),
-            middle | Qt.AlignmentFlag.AlignRight,
-            context_text(context_length(entry.model)).removesuffix(" context"),
+        words_box = plain_box.adjusted(0, 0, -8, 0)
+        words = painter.fontMetrics().elidedText(
+            plain_text(entry.model), Qt.TextElideMode.ElideRight, words_box.width()
         )
-        painter.drawText(
-            price_box.adjusted(0, 0, -8, 0),
-            middle | Qt.AlignmentFlag.AlignRight,
-            price_text(entry.model),
-        )
+        painter.drawText(words_box, middle | Qt.AlignmentFlag.AlignRight, words)
         star = star_rect(option.rect)
         painter.setFont(option.font)
         painter.setPen(QColor(theme.accent if entry.favourite else theme.faint))
@@ -168,10 +153,9 @@ class PickerDelegate(QStyledItemDelegate):
         painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
 
 
-def _columns(rect: QRect) -> tuple[QRect, QRect, QRect]:
-    """The price, context and local/cloud mark boxes of a row, right to left."""
+def _columns(rect: QRect) -> tuple[QRect, QRect]:
+    """The plain-words and local/cloud mark boxes of a row, right to left."""
     right = rect.right() - STAR_WIDTH
-    price = QRect(right - PRICE_WIDTH, rect.top(), PRICE_WIDTH, rect.height())
-    context = QRect(price.left() - CONTEXT_WIDTH, rect.top(), CONTEXT_WIDTH, rect.height())
-    mark = QRect(context.left() - MARK_WIDTH, rect.top(), MARK_WIDTH, rect.height())
-    return price, context, mark
+    plain = QRect(right - PLAIN_WIDTH, rect.top(), PLAIN_WIDTH, rect.height())
+    mark = QRect(plain.left() - MARK_WIDTH, rect.top(), MARK_WIDTH, rect.height())
+    return plain, mark

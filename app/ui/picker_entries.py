@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from app.core.chat import ModelInfo
+from app.core.chat import ModelInfo, human_bytes
 from app.core.errors import HearthError
 from app.providers.registry import model_info_for
 from app.services.models import ModelGroup
@@ -95,10 +95,66 @@ def _money(value: Decimal | float) -> str:
     return f"{Decimal(str(value)).normalize():f}".ljust(4, "0")
 
 
-def where_tip(model: ModelInfo) -> str:
+# "A message" in plain words: the chat so far read again plus a reply, typically this many
+# tokens (about 750 words read and 375 written). The tooltip says so; the numbers stay there.
+MESSAGE_TOKENS_IN = 1000
+MESSAGE_TOKENS_OUT = 500
+
+
+def plain_text(model: ModelInfo) -> str:
+    """What the row leads with: “650 MB” for a model file, “about $0.0005 a message” online."""
     if model.is_local:
-        return "Your messages stay on this computer."
-    return f"Your messages are sent to {model.provider_name or model.provider}."
+        return human_bytes(model.size_bytes) if model.size_bytes else "free"
+    if price_lookup is None:
+        return ""
+    price = price_lookup(model)
+    if price is None:
+        return UNKNOWN_PRICE
+    if not any(price):
+        return "free"
+    cost = (price[0] * MESSAGE_TOKENS_IN + price[1] * MESSAGE_TOKENS_OUT) / Decimal(1_000_000)
+    return f"about ${_one_figure(cost)} a message"
+
+
+def _one_figure(value: Decimal) -> str:
+    """$0.00045 → “0.0005”, $0.0075 → “0.008”, $0.0525 → “0.05”: about is about."""
+    if value >= 1:
+        return f"{value:.2f}"
+    rounded = Decimal(f"{value:.1g}")
+    return f"{rounded:f}"
+
+
+def details_tip(model: ModelInfo) -> str:
+    """The numbers behind the plain words, for the row's tooltip."""
+    lines = []
+    tokens = context_length(model)
+    if tokens:
+        lines.append(
+            f"Reads up to {tokens:,} tokens of the chat at once (a token is about ¾ of a word)."
+        )
+    if model.is_local:
+        facts = [f for f in (model.quantization, human_bytes(model.size_bytes)) if f]
+        if facts:
+            lines.append("File: " + " · ".join(facts))
+    else:
+        price = price_text(model)
+        if price not in (NO_PRICE, UNKNOWN_PRICE, "free"):
+            lines.append(f"Price per million tokens read / written: {price}.")
+            lines.append(
+                f"“A message” here: about {MESSAGE_TOKENS_IN:,} tokens read "
+                f"and {MESSAGE_TOKENS_OUT:,} written."
+            )
+    return "\n".join(lines)
+
+
+def where_tip(model: ModelInfo) -> str:
+    where = (
+        "Your messages stay on this computer."
+        if model.is_local
+        else f"Your messages are sent to {model.provider_name or model.provider}."
+    )
+    details = details_tip(model)
+    return f"{where}\n{details}" if details else where
 
 
 def all_models(groups: Iterable[ModelGroup]) -> list[ModelInfo]:
