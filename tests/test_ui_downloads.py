@@ -632,3 +632,19 @@ def test_welcome_without_network_or_with_offline_mode_says_what_happens(
     button = welcome.main_button
     qtbot.waitUntil(lambda: button.width() >= button.sizeHint().width())  # laid out again
     welcome.grab().save("/tmp/hearth13-welcome-offline.png")
+
+
+def test_catalog_rows_lead_with_plain_words_and_keep_the_figures_in_tooltips(qtbot, dialog):
+    first = dialog.catalog_rows[0]  # the suggestion: Qwen2.5 1.5B at Q8_0, ~10 tokens a second
+    detail = first.main_choice.detail
+    assert detail.text() == "about 1.5 GB · keeps up with your reading here"
+    assert "Q8_0" not in detail.text() and "token" not in detail.text()
+    assert detail.toolTip().startswith("Q8_0 quantization · about 10 tokens a second")
+    assert detail.toolTip().endswith("qwen2.5-1.5b-instruct-q8_0.gguf")
+    assert first.size_label.text() == "Small model"
+    assert first.size_label.toolTip().startswith("1.5B parameters: how big the model is.")
+    small = catalog_row(dialog, "qwen2.5-0.5b-instruct").main_choice.detail.text()
+    assert small.endswith("· fast on this computer")
+    slow = catalog_row(dialog, "qwen2.5-7b-instruct").main_choice.detail.text()
+    assert slow.endswith("· slow on this computer")
+    dialog.grab().save("/tmp/hearth13-catalog.png")

@@ -17,6 +17,17 @@ from app.ui.download_text import choice_headline
 SUGGESTED_TAG = "Suggested to start"
 
 
+def size_class(parameters: int | None) -> str:
+    """“Small model” rather than “1.5B parameters” up front (the figure is in the tooltip)."""
+    if not parameters:
+        return ""
+    if parameters < 4e9:
+        return "Small model"
+    if parameters < 15e9:
+        return "Medium-sized model"
+    return "Large model"
+
+
 class CatalogRow(QFrame):
     download_requested = Signal(object)  # CatalogFile
 
@@ -70,13 +81,13 @@ class CatalogRow(QFrame):
         top.addStretch(1)
         size = human_params(self.model.parameters)
         if size:
-            meta = QLabel(f"{size} parameters", self)
-            meta.setObjectName("dlMeta")
-            meta.setToolTip(
-                "How big the model is. Bigger models know more and write better, "
-                "but need more memory and answer more slowly."
+            self.size_label = QLabel(size_class(self.model.parameters), self)
+            self.size_label.setObjectName("dlMeta")
+            self.size_label.setToolTip(
+                f"{size} parameters: how big the model is. Bigger models know more and write "
+                "better, but need more memory and answer more slowly."
             )
-            top.addWidget(meta)
+            top.addWidget(self.size_label)
         description = QLabel(self.model.description, self)
         description.setObjectName("dlDescription")
         description.setWordWrap(True)

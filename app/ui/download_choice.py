@@ -9,7 +9,13 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.hardware import Fit, ModelFile
-from app.ui.download_text import FIT_TONE, choice_detail, fit_tooltip, fit_words
+from app.ui.download_text import (
+    FIT_TONE,
+    choice_detail,
+    choice_numbers,
+    fit_tooltip,
+    fit_words,
+)
 
 SPLIT_TEXT = "Comes in several parts, which Hearth cannot download yet"
 GATED_TIP = (
@@ -53,7 +59,8 @@ class FileChoice(QFrame):
         self.title.setObjectName("dlChoiceTitle")
         self.detail = QLabel(choice_detail(file, fit), self)
         self.detail.setObjectName("dlChoiceDetail")
-        self.detail.setToolTip(getattr(file, "path", None) or getattr(file, "file", ""))
+        name = getattr(file, "path", None) or getattr(file, "file", "")
+        self.detail.setToolTip("\n".join(t for t in (choice_numbers(file, fit), name) if t))
         self.pill = FitPill(fit, self)
         self.button = QPushButton("Download", self)
         # One orange button per screen at most: the choice Hearth would make.

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from app.core.chat import human_bytes
 from app.downloads.queue import DownloadProgress
-from app.hardware import Fit, ModelFile
+from app.hardware import RUNS_WELL_TPS, Fit, ModelFile
 
 FIT_WORDS = {"runs well": "Runs well", "will be slow": "Will be slow", "won't fit": "Won't fit"}
 FIT_TONE = {"runs well": "good", "will be slow": "slow", "won't fit": "nofit"}
@@ -74,9 +74,29 @@ def choice_headline(file: ModelFile, fit: Fit, recommended: ModelFile | None) ->
     return "Higher quality, bigger"
 
 
+FAST_TPS = 15.0  # comfortably faster than anyone reads
+
+
+def pace_words(fit: Fit) -> str:
+    """How it would feel here, without figures: “fast on this computer”."""
+    tps = fit.est_tokens_per_s
+    if fit.verdict == "won't fit" or not tps:
+        return ""
+    if tps >= FAST_TPS:
+        return "fast on this computer"
+    if tps >= RUNS_WELL_TPS:
+        return "keeps up with your reading here"
+    return "slow on this computer"
+
+
 def choice_detail(file: ModelFile, fit: Fit) -> str:
-    """“Q4_K_M · 1.1 GB · about 9 tokens a second”: the facts behind the headline."""
-    parts = [file.quant or "", size_words(file)]
+    """“1.1 GB · fast on this computer”: plain words under the headline (figures in the tip)."""
+    return " · ".join(p for p in (size_words(file), pace_words(fit)) if p)
+
+
+def choice_numbers(file: ModelFile, fit: Fit) -> str:
+    """“Q4_K_M · about 9 tokens a second”: the figures behind choice_detail, for its tooltip."""
+    parts = [f"{file.quant} quantization" if file.quant else ""]
     if fit.verdict != "won't fit":
         parts.append(speed_words(fit))
     return " · ".join(p for p in parts if p)
