@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from app.services.models import ModelGroup
 from app.ui.picker_delegate import ENTRY_ROLE, PickerDelegate, star_rect
 from app.ui.picker_entries import PickerEntry, build_entries, next_choosable
+from app.ui.popup_frame import set_popup_background
 
 WIDTH = 620
 MAX_LIST_HEIGHT = 420
@@ -45,7 +46,6 @@ class ModelPicker(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Popup | Qt.WindowType.FramelessWindowHint)
-        self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
         self.setObjectName("modelPickerWindow")
         self._groups: list[ModelGroup] = []
         self._favourites: list[str] = []
@@ -106,6 +106,8 @@ class ModelPicker(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(panel)
+        self.panel = panel
+        set_popup_background(self, panel)  # rounded only where a compositor draws the corners
         self.setFixedWidth(WIDTH)
 
     # -- contents ------------------------------------------------------------------------------

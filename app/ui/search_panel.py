@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.store.history import SearchHit
+from app.ui.popup_frame import set_popup_background
 from app.ui.search_delegate import HIT_ROLE, SearchHitDelegate
 from app.ui.search_text import TYPE_A_WORD, TYPE_TO_SEARCH, has_words, no_messages_contain
 
@@ -45,7 +46,6 @@ class SearchPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Popup | Qt.WindowType.FramelessWindowHint)
-        self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
         self.setObjectName("searchPanelWindow")
         self._asked = ""  # the query whose answer is awaited (or shown)
         self.hits: list[SearchHit] = []
@@ -99,6 +99,8 @@ class SearchPanel(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(panel)
+        self.panel = panel
+        set_popup_background(self, panel)  # rounded only where a compositor draws the corners
         self._show_status(TYPE_TO_SEARCH)
 
     # -- showing -------------------------------------------------------------------------------

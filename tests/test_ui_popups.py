@@ -1,0 +1,60 @@
+"""Popups without a compositor, and text that does not fit at 800 px: no black corners, no
+words cut off mid-letter ("…" and the full text in a tooltip)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from app.ui import popup_frame
+from tests import test_ui_support as support
+from tests.test_ui_support import add_tiny_model
+
+open_window = support.open_window
+qloop = support.qloop
+
+
+def corners_are_drawn(widget) -> bool:
+    image = widget.grab().toImage()
+    corners = [(0, 0), (image.width() - 1, 0), (0, image.height() - 1)]
+    colours = [image.pixelColor(x, y) for x, y in corners]
+    # Transparent corners show black where nothing blends them; black itself is never ours.
+    return all(c.alpha() == 255 and c.name() != "#000000" for c in colours)
+
+
+def test_the_picker_and_search_popups_are_opaque_without_a_compositor(
+    qtbot, open_window, tiny_gguf
+):
+    window, _services = open_window()
+    add_tiny_model(qtbot, window, tiny_gguf)
+    assert not popup_frame.translucency_supported()  # the offscreen platform blends nothing
+    window.open_picker()
+    picker = window.picker
+    qtbot.waitUntil(picker.isVisible)
+    assert corners_are_drawn(picker)
+    assert not picker.testAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
+    assert picker.panel.property("opaque") is True
+    picker.grab().save("/tmp/hearth13-popup-picker.png")
+    picker.close()
+
+    window.open_search()
+    search = window.search_panel
+    qtbot.waitUntil(search.isVisible)
+    assert corners_are_drawn(search)
+    assert not search.testAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
+    search.grab().save("/tmp/hearth13-popup-search.png")
+    search.close()
+
+
+def test_rounded_translucent_popups_only_where_something_blends_them(monkeypatch):
+    for platform, composited, expected in [
+        ("cocoa", False, True),
+        ("windows", False, True),
+        ("wayland", False, True),
+        ("xcb", True, True),
+        ("xcb", False, False),
+        ("offscreen", True, False),
+        ("vnc", True, False),
+    ]:
+        monkeypatch.setattr(popup_frame, "_platform_name", lambda p=platform: p)
+        monkeypatch.setattr(popup_frame, "x11_compositor_running", lambda c=composited: c)
+        assert popup_frame.translucency_supported() is expected, platform
