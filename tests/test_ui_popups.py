@@ -58,3 +58,45 @@ def test_rounded_translucent_popups_only_where_something_blends_them(monkeypatch
         monkeypatch.setattr(popup_frame, "_platform_name", lambda p=platform: p)
         monkeypatch.setattr(popup_frame, "x11_compositor_running", lambda c=composited: c)
         assert popup_frame.translucency_supported() is expected, platform
+
+
+def test_the_sidebar_download_line_ends_in_an_ellipsis_when_narrow(qtbot, qloop, data_dir):
+    from PySide6.QtWidgets import QWidget
+
+    from app.services import open_services
+    from app.ui.download_indicator import DownloadIndicator
+    from tests.test_ui_support import wait_for
+
+    services = open_services(data_dir)
+    try:
+        sidebar = QWidget()
+        indicator = DownloadIndicator(services.downloads, sidebar)
+        indicator.label.setText("Downloading 2 models · 42%")  # as refresh() would say
+        indicator.setFixedWidth(120)  # the sidebar squeezed in an 800 px window
+        sidebar.show()
+        indicator.show()
+        qtbot.waitUntil(lambda: indicator.label.text().endswith("…"))
+        label = indicator.label
+        assert label.full_text() == "Downloading 2 models · 42%"
+        assert label.toolTip().startswith("Downloading 2 models · 42%")
+        assert label.fontMetrics().horizontalAdvance(label.text()) <= label.contentsRect().width()
+        indicator.setFixedWidth(400)
+        qtbot.waitUntil(lambda: label.text() == "Downloading 2 models · 42%")
+        assert label.toolTip() == ""  # nothing hidden, nothing to repeat
+        sidebar.deleteLater()
+    finally:
+        wait_for(qtbot, services.close())
+
+
+def test_settings_provider_names_and_headings_end_in_an_ellipsis(qtbot, open_window):
+    from app.ui.providers_page import shown_text
+
+    window, _services = open_window()
+    page = window.open_settings().providers
+    metrics = page.list.fontMetrics()
+    names = [page.list.item(i) for i in range(page.list.count())]
+    custom = next(i for i in names if i.text().startswith("Custom OpenAI"))
+    shown = shown_text(metrics, custom.text(), 150)
+    assert shown.endswith("…") and metrics.horizontalAdvance(shown) <= 150
+    assert all(i.toolTip() == i.text() for i in names)  # the whole name on hover
+    window.settings_dialog.close()

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent
-from PySide6.QtWidgets import QFrame, QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QProgressBar, QVBoxLayout, QWidget
 
 from app.downloads.queue import DownloadProgress
 from app.services.downloads import DownloadService
 from app.ui.download_events import DownloadEvents
 from app.ui.download_style import apply_downloads_style
 from app.ui.download_text import ACTIVE, indicator_summary, progress_words
+from app.ui.elided_label import ElidedLabel
 
 STATE_WORDS = {"paused": "paused", "failed": "stopped", "verifying": "checking the file"}
 
@@ -26,7 +27,7 @@ class DownloadIndicator(QFrame):
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.setAccessibleName("Downloads")
         self.events = DownloadEvents.for_service(downloads)
-        self.label = QLabel(self)
+        self.label = ElidedLabel("", self)  # “…” in a narrow sidebar, never cut mid-letter
         self.label.setObjectName("dlIndicatorText")
         self.bar = QProgressBar(self)
         self.bar.setObjectName("dlIndicatorBar")

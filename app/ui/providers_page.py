@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -105,6 +105,7 @@ class ProvidersPage(QWidget):
 def _header(title: str) -> QListWidgetItem:
     item = QListWidgetItem(title)
     item.setData(HEADER_ROLE, True)
+    item.setToolTip(title)
     item.setFlags(Qt.ItemFlag.NoItemFlags)
     return item
 
@@ -114,6 +115,11 @@ def _provider_item(provider_id: str, name: str) -> QListWidgetItem:
     item.setData(ID_ROLE, provider_id)
     item.setToolTip(name)
     return item
+
+
+def shown_text(metrics: QFontMetrics, text: str, width: int) -> str:
+    """The row's text as drawn: ending in “…” where it does not fit (the tooltip has it all)."""
+    return metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
 
 
 class _ProviderDelegate(QStyledItemDelegate):
@@ -133,7 +139,9 @@ class _ProviderDelegate(QStyledItemDelegate):
             font.setWeight(QFont.Weight.DemiBold)
             painter.setFont(font)
             painter.setPen(QColor(theme.faint))
-            painter.drawText(option.rect.adjusted(14, 8, -8, 0), middle_left, index.data())
+            header_rect = option.rect.adjusted(14, 8, -8, 0)
+            header = shown_text(painter.fontMetrics(), index.data(), header_rect.width())
+            painter.drawText(header_rect, middle_left, header)
             painter.restore()
             return
         rect = option.rect.adjusted(6, 1, -6, -1)
@@ -146,9 +154,7 @@ class _ProviderDelegate(QStyledItemDelegate):
         painter.setFont(option.font)
         painter.setPen(QColor(theme.text))
         text_rect = rect.adjusted(10, 0, -28, 0)
-        name = option.fontMetrics.elidedText(
-            index.data(), Qt.TextElideMode.ElideRight, text_rect.width()
-        )
+        name = shown_text(option.fontMetrics, index.data(), text_rect.width())
         painter.drawText(text_rect, middle_left, name)
         if index.data(READY_ROLE):
             painter.setPen(QColor(theme.local_badge_fg))
