@@ -7,8 +7,6 @@ drawn black. There the popup is an opaque rectangle with a thin border instead.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import functools
 import logging
 
@@ -28,6 +26,8 @@ def _platform_name() -> str:
 @functools.cache
 def x11_compositor_running() -> bool:
     """Whether a compositing manager owns _NET_WM_CM_S<screen> on the X display (EWMH)."""
+    import ctypes.util  # only on X11, when the first popup opens: it imports subprocess
+
     name = ctypes.util.find_library("X11")
     if name is None:
         return False
