@@ -253,7 +253,7 @@ def test_pause_keeps_the_part_resume_finishes_and_the_indicator_follows(
     row = download_from_catalog(qtbot, dialog)
     qtbot.waitUntil(lambda: row.progress.done_bytes > 200_000)
     assert indicator.isVisible()
-    assert indicator.label.text().startswith("Downloading 1 model · ")
+    assert indicator.label.full_text().startswith("Downloading 1 model · ")
     with qtbot.waitSignal(indicator.open_requested):
         qtbot.mouseClick(indicator, LEFT)
 
@@ -264,7 +264,7 @@ def test_pause_keeps_the_part_resume_finishes_and_the_indicator_follows(
     assert part.stat().st_size == kept > 200_000
     assert "downloaded so far is kept" in row.detail.text()
     assert row.resume_button.isVisible() and not row.pause_button.isVisible()
-    assert indicator.label.text() == "Download paused"
+    assert indicator.label.full_text() == "Download paused"
 
     click(qtbot, row.resume_button)
     qtbot.waitUntil(lambda: row.state == "done", timeout=DOWNLOAD_MS)
