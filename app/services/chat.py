@@ -11,8 +11,18 @@ from dataclasses import dataclass
 
 from app.core.chat import ChatMessage, ChatRequest, ModelInfo
 from app.core.errors import Cancelled, HearthError, NoModelChosen
-from app.core.events import Done, Error, Notice, ReasoningDelta, Retrying, TextDelta, Usage
+from app.core.events import (
+    Done,
+    Error,
+    Notice,
+    ReasoningDelta,
+    RequestSent,
+    Retrying,
+    TextDelta,
+    Usage,
+)
 from app.core.records import Conversation, Message
+from app.core.where import not_sent, sending_to, sent_to
 from app.services.memory import MemoryService, PromptPlan
 from app.services.models import ModelService
 from app.services.usage import UsageService
@@ -67,6 +77,7 @@ ChatUpdate = (
     | ReasoningDelta
     | Notice
     | Retrying
+    | RequestSent
     | FallbackUsed
     | ReplyFinished
 )
@@ -231,7 +242,8 @@ class ChatService:
             parent_id=parent_id,
             model_id=model.id,
             provider=model.provider,
-            destination=model.where,
+            # "sent to" only once the request is written (RequestSent): see app.core.where.
+            destination=model.where if model.is_local else sending_to(_provider_name(model)),
         )
         self._remember_recent(model.id)
         conv = await self._db.call(Store.conversation, cid)
@@ -256,6 +268,12 @@ class ChatService:
                         self._db.submit(Store.update_message, reply.id, content=state.text)
                 elif isinstance(event, ModelLoading) and event.progress == 1.0:
                     state.started = time.perf_counter()  # time to first token excludes loading
+                elif isinstance(event, RequestSent):
+                    state.sent = True
+                    if not model.is_local:
+                        # At once, not with the next flush: a crash must not leave "sending to".
+                        where = sent_to(_provider_name(model))
+                        self._db.submit(Store.update_message, reply.id, destination=where)
                 elif isinstance(event, FallbackUsed):
                     state.answered_by = event.model
                 elif isinstance(event, Usage):
@@ -273,6 +291,12 @@ class ChatService:
                 runner.cancel()  # the consumer went away: stop generating
             self._active.pop(runner, None)
             values = state.final_values()
+            if not model.is_local and state.answered_by is None:
+                values["destination"] = (
+                    sent_to(_provider_name(model))
+                    if state.sent or state.parts
+                    else not_sent(_provider_name(model), state.error)
+                )
             values["cost_usd"] = self._cost_text(model, state)
             # Written through the worker even if this generator is being closed.
             self._db.submit(Store.update_message, reply.id, **values)
@@ -408,6 +432,10 @@ class ChatService:
                 queue.put_nowait(event)
 
 
+def _provider_name(model: ModelInfo) -> str:
+    return model.provider_name or model.provider
+
+
 class _ReplyState:
     def __init__(self) -> None:
         self.parts: list[str] = []
@@ -419,6 +447,7 @@ class _ReplyState:
         self.error: HearthError | None = None
         self.stop_requested = False
         self.answered_by: ModelInfo | None = None  # the fallback model, when one took over
+        self.sent = False  # the request was written to a cloud provider (RequestSent)
 
     @property
     def text(self) -> str:

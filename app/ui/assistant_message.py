@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QGuiApplication
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.core.errors import HearthError
 from app.core.records import Message
+from app.core.where import as_sent
 from app.store.memory import Memory
 from app.ui.cost_text import CostNote
 from app.ui.markdown_render import document_style_sheet, finished_blocks_length, render_markdown
@@ -164,6 +166,13 @@ class AssistantMessage(QWidget):
         self._actions = error_actions(message, error)
         self.render()
         self._render_footer()
+
+    def mark_sent(self) -> None:
+        """The request was written to the provider: the footer says so from now on."""
+        where = as_sent(self.message.where)
+        if where != self.message.where:
+            self.message = replace(self.message, destination=where)
+            self._render_footer()
 
     @property
     def actions(self) -> list[str]:

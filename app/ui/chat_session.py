@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from PySide6.QtCore import QObject, Signal
 
 from app.core.errors import HearthError
-from app.core.events import Notice, Retrying, TextDelta
+from app.core.events import Notice, RequestSent, Retrying, TextDelta
 from app.core.records import Message
 from app.services import Services
 from app.services.chat import FallbackUsed, ModelLoading, ReplyFinished, ReplyStarted
@@ -101,6 +101,10 @@ class ChatSession(QObject):
             self._banner.show_progress(update.model, update.progress)
         elif isinstance(update, Retrying):
             self.countdown.start(update)
+        elif isinstance(update, RequestSent):
+            widget = self._view.reply_widget(self.reply_id) if self.reply_id else None
+            if widget is not None:
+                widget.mark_sent()  # "sending to OpenAI" becomes "sent to OpenAI"
         elif isinstance(update, FallbackUsed):
             self.countdown.stop()
             if self._is_shown():

@@ -14,6 +14,7 @@ from app.core.provider_errors import (
     OfflineModeBlocked,
 )
 from app.core.records import Message
+from app.core.where import was_sent_away
 from app.providers.registry import parse_model_id
 from app.ui.markdown_render import ACTION_SCHEME
 from app.ui.theme import Theme
@@ -100,6 +101,8 @@ def _facts_html(message: Message, theme: Theme) -> str:
     amber when they were sent away, the same colours as the badge in the header."""
     where = message.where
     colour = theme.local_badge_fg if message.is_local else theme.cloud_badge_fg
+    if not message.is_local and not was_sent_away(where):
+        colour = theme.muted  # "not sent — offline mode": nothing left, nothing to warn about
     pieces = []
     for fact in footer_facts(message):
         text = _unbroken(fact)
