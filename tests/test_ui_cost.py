@@ -150,11 +150,14 @@ def test_the_estimate_follows_the_typing_and_hides_for_local_models(
 ):
     window, _services = cloud_window
     estimate = window.composer.estimate
-    # No words yet: ~4 tokens of chat formatting in, a typical 500-token reply out.
-    qtbot.waitUntil(lambda: estimate.isVisible() and estimate.text() == "≈ $0.0003")
+    # No words yet: nothing shown, though the figure (~4 tokens of chat formatting in, a typical
+    # 500-token reply out) is ready.
+    qtbot.waitUntil(lambda: estimate.text() == "≈ $0.0003")
+    assert not estimate.isVisible()
     assert "gpt-4o-mini" in estimate.toolTip() and "500 tokens out" in estimate.toolTip()
     activate(qtbot, window)
     qtbot.keyClicks(window.composer.edit, "word " * 80)  # 400 characters: ~100 more tokens
+    assert estimate.isVisible()
     qtbot.waitUntil(lambda: estimate.text() == "≈ $0.00032", timeout=2_000)
     assert estimate_text(Decimal("0.0000001")) == "< $0.0001"
 
