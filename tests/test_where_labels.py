@@ -22,6 +22,7 @@ from app.services import open_services
 from app.services.chat import ReplyFinished
 from app.services.conversations import conversation_markdown
 from tests import test_ui_support as support
+from tests.test_ui_reply_footer import save_shot
 from tests.test_ui_support import OPENAI_KEY, send_by_keyboard, shown_replies, wait_until_idle
 from tests.wire_servers import (
     OPENAI_401,
@@ -159,7 +160,7 @@ def test_window_says_not_sent_in_offline_mode(qtbot, cloud_window, online_again,
     footer = _footer_after_send(qtbot, window)
     assert "not sent — offline mode" in footer
     assert ">sent to OpenAI<" not in footer  # the label; the error may say "nothing is sent to"
-    window.grab().save("/work/brief/shots/labels-not-sent-offline.png")
+    save_shot(window, "labels-not-sent-offline.png")
 
 
 def test_window_says_could_not_reach(qtbot, cloud_window, monkeypatch):
@@ -168,7 +169,7 @@ def test_window_says_could_not_reach(qtbot, cloud_window, monkeypatch):
     footer = _footer_after_send(qtbot, window)
     assert "not sent — could not reach OpenAI" in footer
     assert ">sent to OpenAI<" not in footer  # the label; the error may say "nothing is sent to"
-    window.grab().save("/work/brief/shots/labels-not-sent-unreachable.png")
+    save_shot(window, "labels-not-sent-unreachable.png")
 
 
 def test_window_says_sent_once_the_request_was_written(qtbot, cloud_window, openai_server):

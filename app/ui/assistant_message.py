@@ -18,13 +18,17 @@ from app.ui.markdown_render import document_style_sheet, finished_blocks_length,
 from app.ui.message_footer import (
     BRANCH_NEXT,
     BRANCH_PREVIOUS,
+    CONTINUE,
+    MORE,
     REGENERATE_WITH,
     REMEMBER,
     USED_MEMORIES,
+    can_continue,
     error_actions,
+    figures_text,
     footer_html,
 )
-from app.ui.message_menu import Entry, attach_menu
+from app.ui.message_menu import Entry, attach_menu, show_more_menu
 from app.ui.message_view import MessageView
 from app.ui.theme import Theme
 
@@ -40,7 +44,7 @@ CostNoteFor = Callable[[Message], "CostNote | None"]
 class AssistantMessage(QWidget):
     regenerate_requested = Signal()
     link_clicked = Signal(QUrl)
-    # "retry", "open-settings", "use-local", "regenerate-with": the window knows what to do;
+    # "retry", "open-settings", "use-local", "regenerate-with", "continue": the window acts;
     # "remember", "used-memories", "branch-previous", "branch-next": the chat view does
     action_requested = Signal(str)
 
@@ -66,6 +70,7 @@ class AssistantMessage(QWidget):
         self._branch: tuple[int, int] | None = None
         self._can_switch = True
         self.used_memories: tuple[Memory, ...] = ()
+        self.more_menu = None  # the ⋯ menu, while it is open
         # Streaming state: views holding finished blocks, the text and code blocks they hold.
         self._settled_views: list[MessageView] = []
         self._settled_length = 0
@@ -237,16 +242,24 @@ class AssistantMessage(QWidget):
                 self._copy(self._code_blocks[number], "Code copied")
         elif action == "regenerate" and self._can_regenerate:
             self.regenerate_requested.emit()
+        elif action == MORE:
+            self.more_menu = show_more_menu(
+                self.footer, self.menu_entries(), self._figures(), self._on_action
+            )
         elif action in self._offered():
             self.action_requested.emit(action)
 
     def menu_entries(self) -> list[Entry]:
         entries: list[Entry] = []
+        if can_continue(self.message, can_regenerate=self._can_regenerate):
+            entries.append((CONTINUE, "Continue where it stopped"))
         if self._text:
             entries.append(("copy-message", "Copy reply"))
             entries.append((REMEMBER, "Remember this"))
         if self._can_regenerate and self.message.status != "error":
             entries.append(("regenerate", "Regenerate"))
+        if self._can_regenerate:
+            entries.append((REGENERATE_WITH, "Regenerate with another model…"))
         if self.used_memories:
             entries.append((USED_MEMORIES, "Show the memories it used"))
         return entries
@@ -256,6 +269,8 @@ class AssistantMessage(QWidget):
         offered = [*self._actions, REMEMBER, USED_MEMORIES]
         if self._can_regenerate:
             offered.append(REGENERATE_WITH)
+        if can_continue(self.message, can_regenerate=self._can_regenerate):
+            offered.append(CONTINUE)
         if self._can_switch:
             offered += [BRANCH_PREVIOUS, BRANCH_NEXT]
         return offered
@@ -271,6 +286,12 @@ class AssistantMessage(QWidget):
         self._copied_note = ""
         self._render_footer()
 
+    def _figures(self, note: CostNote | None = None) -> str:
+        """Every figure about this reply (model, where, speed, tokens, exact cost)."""
+        if note is None and self._cost_note is not None:
+            note = self._cost_note(self.message)
+        return figures_text(self.message, note.line if note else "", note.tip if note else "")
+
     def _render_footer(self) -> None:
         note = self._cost_note(self.message) if self._cost_note is not None else None
         html = footer_html(
@@ -279,12 +300,12 @@ class AssistantMessage(QWidget):
             can_regenerate=self._can_regenerate,
             actions=self._actions,
             live_note=self._live_note,
-            cost=note.line if note else "",
+            cost=note.plain if note else "",
             branch=self._branch,
             can_switch=self._can_switch,
             memories_used=len(self.used_memories),
         )
-        self.footer.setToolTip(note.tip if note else "")
+        self.footer.setToolTip(self._figures(note))
         if self._copied_note:
             html += f"&nbsp;&nbsp;&nbsp;<span style='color: {self._theme.accent};'>"
             html += f"{self._copied_note} ✓</span>"
