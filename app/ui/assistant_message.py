@@ -172,6 +172,14 @@ class AssistantMessage(QWidget):
         self.render()
         self._render_footer()
 
+    def resume(self, message: Message) -> None:
+        """The reply is being continued: it streams again, from the words it has."""
+        self.message = message
+        self._text = message.content
+        self._actions = []
+        self.render()
+        self._render_footer()
+
     def mark_sent(self) -> None:
         """The request was written to the provider: the footer says so from now on."""
         where = as_sent(self.message.where)
