@@ -18,7 +18,7 @@ from app.services.chat import CONTINUE_PROMPT, NothingToContinue, ReplyFinished,
 from app.store import Store
 from app.ui.message_footer import CONTINUE
 from tests import test_ui_support as support
-from tests.test_ui_reply_footer import save_shot
+from tests.test_ui_reply_footer import assert_one_line, save_shot
 from tests.test_ui_support import (
     OPENAI_KEY,
     activate,
@@ -198,6 +198,7 @@ def test_stop_then_continue_in_the_window(qtbot, open_window, monkeypatch):
         assert reply.message.status == "stopped"
         assert "Continue" in reply.footer.text()
         qtbot.wait(50)
+        assert_one_line(qtbot, reply)  # Continue · Copy · Regenerate · ⋯ · where · Stopped
         save_shot(window, "labels-continue-offered.png")
 
         click_footer(reply, CONTINUE)

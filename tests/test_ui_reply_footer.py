@@ -81,7 +81,7 @@ def _one_line_height(footer) -> int:
     return height
 
 
-def _footer_is_one_line(qtbot, reply) -> None:
+def assert_one_line(qtbot, reply) -> None:
     footer = reply.footer
     qtbot.waitUntil(lambda: footer.height() > 0)
     assert footer.heightForWidth(footer.width()) == _one_line_height(footer), footer.text()
@@ -105,13 +105,13 @@ def test_the_reply_footer_is_one_plain_line_at_800_pixels(qtbot, open_window, op
     for figure in ("gpt-4o-mini", "sent to OpenAI", "1,200 tokens in · 2 out", "Exactly $", "s"):
         assert figure in tip, tip
     assert "first word after" in tip
-    _footer_is_one_line(qtbot, reply)
+    assert_one_line(qtbot, reply)
     save_shot(window, "labels-footer-800-light.png")
 
     window.themes.set_dark(True)
     try:
         qtbot.wait(50)
-        _footer_is_one_line(qtbot, shown_replies(window)[0])
+        assert_one_line(qtbot, shown_replies(window)[0])
         save_shot(window, "labels-footer-800-dark.png")
     finally:
         window.themes.set_dark(False)
@@ -139,4 +139,4 @@ def test_a_local_reply_footer_is_one_line_too(qtbot, open_window, short_gguf):
     assert "on this computer" in reply.footer.text()
     assert "tokens" not in reply.footer.text()
     assert "tokens a second" in reply.footer.toolTip() or "tokens in" in reply.footer.toolTip()
-    _footer_is_one_line(qtbot, reply)
+    assert_one_line(qtbot, reply)

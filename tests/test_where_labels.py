@@ -177,3 +177,21 @@ def test_window_says_sent_once_the_request_was_written(qtbot, cloud_window, open
     openai_server.script("POST", "/v1/chat/completions", json_reply(401, OPENAI_401))
     footer = _footer_after_send(qtbot, window)
     assert "sent to OpenAI" in footer and "not sent" not in footer
+
+
+def test_a_reply_in_flight_says_sent_once_written(qtbot, cloud_window, openai_server):
+    """While the words stream in, the footer already says where they went."""
+    from PySide6.QtCore import Qt
+
+    window, _services = cloud_window
+    first = encode_sse([(None, {"choices": [{"index": 0, "delta": {"content": "Hi"}}]})])
+    openai_server.script("POST", "/v1/chat/completions", sse_reply([first], hold_open=True))
+    send_by_keyboard(qtbot, window, "hi")
+    qtbot.waitUntil(lambda: len(shown_replies(window)) == 1)
+    [reply] = shown_replies(window)
+    qtbot.waitUntil(lambda: reply.text == "Hi")
+    assert reply.message.status == "streaming"
+    assert ">sent to OpenAI<" in reply.footer.text()
+    qtbot.keyClick(window.composer.edit, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not window.session.busy)
+    assert reply.message.where == "sent to OpenAI"
