@@ -195,3 +195,27 @@ def test_a_reply_in_flight_says_sent_once_written(qtbot, cloud_window, openai_se
     qtbot.keyClick(window.composer.edit, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not window.session.busy)
     assert reply.message.where == "sent to OpenAI"
+
+
+def test_a_fallback_after_a_blocked_send_stays_on_this_computer(data_dir, tiny_gguf, monkeypatch):
+    """Offline mode blocked the online model and the local fallback answered: the words never
+    left, so the label says only "on this computer"."""
+    monkeypatch.setenv("HEARTH_OPENAI_BASE_URL", "https://api.openai.com/v1")
+    secrets.set_key("openai", OPENAI_KEY)
+    services = open_services(data_dir)
+    services.settings.set("max_tokens", 6)
+    services.settings.set("fallback_model", "tiny-chat")
+    services.providers.set_offline(True)
+
+    async def scenario():
+        try:
+            await services.models.add_from_disk([tiny_gguf])
+            return await _ask(services)
+        finally:
+            services.providers.set_offline(False)
+            await services.close()
+
+    with socket_guard() as attempts:
+        reply = asyncio.run(scenario())
+    assert attempts == []
+    assert reply.model_id == "tiny-chat" and reply.where == "on this computer"

@@ -39,6 +39,12 @@ def not_sent(provider: str, error: HearthError | None) -> str:
     return f"{NOT_SENT} — could not reach {provider}"
 
 
+def also_sent(where: str, provider: str) -> str:
+    """A reply the local fallback model wrote after the online model failed: the words were
+    written here, but they had reached the online service first."""
+    return f"{where} · also sent to {provider}"
+
+
 def was_sent_away(where: str) -> bool:
-    """True for "sent to …" and "sending to …" (it may have left): words that left, or may have."""
-    return where.startswith(("sent to ", "sending to "))
+    """True when the words left this computer, or may have ("sending to …")."""
+    return where.startswith(("sent to ", "sending to ")) or " · also sent to " in where

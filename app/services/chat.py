@@ -24,7 +24,7 @@ from app.core.events import (
 )
 from app.core.money import decimal_text
 from app.core.records import Conversation, Message
-from app.core.where import not_sent, sending_to, sent_to
+from app.core.where import also_sent, not_sent, sending_to, sent_to
 from app.services.memory import MemoryService, PromptPlan
 from app.services.models import ModelService
 from app.services.usage import UsageService
@@ -343,6 +343,8 @@ class ChatService:
                     if state.sent or state.parts
                     else not_sent(_provider_name(model), state.error)
                 )
+            elif not model.is_local and state.sent:  # the fallback answered, after the words left
+                values["destination"] = also_sent(state.answered_by.where, _provider_name(model))
             values["cost_usd"] = self._cost_text(model, state)
             if continuing is not None:
                 values.update(_added_to(continuing, values))

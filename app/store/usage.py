@@ -56,8 +56,8 @@ class UsageRow:
     @property
     def is_local(self) -> bool:
         """Same rule as records.Message: where the words went, fixed when they were sent."""
-        if self.destination:
-            return self.destination == ON_THIS_COMPUTER
+        if self.destination:  # also "on this computer · also sent to …": written here
+            return self.destination.startswith(ON_THIS_COMPUTER)
         return self.provider in (None, "local")
 
     @property

@@ -118,8 +118,11 @@ def _where_html(message: Message, theme: Theme) -> str:
     """Where the words went, in the header badge's colours: green on this computer, amber when
     they were sent away, quiet when they were not sent at all."""
     where = message.where
-    colour = theme.local_badge_fg if message.is_local else theme.cloud_badge_fg
-    if not message.is_local and not was_sent_away(where):
+    if was_sent_away(where):
+        colour = theme.cloud_badge_fg
+    elif message.is_local:
+        colour = theme.local_badge_fg
+    else:
         colour = theme.muted  # "not sent — offline mode": nothing left, nothing to warn about
     return f'<span style="color: {colour};">{_unbroken(where)}</span>'
 
