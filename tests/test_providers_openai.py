@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from app.core.errors import ModelNotFound, PromptTooLong
-from app.core.events import Done, Error, ReasoningDelta, Retrying, TextDelta, Usage
+from app.core.events import Done, Error, ReasoningDelta, RequestSent, Retrying, TextDelta, Usage
 from app.core.provider_errors import (
     InvalidKey,
     LocalServerNotRunning,
@@ -362,11 +362,12 @@ def test_aclose_after_first_delta_closes_the_response(server):
 
     async def first_then_close():
         stream = backend(server).stream_chat(chat("Hi"))
+        sent = await anext(stream)
         first = await anext(stream)
         await stream.aclose()
-        return first
+        return sent, first
 
-    assert asyncio.run(first_then_close()) == TextDelta("x")
+    assert asyncio.run(first_then_close()) == (RequestSent(), TextDelta("x"))
     assert server.wait_for_hangup()
 
 

@@ -20,6 +20,7 @@ from tests.test_ui_support import (
     REPLY_TIMEOUT_MS,
     activate,
     add_tiny_model,
+    choose_in_more,
     click_footer,
     openai_says,
     pick_model,
@@ -76,9 +77,10 @@ def test_switching_local_cloud_local_labels_every_reply(qtbot, window_with_both,
     wait_until_idle(qtbot, window)
 
     footers = [w.footer.text() for w in shown_replies(window)]
+    figures = [w.footer.toolTip() for w in shown_replies(window)]
     assert len(footers) == 3
-    assert "on this computer" in footers[0] and local.id in footers[0]
-    assert "sent to OpenAI" in footers[1] and "gpt-4o-mini" in footers[1]
+    assert "on this computer" in footers[0] and local.id in figures[0]
+    assert "sent to OpenAI" in footers[1] and "gpt-4o-mini" in figures[1]
     assert "on this computer" in footers[2]
     assert shown_replies(window)[1].view.toPlainText().strip() == "Bonjour à vous"
 
@@ -200,7 +202,7 @@ def test_regenerate_with_another_model(qtbot, window_with_both, openai_server):
     send_by_keyboard(qtbot, window, "Hi")
     wait_until_idle(qtbot, window)
     [first] = shown_replies(window)
-    click_footer(first, "regenerate-with")
+    choose_in_more(first, "Regenerate with another model…")
     menu = window.regenerate_menu
     [with_cloud] = [a for a in menu.actions() if "gpt-4o-mini" in a.text()]
     assert "sent to OpenAI" in with_cloud.text()

@@ -77,13 +77,15 @@ def test_a_cloud_reply_shows_its_exact_cost_and_the_totals_follow(
     send_and_wait(qtbot, window, "Hello")
     [first] = shown_replies(window)
     assert first.message.cost_usd == "0.00000915"  # exact, stored as text
-    assert "17 tokens in · 11 out · &lt; $0.0001" in first.footer.text()
+    assert "costs less than $0.0001" in first.footer.text()  # plain words in the line
+    assert "17 tokens in · 11 out · < $0.0001" in first.footer.toolTip()
     assert "Exactly $0.00000915" in first.footer.toolTip()
     assert "gpt-4o-mini at $0.15 / $0.6 per 1M tokens" in first.footer.toolTip()
 
     send_and_wait(qtbot, window, "And more?")
     second = shown_replies(window)[-1]
-    assert "1,000 tokens in · 500 out · $0.00045" in second.footer.text()
+    assert "costs about $0.00045" in second.footer.text()
+    assert "1,000 tokens in · 500 out · $0.00045" in second.footer.toolTip()
 
     # 0.00000915 + 0.00045 = 0.00045915: the chat's total in the header, today and this month
     qtbot.waitUntil(lambda: window.header.cost.text() == "$0.00046")
@@ -110,17 +112,18 @@ def test_a_local_reply_costs_nothing_and_says_what_it_would_have_cost(
     assert price_text(local) == "free"
     send_and_wait(qtbot, window, "Hello")
     [reply] = shown_replies(window)
-    footer = reply.footer.text()
+    footer = reply.footer.toolTip()  # the figures, behind the plain line
     assert reply.message.cost_usd == "0"
+    assert "tokens" not in reply.footer.text()
     assert f"{reply.message.input_tokens:,} tokens in" in footer
-    assert "· $0 — would have cost $" in footer and " on gpt-4o</div>" in footer
+    assert "· $0 — would have cost $" in footer and " on gpt-4o\n" in footer
 
     # Another reference model in Settings → Costs: the line changes at once.
     page = window.open_settings("costs").costs
     index = page.reference.findData(MINI)
     page.reference.setCurrentIndex(index)
     assert services.settings.get("reference_model") == MINI
-    assert " on gpt-4o-mini</div>" in reply.footer.text()
+    assert " on gpt-4o-mini\n" in reply.footer.toolTip()
     qtbot.waitUntil(lambda: window.header.cost.text() == "$0")
 
 
@@ -139,7 +142,8 @@ def test_an_unknown_price_is_never_shown_as_zero(qtbot, cloud_window, openai_ser
     send_and_wait(qtbot, window, "Who are you?")
     [reply] = shown_replies(window)
     assert reply.message.cost_usd is None
-    assert "40 tokens in · 8 out · price unknown" in reply.footer.text()
+    assert "price unknown" in reply.footer.text()
+    assert "40 tokens in · 8 out · price unknown" in reply.footer.toolTip()
     assert "$0" not in reply.footer.text()
     qtbot.waitUntil(lambda: window.header.cost.text() == "price unknown")
     qtbot.waitUntil(lambda: "Today price unknown" in window.usage_bar.summary.text())
@@ -150,11 +154,14 @@ def test_the_estimate_follows_the_typing_and_hides_for_local_models(
 ):
     window, _services = cloud_window
     estimate = window.composer.estimate
-    # No words yet: ~4 tokens of chat formatting in, a typical 500-token reply out.
-    qtbot.waitUntil(lambda: estimate.isVisible() and estimate.text() == "≈ $0.0003")
+    # No words yet: nothing shown, though the figure (~4 tokens of chat formatting in, a typical
+    # 500-token reply out) is ready.
+    qtbot.waitUntil(lambda: estimate.text() == "≈ $0.0003")
+    assert not estimate.isVisible()
     assert "gpt-4o-mini" in estimate.toolTip() and "500 tokens out" in estimate.toolTip()
     activate(qtbot, window)
     qtbot.keyClicks(window.composer.edit, "word " * 80)  # 400 characters: ~100 more tokens
+    assert estimate.isVisible()
     qtbot.waitUntil(lambda: estimate.text() == "≈ $0.00032", timeout=2_000)
     assert estimate_text(Decimal("0.0000001")) == "< $0.0001"
 

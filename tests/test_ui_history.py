@@ -21,6 +21,7 @@ from tests import test_ui_support as support
 from tests.test_ui_support import (
     REPLY_TIMEOUT_MS,
     add_tiny_model,
+    choose_in_more,
     click_footer,
     send_by_keyboard,
     shown_replies,
@@ -341,7 +342,7 @@ def test_remember_this_on_both_kinds_of_message(qtbot, open_window):
     [user] = shown_users(window)
     [reply] = shown_replies(window)
     click_link(user, REMEMBER)
-    click_footer(reply, REMEMBER)
+    choose_in_more(reply, "Remember this")
     assert [m.id for m in asked] == [user.message.id, reply.message.id]
     assert asked[0].content == "Message number 0" and asked[1].role == "assistant"
 

@@ -135,7 +135,7 @@ def test_footer_facts_in_plain_words():
     assert footer_facts(message) == [
         "tiny-chat",
         "on this computer",
-        "18.4 tokens/s",
+        "18.4 tokens a second",
         "first word after 0.42 s",
     ]
     assert status_words(reply(status="stopped")) == "Stopped"

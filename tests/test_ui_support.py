@@ -177,6 +177,17 @@ def shown_replies(window):
     return [w for w in window.chat_view.messages_shown() if isinstance(w, AssistantMessage)]
 
 
+def choose_in_more(widget, label: str) -> None:
+    """Open a reply's ⋯ menu and choose the entry with this label ("Remember this", ...)."""
+    from app.ui.message_footer import MORE
+
+    click_footer(widget, MORE)
+    menu = widget.more_menu
+    [entry] = [a for a in menu.actions() if a.text() == label]
+    menu.close()
+    entry.trigger()
+
+
 def click_footer(widget, action: str) -> None:
     """Click a link in a reply's footer ("retry", "open-settings", ...), as the label would."""
     from app.ui.markdown_render import ACTION_SCHEME

@@ -70,8 +70,10 @@ def test_a_message_sent_with_enter_streams_renders_and_is_stored(qtbot, open_win
     assert reply.status == "complete" and reply.content and reply.tokens_per_second
     [widget] = shown_replies(window)
     assert widget.view.toPlainText().strip()  # the reply is drawn, not just stored
-    footer = widget.footer.text()
-    assert "tokens/s" in footer and "on this computer" in footer and "first word" in footer
+    # Plain words in the line; the figures in its tooltip.
+    assert "on this computer" in widget.footer.text() and "tokens" not in widget.footer.text()
+    figures = widget.footer.toolTip()
+    assert "tokens a second" in figures and "first word after" in figures
     assert window.sidebar.titles() == ["Hello there"]
     assert window.composer.text() == ""
 

@@ -561,11 +561,14 @@ def chat(*turns: str, system: str | None = None, **kw: Any):
     return ChatRequest(messages=tuple(messages), **kw)
 
 
-def collect(backend: Any, request: Any = None) -> list:
-    """Every event of one stream_chat, driven by a fresh event loop."""
+def collect(backend: Any, request: Any = None, *, with_sent: bool = False) -> list:
+    """Every event of one stream_chat, driven by a fresh event loop. RequestSent (when the
+    request was written) is left out unless asked for: most tests are about the wire format."""
+    from app.core.events import RequestSent
 
     async def run() -> list:
-        return [event async for event in backend.stream_chat(request or chat("Hello"))]
+        events = [event async for event in backend.stream_chat(request or chat("Hello"))]
+        return [e for e in events if with_sent or not isinstance(e, RequestSent)]
 
     return asyncio.run(run())
 

@@ -46,6 +46,14 @@ class Retrying:
 
 
 @dataclass(frozen=True, slots=True)
+class RequestSent:
+    """The request (and so the user's words) was written to the provider's connection.
+
+    Yielded once, by backends that send words away, as soon as they know it. Before it, a failed
+    reply was never sent: its label says "not sent", not "sent to <provider>"."""
+
+
+@dataclass(frozen=True, slots=True)
 class Done:
     """The stream ended. finish_reason: "stop", "length" or "stopped" (the user pressed Stop)."""
 
@@ -57,4 +65,4 @@ class Error:
     error: HearthError
 
 
-StreamEvent = TextDelta | ReasoningDelta | Usage | Notice | Retrying | Done | Error
+StreamEvent = TextDelta | ReasoningDelta | Usage | Notice | Retrying | RequestSent | Done | Error

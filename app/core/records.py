@@ -39,8 +39,8 @@ class Message:
 
     @property
     def is_local(self) -> bool:
-        if self.destination:
-            return self.destination == "on this computer"
+        if self.destination:  # "on this computer", or "… · also sent to OpenAI" (a fallback)
+            return self.destination.startswith("on this computer")
         return self.provider in (None, "local")
 
     @property

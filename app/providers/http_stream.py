@@ -40,7 +40,16 @@ from httpx_sse import EventSource, ServerSentEvent
 
 from app.core.chat import ChatRequest, ModelInfo
 from app.core.errors import HearthError, PromptTooLong
-from app.core.events import Done, Error, Notice, ReasoningDelta, Retrying, StreamEvent, TextDelta
+from app.core.events import (
+    Done,
+    Error,
+    Notice,
+    ReasoningDelta,
+    RequestSent,
+    Retrying,
+    StreamEvent,
+    TextDelta,
+)
 from app.core.events import Usage as UsageEvent
 from app.core.privacy import redact_secrets
 from app.core.provider_errors import (
@@ -493,6 +502,29 @@ def int_field(mapping: Any, *path: str) -> int:
         return 0
 
 
+class WireWatch:
+    """Learns from httpcore's trace whether the request body started to leave this computer.
+
+    Offline mode, a refused connection or a failed TLS handshake all fail before that moment;
+    a reset after it, an HTTP error or a reply all come after it."""
+
+    def __init__(self) -> None:
+        self.sent = False
+        self._told = False
+
+    async def trace(self, name: str, info: dict) -> None:
+        # "http11.send_request_body.started" / "http2.send_request_body.started": the words go.
+        if name.endswith("send_request_body.started"):
+            self.sent = True
+
+    def newly_sent(self) -> bool:
+        """True once, the first time it is asked after the body started to go out."""
+        if self.sent and not self._told:
+            self._told = True
+            return True
+        return False
+
+
 # -- the shared backend ---------------------------------------------------------------------------
 
 
@@ -571,6 +603,23 @@ class HttpBackend:
             yield Error(MalformedResponse(self.provider_name, detail="unexpected failure"))
 
     async def _stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        """The exchange, with RequestSent put in as soon as the body started to go out (before
+        the event, or the error, that followed it)."""
+        wire = WireWatch()
+        try:
+            async with contextlib.aclosing(self._exchange(request, wire)) as events:
+                async for event in events:
+                    if wire.newly_sent():
+                        yield RequestSent()
+                    yield event
+        except Exception:
+            if wire.newly_sent():
+                yield RequestSent()
+            raise
+        if wire.newly_sent():
+            yield RequestSent()
+
+    async def _exchange(self, request: ChatRequest, wire: WireWatch) -> AsyncIterator[StreamEvent]:
         url, body, params = self.chat_request(request)
         headers = {**self.auth_headers(), "accept": "text/event-stream"}
         async with make_client(
@@ -579,6 +628,7 @@ class HttpBackend:
             http_request = client.build_request(
                 "POST", url, json=body, params=params, headers=headers
             )
+            http_request.extensions["trace"] = wire.trace
             response: httpx.Response | None = None
             try:
                 async with contextlib.aclosing(self._send(client, http_request)) as attempts:

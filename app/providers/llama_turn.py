@@ -54,6 +54,11 @@ class LlamaChat:
         return self.llama.n_ctx()
 
     def render(self, messages: Sequence[ChatMessage]) -> str:
+        """The prompt text. A conversation that ends with the model's own words (a stopped reply
+        being continued) is rendered up to the model's turn and then those words, so the model
+        goes on from the last of them rather than starting a new reply."""
+        if messages and messages[-1].role == "assistant":
+            return self.render(messages[:-1]) + messages[-1].content
         as_dicts = [{"role": m.role, "content": m.content} for m in messages]
         try:
             return self.formatter(messages=as_dicts).prompt

@@ -7,12 +7,24 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from app.core.chat import ChatMessage, ChatRequest, ModelInfo
 from app.core.errors import Cancelled, HearthError, NoModelChosen
-from app.core.events import Done, Error, Notice, ReasoningDelta, Retrying, TextDelta, Usage
+from app.core.events import (
+    Done,
+    Error,
+    Notice,
+    ReasoningDelta,
+    RequestSent,
+    Retrying,
+    TextDelta,
+    Usage,
+)
+from app.core.money import decimal_text
 from app.core.records import Conversation, Message
+from app.core.where import also_sent, not_sent, sending_to, sent_to
 from app.services.memory import MemoryService, PromptPlan
 from app.services.models import ModelService
 from app.services.usage import UsageService
@@ -23,8 +35,19 @@ from app.store.settings import Settings
 
 log = logging.getLogger(__name__)
 
+# What an online model is asked after the partial reply, to go on with it ("Continue").
+CONTINUE_PROMPT = (
+    "Continue your previous reply exactly where it stopped. Do not repeat anything you already "
+    "wrote and do not add an introduction."
+)
+
 # A reply is written while it streams, at most this many seconds behind the screen.
 FLUSH_INTERVAL = 0.25
+
+
+class NothingToContinue(HearthError):
+    message = "Only a reply that was stopped part-way can be continued."
+    action = "Press Regenerate for a new reply instead."
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +90,7 @@ ChatUpdate = (
     | ReasoningDelta
     | Notice
     | Retrying
+    | RequestSent
     | FallbackUsed
     | ReplyFinished
 )
@@ -164,6 +188,26 @@ class ChatService:
         ):
             yield update
 
+    async def continue_reply(
+        self, *, message_id: int, max_tokens: int | None = None
+    ) -> AsyncIterator[ChatUpdate]:
+        """A reply the user stopped goes on from where it stopped, by the same model, in the same
+        message. A model on this computer continues its own text; an online model is sent the
+        conversation with the partial reply and asked to go on (CONTINUE_PROMPT)."""
+        reply = await self._db.call(Store.message, message_id)
+        if reply.role != "assistant" or reply.status != "stopped" or not reply.content:
+            raise NothingToContinue()
+        model = await self.pick_model(reply.model_id)
+        async for update in self._reply(
+            reply.conversation_id,
+            model,
+            parent_id=reply.parent_id,
+            user_message=None,
+            max_tokens=max_tokens,
+            continuing=reply,
+        ):
+            yield update
+
     async def compare(
         self, *, conversation_id: int | None, text: str, model_ids: list[str]
     ) -> AsyncIterator[tuple[int, ChatUpdate]]:
@@ -221,27 +265,41 @@ class ChatService:
         parent_id: int,
         user_message: Message | None,
         max_tokens: int | None = None,
+        continuing: Message | None = None,
     ) -> AsyncIterator[ChatUpdate]:
-        reply = await self._db.call(
-            Store.add_message,
-            cid,
-            role="assistant",
-            content="",
-            status="streaming",
-            parent_id=parent_id,
-            model_id=model.id,
-            provider=model.provider,
-            destination=model.where,
-        )
+        if continuing is None:
+            reply = await self._db.call(
+                Store.add_message,
+                cid,
+                role="assistant",
+                content="",
+                status="streaming",
+                parent_id=parent_id,
+                model_id=model.id,
+                provider=model.provider,
+                # "sent to" only once the request is written (RequestSent): app.core.where.
+                destination=model.where if model.is_local else sending_to(_provider_name(model)),
+            )
+        else:
+            await self._db.call(Store.update_message, continuing.id, status="streaming")
+            reply = await self._db.call(Store.message, continuing.id)
         self._remember_recent(model.id)
         conv = await self._db.call(Store.conversation, cid)
         history = await self._db.call(Store.messages_up_to, parent_id)
         plan = await self._plan_prompt(cid, model, history, reply.id)
         yield ReplyStarted(conv, user_message, reply, model, plan.memories)
+        if continuing is not None:
+            history = [*history, continuing]
         request = self._request(
             history, max_tokens=max_tokens, model=model, system_prompt=plan.system_prompt
         )
+        if continuing is not None and not model.is_local:
+            request = replace(
+                request, messages=(*request.messages, ChatMessage("user", CONTINUE_PROMPT))
+            )
         state = _ReplyState()
+        if continuing is not None:
+            state.parts.append(continuing.content)  # the words so far stay; new ones follow
         queue: asyncio.Queue = asyncio.Queue()
         runner = asyncio.create_task(self._run(model, request, queue, state))
         self._active[runner] = state
@@ -256,6 +314,12 @@ class ChatService:
                         self._db.submit(Store.update_message, reply.id, content=state.text)
                 elif isinstance(event, ModelLoading) and event.progress == 1.0:
                     state.started = time.perf_counter()  # time to first token excludes loading
+                elif isinstance(event, RequestSent):
+                    state.sent = True
+                    if not model.is_local:
+                        # At once, not with the next flush: a crash must not leave "sending to".
+                        where = sent_to(_provider_name(model))
+                        self._db.submit(Store.update_message, reply.id, destination=where)
                 elif isinstance(event, FallbackUsed):
                     state.answered_by = event.model
                 elif isinstance(event, Usage):
@@ -273,7 +337,17 @@ class ChatService:
                 runner.cancel()  # the consumer went away: stop generating
             self._active.pop(runner, None)
             values = state.final_values()
+            if not model.is_local and state.answered_by is None:
+                values["destination"] = (
+                    sent_to(_provider_name(model))
+                    if state.sent or state.parts
+                    else not_sent(_provider_name(model), state.error)
+                )
+            elif not model.is_local and state.sent:  # the fallback answered, after the words left
+                values["destination"] = also_sent(state.answered_by.where, _provider_name(model))
             values["cost_usd"] = self._cost_text(model, state)
+            if continuing is not None:
+                values.update(_added_to(continuing, values))
             # Written through the worker even if this generator is being closed.
             self._db.submit(Store.update_message, reply.id, **values)
         message = await self._db.call(Store.message, reply.id)
@@ -408,6 +482,24 @@ class ChatService:
                 queue.put_nowait(event)
 
 
+def _added_to(before: Message, values: dict) -> dict:
+    """A continued reply's tokens and cost: both requests', added (None when either's cost is
+    unknown); its time to the first word stays the first request's."""
+    added: dict = {"ttft_ms": before.ttft_ms}
+    for key in ("input_tokens", "output_tokens"):
+        if values.get(key) is not None or getattr(before, key) is not None:
+            added[key] = (getattr(before, key) or 0) + (values.get(key) or 0)
+    costs = (before.cost_usd, values.get("cost_usd"))
+    added["cost_usd"] = (
+        None if None in costs else decimal_text(sum((Decimal(c) for c in costs), Decimal(0)))
+    )
+    return added
+
+
+def _provider_name(model: ModelInfo) -> str:
+    return model.provider_name or model.provider
+
+
 class _ReplyState:
     def __init__(self) -> None:
         self.parts: list[str] = []
@@ -419,6 +511,7 @@ class _ReplyState:
         self.error: HearthError | None = None
         self.stop_requested = False
         self.answered_by: ModelInfo | None = None  # the fallback model, when one took over
+        self.sent = False  # the request was written to a cloud provider (RequestSent)
 
     @property
     def text(self) -> str:

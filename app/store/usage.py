@@ -25,7 +25,8 @@ from app.core.money import ZERO, parse_amount
 ON_THIS_COMPUTER = "on this computer"
 _SLACK = timedelta(days=1)
 _COLUMNS = """id, conversation_id, created, model_id, provider, destination, status,
-              coalesce(input_tokens, 0), coalesce(output_tokens, 0), cost_usd"""
+              coalesce(input_tokens, 0), coalesce(output_tokens, 0), cost_usd,
+              length(coalesce(content, '')) > 0"""
 # Replies imported from another app were paid for there (a ChatGPT subscription, not a Hearth
 # key): not this app's usage, and never "price unknown".
 BILLED_ELSEWHERE = ("chatgpt",)
@@ -48,12 +49,15 @@ class UsageRow:
     input_tokens: int
     output_tokens: int
     cost_usd: Decimal | None  # None: the price was unknown
+    # A failed send (offline, unreachable, refused) wrote no words: its tokens and cost still
+    # count (a provider may bill a failure), but it is not a reply.
+    produced_text: bool = True
 
     @property
     def is_local(self) -> bool:
         """Same rule as records.Message: where the words went, fixed when they were sent."""
-        if self.destination:
-            return self.destination == ON_THIS_COMPUTER
+        if self.destination:  # also "on this computer · also sent to …": written here
+            return self.destination.startswith(ON_THIS_COMPUTER)
         return self.provider in (None, "local")
 
     @property
@@ -182,6 +186,7 @@ def _row(r: tuple) -> UsageRow:
         input_tokens=int(r[7]),
         output_tokens=int(r[8]),
         cost_usd=_stored_cost(r[9]),
+        produced_text=bool(r[10]),
     )
 
 
@@ -198,13 +203,13 @@ def _stored_cost(text: str | None) -> Decimal | None:
 def summarise(found: Iterable[UsageRow]) -> Totals:
     cost, tokens_in, tokens_out, replies, unknown, local = ZERO, 0, 0, 0, 0, 0
     for row in found:
-        replies += 1
         tokens_in += row.input_tokens
         tokens_out += row.output_tokens
-        if row.is_local:
-            local += 1
-        elif row.cost_usd is None:
-            unknown += 1
+        if row.produced_text:  # "4 replies" must mean four answers, not failed sends
+            replies += 1
+            local += row.is_local
+        if row.cost_usd is None and not row.is_local:
+            unknown += row.produced_text
             continue
         cost += row.cost_usd or ZERO
     return Totals(cost, tokens_in, tokens_out, replies, unknown, local)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QGuiApplication
@@ -10,19 +11,24 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.core.errors import HearthError
 from app.core.records import Message
+from app.core.where import as_sent
 from app.store.memory import Memory
 from app.ui.cost_text import CostNote
 from app.ui.markdown_render import document_style_sheet, finished_blocks_length, render_markdown
 from app.ui.message_footer import (
     BRANCH_NEXT,
     BRANCH_PREVIOUS,
+    CONTINUE,
+    MORE,
     REGENERATE_WITH,
     REMEMBER,
     USED_MEMORIES,
+    can_continue,
     error_actions,
+    figures_text,
     footer_html,
 )
-from app.ui.message_menu import Entry, attach_menu
+from app.ui.message_menu import Entry, attach_menu, show_more_menu
 from app.ui.message_view import MessageView
 from app.ui.theme import Theme
 
@@ -38,7 +44,7 @@ CostNoteFor = Callable[[Message], "CostNote | None"]
 class AssistantMessage(QWidget):
     regenerate_requested = Signal()
     link_clicked = Signal(QUrl)
-    # "retry", "open-settings", "use-local", "regenerate-with": the window knows what to do;
+    # "retry", "open-settings", "use-local", "regenerate-with", "continue": the window acts;
     # "remember", "used-memories", "branch-previous", "branch-next": the chat view does
     action_requested = Signal(str)
 
@@ -64,6 +70,7 @@ class AssistantMessage(QWidget):
         self._branch: tuple[int, int] | None = None
         self._can_switch = True
         self.used_memories: tuple[Memory, ...] = ()
+        self.more_menu = None  # the ⋯ menu, while it is open
         # Streaming state: views holding finished blocks, the text and code blocks they hold.
         self._settled_views: list[MessageView] = []
         self._settled_length = 0
@@ -165,6 +172,21 @@ class AssistantMessage(QWidget):
         self.render()
         self._render_footer()
 
+    def resume(self, message: Message) -> None:
+        """The reply is being continued: it streams again, from the words it has."""
+        self.message = message
+        self._text = message.content
+        self._actions = []
+        self.render()
+        self._render_footer()
+
+    def mark_sent(self) -> None:
+        """The request was written to the provider: the footer says so from now on."""
+        where = as_sent(self.message.where)
+        if where != self.message.where:
+            self.message = replace(self.message, destination=where)
+            self._render_footer()
+
     @property
     def actions(self) -> list[str]:
         """What the footer offers under a failed reply ("retry", "open-settings", ...)."""
@@ -228,16 +250,24 @@ class AssistantMessage(QWidget):
                 self._copy(self._code_blocks[number], "Code copied")
         elif action == "regenerate" and self._can_regenerate:
             self.regenerate_requested.emit()
+        elif action == MORE:
+            self.more_menu = show_more_menu(
+                self.footer, self.menu_entries(), self._figures(), self._on_action
+            )
         elif action in self._offered():
             self.action_requested.emit(action)
 
     def menu_entries(self) -> list[Entry]:
         entries: list[Entry] = []
+        if can_continue(self.message, can_regenerate=self._can_regenerate):
+            entries.append((CONTINUE, "Continue where it stopped"))
         if self._text:
             entries.append(("copy-message", "Copy reply"))
             entries.append((REMEMBER, "Remember this"))
         if self._can_regenerate and self.message.status != "error":
             entries.append(("regenerate", "Regenerate"))
+        if self._can_regenerate:
+            entries.append((REGENERATE_WITH, "Regenerate with another model…"))
         if self.used_memories:
             entries.append((USED_MEMORIES, "Show the memories it used"))
         return entries
@@ -247,6 +277,8 @@ class AssistantMessage(QWidget):
         offered = [*self._actions, REMEMBER, USED_MEMORIES]
         if self._can_regenerate:
             offered.append(REGENERATE_WITH)
+        if can_continue(self.message, can_regenerate=self._can_regenerate):
+            offered.append(CONTINUE)
         if self._can_switch:
             offered += [BRANCH_PREVIOUS, BRANCH_NEXT]
         return offered
@@ -262,6 +294,12 @@ class AssistantMessage(QWidget):
         self._copied_note = ""
         self._render_footer()
 
+    def _figures(self, note: CostNote | None = None) -> str:
+        """Every figure about this reply (model, where, speed, tokens, exact cost)."""
+        if note is None and self._cost_note is not None:
+            note = self._cost_note(self.message)
+        return figures_text(self.message, note.line if note else "", note.tip if note else "")
+
     def _render_footer(self) -> None:
         note = self._cost_note(self.message) if self._cost_note is not None else None
         html = footer_html(
@@ -270,12 +308,12 @@ class AssistantMessage(QWidget):
             can_regenerate=self._can_regenerate,
             actions=self._actions,
             live_note=self._live_note,
-            cost=note.line if note else "",
+            cost=note.plain if note else "",
             branch=self._branch,
             can_switch=self._can_switch,
             memories_used=len(self.used_memories),
         )
-        self.footer.setToolTip(note.tip if note else "")
+        self.footer.setToolTip(self._figures(note))
         if self._copied_note:
             html += f"&nbsp;&nbsp;&nbsp;<span style='color: {self._theme.accent};'>"
             html += f"{self._copied_note} ✓</span>"

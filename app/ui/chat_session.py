@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from PySide6.QtCore import QObject, Signal
 
 from app.core.errors import HearthError
-from app.core.events import Notice, Retrying, TextDelta
+from app.core.events import Notice, RequestSent, Retrying, TextDelta
 from app.core.records import Message
 from app.services import Services
 from app.services.chat import FallbackUsed, ModelLoading, ReplyFinished, ReplyStarted
@@ -68,6 +68,10 @@ class ChatSession(QObject):
         )
         return self._start(updates)
 
+    def continue_reply(self, *, message_id: int) -> asyncio.Task:
+        """A stopped reply goes on in place: its widget streams again from its last word."""
+        return self._start(self._services.chat.continue_reply(message_id=message_id))
+
     def stop(self) -> None:
         if self.busy:
             self._services.chat.stop()
@@ -101,6 +105,10 @@ class ChatSession(QObject):
             self._banner.show_progress(update.model, update.progress)
         elif isinstance(update, Retrying):
             self.countdown.start(update)
+        elif isinstance(update, RequestSent):
+            widget = self._view.reply_widget(self.reply_id) if self.reply_id else None
+            if widget is not None:
+                widget.mark_sent()  # "sending to OpenAI" becomes "sent to OpenAI"
         elif isinstance(update, FallbackUsed):
             self.countdown.stop()
             if self._is_shown():
@@ -118,14 +126,18 @@ class ChatSession(QObject):
     def _on_started(self, started: ReplyStarted) -> None:
         self.conversation_id = started.conversation.id
         self.reply_id = started.reply.id
-        self._text = ""
+        self._text = started.reply.content  # "" for a new reply; the words so far, continued
         if self._view.conversation_id is None:
             self._view.conversation_id = started.conversation.id  # a new chat just got its id
         if self._is_shown():
             user = started.user_message
             if user is not None and self._view.widget_for_message(user.id) is None:
                 self._view.add_user_message(user)  # not drawn already (as an edit is)
-            self._view.add_reply(started.reply)
+            continued = self._view.reply_widget(started.reply.id)
+            if continued is not None:
+                continued.resume(started.reply)
+            else:
+                self._view.add_reply(started.reply)
             if started.memories:
                 self._view.set_used_memories({started.reply.id: started.memories})
             self._view.scroll_to_bottom()

@@ -76,6 +76,7 @@ class Composer(QFrame):
         self.edit.submitted.connect(self._on_submit)
         self.edit.compare_submitted.connect(self._on_compare)
         self.edit.textChanged.connect(self._update_button)
+        self.edit.textChanged.connect(self._show_estimate)
         self.compare_button = QPushButton("Compare…", self)
         self.compare_button.setObjectName("compareButton")
         self.compare_button.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -121,14 +122,19 @@ class Composer(QFrame):
         return self.edit.toPlainText()
 
     def set_estimate(self, text: str, tip: str = "", *, over_budget: bool = False) -> None:
-        """ "≈ $0.0004" (or "price unknown") next to Send; "" hides it."""
+        """ "≈ $0.0004" (or "price unknown") next to Send, while there is something to send;
+        "" hides it."""
         self.estimate.setText(text)
         self.estimate.setToolTip(tip)
         if self.estimate.property("over") != over_budget:
             self.estimate.setProperty("over", over_budget)
             self.estimate.style().unpolish(self.estimate)
             self.estimate.style().polish(self.estimate)
-        self.estimate.setVisible(bool(text))
+        self._show_estimate()
+
+    def _show_estimate(self) -> None:
+        # Nothing written, nothing to pay: an estimate over an empty box only puzzles people.
+        self.estimate.setVisible(bool(self.estimate.text()) and bool(self.text().strip()))
 
     def set_text(self, text: str) -> None:
         self.edit.setPlainText(text)

@@ -54,6 +54,7 @@ class ConversationActions:
         self.show_opened(
             conversation_id, page, more_before=bool(page) and page[0].parent_id is not None
         )
+        self.tasks.spawn(self.use_chat_model(conversation_id, page), name="chat-model")
 
     def show_opened(
         self,

@@ -29,8 +29,21 @@ SETTINGS_COSTS = "Settings → Costs"
 
 @dataclass(frozen=True, slots=True)
 class CostNote:
-    line: str  # shown: "1,000 tokens in · 500 out · $0.00045"
-    tip: str = ""  # on hover: the exact amount and the price it came from
+    line: str  # the figures: "1,000 tokens in · 500 out · $0.00045"
+    tip: str = ""  # the exact amount and the price it came from
+    plain: str = ""  # for the footer's one line: "costs about $0.00045"; "" for nothing to pay
+
+
+def plain_cost(amount: Decimal | None) -> str:
+    """What a reply cost, in words: "costs about $0.0012", "costs less than $0.0001", "price
+    unknown"; "" when it cost nothing."""
+    if amount is None:
+        return UNKNOWN_PRICE
+    if amount == 0:
+        return ""
+    if amount < SMALLEST_SHOWN:
+        return f"costs less than {format_usd(SMALLEST_SHOWN)}"
+    return f"costs about {format_usd(amount)}"
 
 
 def tokens_text(input_tokens: int | None, output_tokens: int | None) -> str:
@@ -54,11 +67,11 @@ def reply_cost(usage: UsageService, message: Message) -> CostNote | None:
         tip = (
             f"Hearth does not know what {name} costs. You can enter its price in {SETTINGS_COSTS}."
         )
-        return CostNote(f"{tokens} · {UNKNOWN_PRICE}", tip)
+        return CostNote(f"{tokens} · {UNKNOWN_PRICE}", tip, UNKNOWN_PRICE)
     tip = f"Exactly ${decimal_text(cost)}"
     if price is not None and not price.is_free:
         tip += f" ({name} at {format_price(price)})"
-    return CostNote(f"{tokens} · {format_usd(cost)}", tip + ".")
+    return CostNote(f"{tokens} · {format_usd(cost)}", tip + ".", plain_cost(cost))
 
 
 def _local_cost(usage: UsageService, message: Message, tokens: str) -> CostNote:

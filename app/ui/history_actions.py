@@ -61,6 +61,8 @@ class HistoryActions:
             more_after=page.more_after,
             focus_id=message_id,
         )
+        model = self.use_chat_model(conversation_id, page.messages, more_after=page.more_after)
+        self.tasks.spawn(model, name="chat-model")
         return self.chat_view.reveal_message(message_id)
 
     # -- long chats ----------------------------------------------------------------------------

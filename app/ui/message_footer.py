@@ -1,4 +1,7 @@
-"""The small, quiet line under a reply: actions, model, where it ran, speed, and status."""
+"""The small, quiet line under a reply: actions, where the words went, what it cost, its status.
+
+Plain words lead; the figures (tokens, speed, exact cost, model) wait in the tooltip and behind ⋯.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from app.core.provider_errors import (
     OfflineModeBlocked,
 )
 from app.core.records import Message
+from app.core.where import was_sent_away
 from app.providers.registry import parse_model_id
 from app.ui.markdown_render import ACTION_SCHEME
 from app.ui.theme import Theme
@@ -30,6 +34,8 @@ OPEN_SETTINGS = "open-settings"
 RETRY = "retry"
 USE_LOCAL = "use-local"
 REGENERATE_WITH = "regenerate-with"
+CONTINUE = "continue"  # a stopped reply goes on from where it stopped
+MORE = "more"  # ⋯: the rarer actions and the figures
 # Offered by every finished message, the user's own included.
 COPY = "copy-message"
 REMEMBER = "remember"
@@ -42,7 +48,7 @@ ACTION_LABELS = {
     RETRY: "Retry",
     USE_LOCAL: "Use a model on this computer",
 }
-NEEDS_IDLE = {RETRY, USE_LOCAL}  # only under the last reply, while nothing is being written
+NEEDS_IDLE = {RETRY, USE_LOCAL, CONTINUE}  # only under the last reply, while nothing is written
 
 
 def model_label(model_id: str) -> str:
@@ -54,16 +60,29 @@ def model_label(model_id: str) -> str:
 
 
 def footer_facts(message: Message) -> list[str]:
-    """Model, where the words went, speed and time to the first word, in plain words."""
+    """The figures behind the footer (its tooltip and its ⋯ menu): model, where the words
+    went, speed and time to the first word."""
     facts = []
     if message.model_id:
         facts.append(model_label(message.model_id))
     facts.append(message.where)
     if message.tokens_per_second:
-        facts.append(f"{message.tokens_per_second:.1f} tokens/s")
+        facts.append(f"{message.tokens_per_second:.1f} tokens a second")
     if message.ttft_ms is not None:
         facts.append(f"first word after {message.ttft_ms / 1000:.2f} s")
     return facts
+
+
+def figures_text(message: Message, cost_figures: str = "", cost_tip: str = "") -> str:
+    """The footer's tooltip: every figure, one kind a line ("gpt-4o-mini · sent to OpenAI",
+    "17 tokens in · 11 out · $0.0000092", the exact price, the speed)."""
+    facts = footer_facts(message)
+    lines = [" · ".join(facts[:2])]
+    if facts[2:]:
+        speed = " · ".join(facts[2:])
+        lines.append(speed[0].upper() + speed[1:])
+    lines += [text for text in (cost_figures, cost_tip) if text]
+    return "\n".join(lines)
 
 
 def status_words(message: Message) -> str:
@@ -95,16 +114,17 @@ def error_actions(message: Message, error: HearthError | None = None) -> list[st
     return [*actions, RETRY]
 
 
-def _facts_html(message: Message, theme: Theme) -> str:
-    """The facts in the quietest colour, except where the words went: green on this computer,
-    amber when they were sent away, the same colours as the badge in the header."""
+def _where_html(message: Message, theme: Theme) -> str:
+    """Where the words went, in the header badge's colours: green on this computer, amber when
+    they were sent away, quiet when they were not sent at all."""
     where = message.where
-    colour = theme.local_badge_fg if message.is_local else theme.cloud_badge_fg
-    pieces = []
-    for fact in footer_facts(message):
-        text = _unbroken(fact)
-        pieces.append(f'<span style="color: {colour};">{text}</span>' if fact == where else text)
-    return f'<span style="color: {theme.faint};">{"&nbsp;· ".join(pieces)}</span>'
+    if was_sent_away(where):
+        colour = theme.cloud_badge_fg
+    elif message.is_local:
+        colour = theme.local_badge_fg
+    else:
+        colour = theme.muted  # "not sent — offline mode": nothing left, nothing to warn about
+    return f'<span style="color: {colour};">{_unbroken(where)}</span>'
 
 
 def _unbroken(text: str) -> str:
@@ -153,26 +173,30 @@ def footer_html(
     can_switch: bool = True,
     memories_used: int = 0,
 ) -> str:
-    """The footer's rich text; `cost` (the reply's tokens and cost) goes on a line of its own.
-    `branch` is (position, count) when the reply has other versions."""
+    """One quiet line: Continue (a stopped reply) · Copy · Regenerate · ⋯, then where the words
+    went and `cost` in plain words ("costs about $0.001"). The figures (tokens, speed, exact
+    cost, model) are in the tooltip and behind ⋯, so the line fits an 800-pixel window. A failed
+    reply's error and its buttons come first, on lines of their own. `branch` is (position,
+    count) when the reply has other versions."""
     link = f'style="color: {theme.muted}; text-decoration: none;"'
     strong = f'style="color: {theme.link}; text-decoration: none; font-weight: 600;"'
     links = []
     arrows = branch_arrows_html(branch, theme, enabled=can_switch)
     if arrows:
         links.append(arrows)
+    if can_continue(message, can_regenerate=can_regenerate):
+        links.append(f'<a href="{ACTION_SCHEME}:{CONTINUE}" {strong}>Continue</a>')
     if message.content:
         links.append(f'<a href="{ACTION_SCHEME}:{COPY}" {link}>Copy</a>')
-        if message.status != "streaming":
-            remember = _unbroken("Remember this")
-            links.append(f'<a href="{ACTION_SCHEME}:{REMEMBER}" {link}>{remember}</a>')
-    if can_regenerate:
-        if message.status != "error":  # a failed reply offers Retry instead
-            links.append(f'<a href="{ACTION_SCHEME}:regenerate" {link}>Regenerate</a>')
-        other = _unbroken("Other model ▾")
-        links.append(f'<a href="{ACTION_SCHEME}:{REGENERATE_WITH}" {link}>{other}</a>')
+    if can_regenerate and message.status != "error":  # a failed reply offers Retry instead
+        links.append(f'<a href="{ACTION_SCHEME}:regenerate" {link}>Regenerate</a>')
+    if message.status != "streaming":
+        links.append(f'<a href="{ACTION_SCHEME}:{MORE}" {link}>&nbsp;⋯&nbsp;</a>')
     gap = "&nbsp;&nbsp; "  # the one place a narrow footer may wrap
-    parts = links + [_facts_html(message, theme)]
+    said = [_where_html(message, theme)]
+    if cost:
+        said.append(_unbroken(cost))
+    parts = [*links, f'<span style="color: {theme.faint};">{"&nbsp;· ".join(said)}</span>']
     if memories_used:
         label = used_memories_text(memories_used).replace(" ", "&nbsp;")
         parts.append(f'<a href="{ACTION_SCHEME}:{USED_MEMORIES}" {link}>{label}</a>')
@@ -188,13 +212,12 @@ def footer_html(
         error = f'<div style="color: {theme.danger}; margin-bottom: 4px;">{status}</div>'
         if buttons:
             error += f'<div style="margin-bottom: 6px;">{buttons}</div>'
-        return f"{error}<div>{gap.join(parts)}</div>{_cost_html(cost, theme)}"
+        return f"{error}<div>{gap.join(parts)}</div>"
     if status:
         parts.append(f'<span style="color: {theme.muted};">{status}</span>')
-    return gap.join(parts) + _cost_html(cost, theme)
+    return gap.join(parts)
 
 
-def _cost_html(cost: str, theme: Theme) -> str:
-    if not cost:
-        return ""
-    return f'<div style="color: {theme.faint}; margin-top: 3px;">{html.escape(cost)}</div>'
+def can_continue(message: Message, *, can_regenerate: bool) -> bool:
+    """A reply the user stopped, with some words, can go on, while nothing else is written."""
+    return can_regenerate and message.status == "stopped" and bool(message.content)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QMenu
+from PySide6.QtGui import QCursor, QGuiApplication
+from PySide6.QtWidgets import QMenu, QWidget
 
 from app.ui.message_view import MessageView
 
@@ -45,3 +45,21 @@ def attach_menu(
     view.customContextMenuRequested.connect(
         lambda pos: setattr(view, "message_menu", show_message_menu(view, pos, entries(), run))
     )
+
+
+def show_more_menu(
+    anchor: QWidget, entries: list[Entry], figures: str, run: Callable[[str], None]
+) -> QMenu:
+    """The ⋯ under a reply: its rarer actions, then its figures (greyed, for reading), under the
+    pointer."""
+    menu = QMenu(anchor)
+    menu.setObjectName("moreMenu")
+    for action, label in entries:
+        menu.addAction(label, lambda a=action: run(a))
+    lines = [line for line in figures.splitlines() if line]
+    if lines:
+        menu.addSeparator()
+        for line in lines:
+            menu.addAction(line).setEnabled(False)
+    menu.popup(QCursor.pos())
+    return menu

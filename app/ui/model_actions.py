@@ -15,6 +15,7 @@ from PySide6.QtCore import QPoint
 
 from app.core.chat import ModelInfo
 from app.core.errors import HearthError
+from app.core.records import Message
 from app.services.models import ModelGroup
 from app.ui.picker_entries import all_models
 
@@ -177,6 +178,33 @@ class ModelActions:
         model = self.find_model(model_id)
         if model is None:
             return
+        self.services.settings.set("default_model", model_id)
+        self.current_model = model
+        self._show_current_model()
+
+    async def use_chat_model(
+        self, conversation_id: int, messages: list[Message], *, more_after: bool = False
+    ) -> None:
+        """A chat reopens with the model it last used (its newest reply's), while that model is
+        still there; new chats then start with it too, as with a model chosen in the picker.
+        `messages`: the page just drawn; `more_after`: the chat goes on below it."""
+        replies = [m for m in messages if m.role == "assistant" and m.model_id]
+        model_id = replies[-1].model_id if replies else None
+        if model_id is None or more_after:
+            model_id = await self.services.conversations.last_model(conversation_id)
+        if not model_id or self.conversation_id != conversation_id:
+            return
+        if self.current_model is not None and self.current_model.id == model_id:
+            return
+        model = self.find_model(model_id)
+        if model is None:
+            try:  # an online model not listed yet (the keychain is read just after start)
+                model = await self.services.models.resolve(model_id)
+            except HearthError:
+                log.info("The chat's model %r is not available; keeping the current one", model_id)
+                return
+            if self.conversation_id != conversation_id:
+                return
         self.services.settings.set("default_model", model_id)
         self.current_model = model
         self._show_current_model()

@@ -16,7 +16,14 @@ from app.core.chat import ModelInfo
 from app.core.records import Message
 from app.providers.registry import all_providers
 from app.ui.compare_chooser import CompareChooser
-from app.ui.message_footer import OPEN_SETTINGS, REGENERATE_WITH, RETRY, USE_LOCAL, model_label
+from app.ui.message_footer import (
+    CONTINUE,
+    OPEN_SETTINGS,
+    REGENERATE_WITH,
+    RETRY,
+    USE_LOCAL,
+    model_label,
+)
 from app.ui.model_actions import REGENERATE
 from app.ui.privacy_warning import LOCAL, SEND, PrivacyWarning
 
@@ -135,6 +142,20 @@ class SendActions:
             self.regenerate(model_id=local.id)
         elif action == REGENERATE_WITH:
             self.show_regenerate_menu()
+        elif action == CONTINUE:
+            self.continue_reply(message)
+
+    def continue_reply(self, message: Message) -> None:
+        """Continue a stopped reply, by its own model (online ones check the budget first)."""
+        if self.busy or message.conversation_id != self.conversation_id:
+            return
+        model = self.find_model(message.model_id)
+
+        def proceed() -> None:
+            if not self.busy and message.conversation_id == self.conversation_id:
+                self.session.continue_reply(message_id=message.id)
+
+        self.guard_budget([model], message.content, proceed)
 
     def _known_provider(self, provider_id: str | None) -> str | None:
         known = {spec.id for spec in all_providers()}

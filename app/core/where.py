@@ -1,0 +1,50 @@
+"""Where a reply's words went, in the words stored with it and shown under it.
+
+"sent to OpenAI" is only ever said once the request was written to OpenAI's connection. Until
+then a cloud reply is "sending to OpenAI"; one that failed (or was stopped) before that moment
+says it was not sent, and why.
+"""
+
+from __future__ import annotations
+
+from app.core.errors import HearthError
+from app.core.provider_errors import NoKey, OfflineModeBlocked
+
+ON_THIS_COMPUTER = "on this computer"
+NOT_SENT = "not sent"
+
+
+def sending_to(provider: str) -> str:
+    return f"sending to {provider}"
+
+
+def sent_to(provider: str) -> str:
+    return f"sent to {provider}"
+
+
+def as_sent(where: str) -> str:
+    """ "sending to OpenAI" → "sent to OpenAI"; any other label as it is."""
+    prefix = "sending to "
+    return sent_to(where[len(prefix) :]) if where.startswith(prefix) else where
+
+
+def not_sent(provider: str, error: HearthError | None) -> str:
+    """The label of a cloud reply whose request never left: the reason in a few words."""
+    if error is None:
+        return f"{NOT_SENT} — stopped before sending"
+    if isinstance(error, OfflineModeBlocked):
+        return f"{NOT_SENT} — offline mode"
+    if isinstance(error, NoKey):
+        return f"{NOT_SENT} — no key for {provider}"
+    return f"{NOT_SENT} — could not reach {provider}"
+
+
+def also_sent(where: str, provider: str) -> str:
+    """A reply the local fallback model wrote after the online model failed: the words were
+    written here, but they had reached the online service first."""
+    return f"{where} · also sent to {provider}"
+
+
+def was_sent_away(where: str) -> bool:
+    """True when the words left this computer, or may have ("sending to …")."""
+    return where.startswith(("sent to ", "sending to ")) or " · also sent to " in where
