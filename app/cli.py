@@ -130,6 +130,14 @@ async def cmd_ask(services: Services, args: argparse.Namespace) -> int:
         elif isinstance(update, ReplyFinished):
             finished = update
     sys.stdout.write("\n")
+    if finished is not None and finished.save_error is not None:
+        # The reply is printed above, but not in the history: say so, and fail the command.
+        print(
+            f"hearth: {finished.save_error.message} It is printed above but not kept in your "
+            "history. Free some space on the disk, then ask again.",
+            file=sys.stderr,
+        )
+        return 1
     if finished is not None and finished.error is not None:
         raise finished.error
     return 0
