@@ -24,6 +24,16 @@ from app.services.conversations import conversation_markdown
 log = logging.getLogger(__name__)
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number above 0 (not “{text}”)")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     data_help = "keep all data in DIR (or set HEARTH_DATA_DIR)"
     # SUPPRESS on the subcommands, so `hearth --data-dir X ask` is not reset by ask's default.
@@ -49,7 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="continue the latest conversation",
     )
     ask.add_argument("--conversation", type=int, metavar="ID", help="continue conversation ID")
-    ask.add_argument("--max-tokens", type=int, metavar="N", help="stop the reply after N tokens")
+    ask.add_argument(
+        "--max-tokens", type=_positive_int, metavar="N", help="stop the reply after N tokens"
+    )
 
     models = sub.add_parser("models", parents=[common], help="list the models you can use")
     models.add_argument(

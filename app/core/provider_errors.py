@@ -132,3 +132,10 @@ class KeychainUnavailable(HearthError):
         "You can enter a key for this session only; Hearth forgets it when it closes. "
         "To keep keys, install a keychain service (for example GNOME Keyring or KWallet)."
     )
+
+
+class EmptyReply(ProviderError):
+    """The stream ended properly but held no words: an error, never an empty 'complete' reply."""
+
+    template = "{provider} finished without writing anything."
+    action_template = "Press Retry, or rephrase the message."
