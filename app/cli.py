@@ -119,7 +119,9 @@ async def _run_command(args: argparse.Namespace, folder: Path) -> int:
 
 
 async def cmd_ask(services: Services, args: argparse.Namespace) -> int:
-    text = " ".join(args.text).strip() if args.text else sys.stdin.read().strip()
+    text = " ".join(args.text).strip() if args.text else read_stdin().strip()
+    if not text.isascii():
+        _check_utf8(text)
     if not text:
         raise HearthError("There is nothing to ask.", action="Type a message after `hearth ask`.")
     conversation_id = args.conversation
@@ -209,7 +211,7 @@ async def cmd_keys(services: Services, args: argparse.Namespace) -> int:
     if sys.stdin.isatty():
         key = getpass.getpass(f"Paste your {spec.display_name} key (it will not show): ")
     else:
-        key = sys.stdin.readline()
+        key = read_stdin(line=True)
     if not key.strip():
         raise HearthError("No key was given.", action="Paste the key when asked.")
     secrets.set_key(spec.id, key)
@@ -263,10 +265,50 @@ async def cmd_export(services: Services, args: argparse.Namespace) -> int:
     # Every branch in JSON; the shown branch in Markdown.
     text = await services.transfer.export(conversation_ids=ids, format=args.format)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        write_output(Path(args.output).expanduser(), text)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
+
+
+def read_stdin(*, line: bool = False) -> str:
+    """Standard input as text; bytes that are not UTF-8 get a plain message, not a traceback."""
+    stream = sys.stdin.buffer
+    data = stream.readline() if line else stream.read()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise HearthError(
+            f"The text on standard input is not UTF-8 (byte {exc.start + 1} cannot be read).",
+            action="Save or convert it as UTF-8 text, then try again.",
+        ) from None
+
+
+def _check_utf8(text: str) -> None:
+    """Arguments that were not UTF-8 arrive as lone surrogates; they cannot be stored or sent."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise HearthError(
+            "The message is not UTF-8 text (the terminal sent bytes Hearth cannot read).",
+            action="Check the terminal's character encoding, then try again.",
+        ) from None
+
+
+def write_output(path: Path, text: str) -> None:
+    if not path.parent.is_dir():
+        raise HearthError(
+            f"The folder {path.parent} does not exist, so {path.name} could not be written.",
+            action="Create the folder first, or give another path after -o.",
+        )
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise HearthError(
+            f"{path} could not be written ({exc.strerror or type(exc).__name__}).",
+            action="Check that the folder is writable and the disk is not full, or give "
+            "another path after -o.",
+        ) from None
 
 
 COMMANDS = {

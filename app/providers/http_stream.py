@@ -47,6 +47,7 @@ from app.core.privacy import redact_secrets
 from app.core.provider_errors import (
     EmptyReply,
     InvalidKey,
+    InvalidKeyCharacters,
     LocalServerNotRunning,
     MalformedResponse,
     ModelUnavailable,
@@ -60,6 +61,7 @@ from app.core.provider_errors import (
     RequestRejected,
     StreamInterrupted,
     TimedOut,
+    key_has_bad_characters,
 )
 from app.netguard import ensure_connection_allowed, is_loopback_url
 
@@ -606,6 +608,8 @@ class HttpBackend:
             ensure_connection_allowed(self.base_url, provider=self.provider_name)
             if self.spec.needs_key and not self._api_key:
                 raise NoKey(self.provider_name)
+            if self._api_key and key_has_bad_characters(self._api_key):
+                raise InvalidKeyCharacters()  # from the environment or an old keychain entry
             async with contextlib.aclosing(self._stream(request)) as events:
                 async for event in events:
                     yield event
