@@ -81,3 +81,19 @@ def test_opening_the_store_leaves_a_live_writers_reply_alone(tmp_path):
     assert again.message(reply_id).status == "interrupted"
     assert again.message(reply_id).content == "half a"
     again.close()
+
+
+def test_lock_files_of_dead_writers_are_cleared(tmp_path):
+    db = tmp_path / "hearth.db"
+    child = subprocess.run(
+        [sys.executable, "-c", "import os, sys; from pathlib import Path; from app.store import "
+         "Store; Store(Path(sys.argv[1])); os._exit(0)", str(db)],
+        cwd=ROOT,
+    )  # fmt: skip
+    assert child.returncode == 0
+    assert list((tmp_path / "locks").glob("writer-*")), "left behind by the dead one"
+    store = Store(db)
+    held = [p.name for p in (tmp_path / "locks").glob("writer-*") if "-journal" not in p.name]
+    assert held == [f"writer-{store.writer.token}"]
+    store.close()
+    assert not list((tmp_path / "locks").glob("writer-*"))

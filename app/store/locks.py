@@ -32,7 +32,7 @@ class FileLock:
         conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         try:
             conn.execute("BEGIN EXCLUSIVE")
-        except sqlite3.OperationalError:
+        except sqlite3.DatabaseError:  # locked (or, never expected, not a lock file at all)
             conn.close()
             return False
         self._conn = conn
@@ -63,12 +63,25 @@ class WriterLock:
         self.token = uuid.uuid4().hex
         self._dir = locks_dir(db_file)
         self._lock = FileLock(self._dir / f"writer-{self.token}")
-        self._lock.acquire(timeout=0)
+        for _ in range(3):
+            self._lock.acquire(timeout=0)
+            # A sweeping process could have taken the new file for a dead writer's in the
+            # instant between its creation and its lock, and removed it: then make it again.
+            if self._lock.path.exists():
+                break
+            self._lock.release()
+        self._sweep()
+
+    def _sweep(self, limit: int = 8) -> None:
+        """Remove a few lock files left by processes that died (SIGKILL, power cut): is_alive
+        deletes the file of a writer that is gone."""
+        tokens = [p.name.removeprefix("writer-") for p in self._dir.glob("writer-*")]
+        for token in [t for t in tokens if len(t) == 32 and t.isalnum()][:limit]:
+            self.is_alive(token)  # not the -journal files SQLite keeps beside a held lock
 
     def release(self) -> None:
         self._lock.release()
-        with contextlib.suppress(OSError):
-            self._lock.path.unlink()
+        _remove(self._lock.path)
 
     def is_alive(self, token: str | None) -> bool:
         """Whether the process that wrote `token` still holds its lock."""
@@ -83,6 +96,11 @@ class WriterLock:
         if not probe.acquire(timeout=0):
             return True
         probe.release()
-        with contextlib.suppress(OSError):
-            path.unlink()  # its process is gone: the file is litter now
+        _remove(path)  # its process is gone: the file is litter now
         return False
+
+
+def _remove(lock_file: Path) -> None:
+    for path in (lock_file, lock_file.with_name(lock_file.name + "-journal")):
+        with contextlib.suppress(OSError):
+            path.unlink()
