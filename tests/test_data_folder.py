@@ -82,7 +82,7 @@ def read_only_folder(tmp_path: Path):
     try:
         yield folder
     finally:
-        subprocess.run(["umount", str(folder)], check=False)
+        subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
 def test_a_read_only_data_folder(tmp_path):

@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from app.store import Store
 from tests.wire_servers import (
     WireServer,
@@ -78,3 +80,65 @@ def test_cli_ask_on_a_full_disk_prints_the_reply_says_so_and_fails(data_dir):
     db = sqlite3.connect(data_dir / "hearth.db")
     statuses = [r[0] for r in db.execute("SELECT status FROM messages WHERE role = 'assistant'")]
     assert statuses and "streaming" not in statuses
+
+
+def _mount_small_tmpfs(folder: Path, size: str) -> None:
+    folder.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root; the RLIMIT_FSIZE test covers the rest")
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace').strip()}")
+
+
+@pytest.mark.parametrize(
+    ("room", "says"),
+    [
+        (160 * 1024, "Your disk is full: this reply is not saved yet"),
+        (0, "Your disk is full"),
+    ],
+)
+def test_cli_ask_on_a_really_full_disk(tmp_path, room, says):
+    """A real ENOSPC: a 1 MB tmpfs, filled up but for a little room (or none at all)."""
+    disk = tmp_path / "small-disk"
+    _mount_small_tmpfs(disk, "1m")
+    try:
+        data_dir = disk / "data"
+        data_dir.mkdir()
+        _ready_folder(data_dir)
+        free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+        (disk / "filler").write_bytes(b"\0" * max(free - room, 0))
+        with WireServer() as server:
+            server.script(
+                "POST",
+                "/v1/chat/completions",
+                sse_reply(split_every(encode_sse(openai_events(LONG_REPLY, usage=USAGE)), 16384)),
+            )
+            env = {
+                **os.environ,
+                "HEARTH_DATA_DIR": str(data_dir),
+                "HEARTH_OPENAI_BASE_URL": server.base_url + "/v1",
+                "OPENAI_API_KEY": "sk-test-disk-full-0000000000000000",
+            }
+            result = subprocess.run(
+                [sys.executable, "-m", "app", "ask", "-m", "openai:gpt-4o-mini", "Write a lot"],
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=ROOT,
+                timeout=120,
+            )
+        assert "Traceback" not in result.stderr, result.stderr
+        assert result.returncode == 1
+        assert says in result.stderr
+        if room:
+            assert result.stdout.strip() == "".join(LONG_REPLY).strip()
+        (disk / "filler").unlink()  # room again, for this test's own look at the file
+        db = sqlite3.connect(data_dir / "hearth.db")
+        statuses = [r[0] for r in db.execute("SELECT status FROM messages WHERE role='assistant'")]
+        db.close()
+        assert "streaming" not in statuses
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)  # lazy: even if still open

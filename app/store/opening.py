@@ -4,6 +4,7 @@ folder that cannot hold it is said in plain words."""
 from __future__ import annotations
 
 import logging
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -48,7 +49,7 @@ def _open_error(path: Path, exc: OSError | sqlite3.Error) -> Exception:
     code = getattr(exc, "sqlite_errorcode", None)
     if code in _DAMAGED or "malformed" in str(exc) or "not a database" in str(exc):
         return damaged(path)
-    if code == sqlite3.SQLITE_FULL:
+    if code == sqlite3.SQLITE_FULL or _nearly_no_space(path):
         return DiskFull(
             f"Your disk is full: Hearth cannot open its database {path}.",
             action="Free some space, then start Hearth again.",
@@ -58,6 +59,13 @@ def _open_error(path: Path, exc: OSError | sqlite3.Error) -> Exception:
         action="Check that this folder and file are writable (not read-only), or choose another "
         "folder with --data-dir (or HEARTH_DATA_DIR).",
     )
+
+
+def _nearly_no_space(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(path.parent).free < 1024 * 1024
+    except OSError:
+        return False
 
 
 def damaged(path: Path) -> DatabaseDamaged:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,14 +40,28 @@ def _chain_sql(select: str) -> str:
         {select}"""
 
 
-def write_error(exc: sqlite3.Error, path: Path | None = None) -> StorageError:
-    """The plain-words error for a failed write: a full disk is said as such."""
+def no_room_for_message() -> DiskFull:
+    return DiskFull(
+        "Your disk is full, so this message could not be saved.",
+        action="Free some space, then try again.",
+    )
+
+
+def write_error(
+    exc: sqlite3.Error, path: Path | None = None, *, full: Callable[[], DiskFull] | None = None
+) -> StorageError:
+    """The plain-words error for a failed write: a full disk is said as such (`full`, else the
+    words for a reply that is kept in memory)."""
     code = getattr(exc, "sqlite_errorcode", None)
     log.error("Database write failed: %s (SQLite code %s)", exc, code)
-    if code == sqlite3.SQLITE_FULL or "disk is full" in str(exc):
-        return DiskFull()
-    if code == _SQLITE_IOERR_WRITE and _no_room(path):
-        return DiskFull()  # a quota or a file-size limit: SQLite says "I/O error" for those
+    if (
+        code == sqlite3.SQLITE_FULL
+        or "disk is full" in str(exc)
+        or (
+            code == _SQLITE_IOERR_WRITE and _no_room(path)  # a quota or a file-size limit
+        )
+    ):
+        return full() if full else DiskFull()
     return StorageError()
 
 
@@ -206,7 +220,7 @@ class Store:
                     conversation_id, {"head_message_id": mid, "updated": stamp}
                 )
         except sqlite3.Error as exc:
-            raise write_error(exc, self.path) from exc
+            raise write_error(exc, self.path, full=no_room_for_message) from exc
         return self.message(mid)
 
     def update_message(self, message_id: int, **values) -> None:
