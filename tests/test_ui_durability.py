@@ -86,3 +86,46 @@ def test_a_damaged_settings_file_is_said_in_the_window(qtbot, open_window, data_
     assert "settings file could not be read" in box.informativeText()
     assert "settings.json.damaged-" in box.informativeText()
     box.close()
+
+
+def test_a_stream_that_never_ends_is_stopped_and_said_in_the_window(
+    qtbot, open_window, openai_server, short_gguf, monkeypatch
+):
+    import asyncio
+
+    from app.providers.http_stream import DEADLINE_ENV
+    from tests.test_ui_support import shown_replies
+    from tests.wire_servers import encode_sse, openai_events, sse_reply
+
+    async def keep_alive_forever():
+        yield encode_sse(openai_events(["Once upon a time"], done=False)[:2])
+        while True:
+            yield b": keep-alive\n\n"
+            await asyncio.sleep(0.05)
+
+    monkeypatch.setenv(DEADLINE_ENV, "1")
+    secrets.set_key("openai", OPENAI_KEY)
+    window, _services = open_window()
+    add_tiny_model(qtbot, window, short_gguf)
+    openai_server.script("POST", "/v1/chat/completions", sse_reply(keep_alive_forever))
+    window.choose_model("openai:gpt-4o-mini")
+    send_by_keyboard(qtbot, window, "Tell me a story")
+    wait_until_idle(qtbot, window)
+
+    [reply] = shown_replies(window)
+    assert reply.message.status == "error"
+    assert reply.view.toPlainText().strip() == "Once upon a time"
+    assert "OpenAI sent nothing for 1 second, so Hearth stopped waiting." in reply.footer.text()
+    assert "What arrived so far is kept" in reply.footer.text()
+
+
+def test_a_key_with_control_characters_is_refused_in_settings(qtbot, open_window, keychain):
+    from tests.test_ui_settings import click, openai_panel
+
+    window, _services = open_window()
+    dialog, panel = openai_panel(qtbot, window)
+    panel.key_edit.setText("sk-abc\x01def0123456789")  # a bad paste, as from a terminal
+    click(qtbot, panel.save_button)
+    assert "This key contains characters a key cannot have." in panel.result.text()
+    assert ("Hearth", "openai") not in keychain.entries
+    dialog.close()
