@@ -97,3 +97,30 @@ def test_lock_files_of_dead_writers_are_cleared(tmp_path):
     assert held == [f"writer-{store.writer.token}"]
     store.close()
     assert not list((tmp_path / "locks").glob("writer-*"))
+
+
+def test_processes_racing_on_an_old_database_back_it_up_once_then_migrate_once(tmp_path):
+    import shutil
+
+    db = tmp_path / "hearth.db"
+    shutil.copy(Path(__file__).parent / "fixtures" / "hearth-v1.db", db)
+    start = time.time() + 1.5
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", OPEN_AT_ONCE, str(db), str(start)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    for child in children:
+        _out, err = child.communicate(timeout=120)
+        assert child.returncode == 0, err
+    backups = list(tmp_path.glob("hearth.backup-*.db"))
+    assert len(backups) == 1
+    old = sqlite3.connect(backups[0])
+    assert old.execute("SELECT count(*) FROM _migrations").fetchone()[0] == 1  # taken before
+    names = [r[0] for r in sqlite3.connect(db).execute("SELECT name FROM _migrations")]
+    assert sorted(names) == sorted(fn.__name__ for fn in MIGRATIONS)
