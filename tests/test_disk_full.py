@@ -9,7 +9,6 @@ exactly as on a full disk. No root, no mount needed.
 from __future__ import annotations
 
 import os
-import resource
 import signal
 import sqlite3
 import subprocess
@@ -27,6 +26,8 @@ from tests.wire_servers import (
     split_every,
     sse_reply,
 )
+
+resource = pytest.importorskip("resource", reason="RLIMIT_FSIZE is POSIX-only")
 
 ROOT = Path(__file__).resolve().parent.parent
 LONG_REPLY = ["All work and no play makes a long reply. " * 50] * 120  # about 250 KB
