@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
+
+log = logging.getLogger("app")
 
 
 def run_window(folder: Path) -> int:
@@ -11,18 +14,38 @@ def run_window(folder: Path) -> int:
 
     if not window_can_open():  # before Qt, whose missing-plugin error aborts the process
         return 1
+    from app.core.errors import HearthError
     from app.services import open_services
     from app.store import Store
     from app.ui.app import run_app
 
-    services = open_services(folder)
-    # Conversations deleted last time (their undo has long expired) are removed for good now.
-    services.db.call_sync(Store.purge_deleted)
+    try:
+        services = open_services(folder)
+        # Conversations deleted last time (their undo has long expired) are removed for good.
+        services.db.call_sync(Store.purge_deleted)
+    except HearthError as err:  # a damaged database, a folder it cannot use: said plainly
+        log.error("Could not start: %s", err.plain())
+        return startup_failed(err, folder)
+    except Exception:
+        log.exception("Could not start")
+        from app.ui.startup_error import UNEXPECTED
+
+        return startup_failed(UNEXPECTED, folder)
     return run_app(services, data_dir=folder)
+
+
+def startup_failed(err, folder: Path | None) -> int:
+    """The window could not open: a plain dialog saying why (and the log's place)."""
+    from app.ui.startup_error import show_startup_error
+
+    log_file = folder / "logs" / "hearth.log" if folder is not None else None
+    shown = log_file if log_file is not None and log_file.is_file() else None
+    return show_startup_error(err, log_file=str(shown) if shown else None)
 
 
 def main(argv: list[str] | None = None) -> int:
     from app.cli import build_parser, run_command
+    from app.core.errors import HearthError
     from app.logsetup import setup_logging
     from app.paths import data_dir
 
@@ -31,8 +54,14 @@ def main(argv: list[str] | None = None) -> int:
         from app.selftest import run_self_test
 
         return run_self_test()
-    folder = data_dir(args.data_dir)
-    setup_logging(folder)
+    try:
+        folder = data_dir(args.data_dir)
+        setup_logging(folder)
+    except HearthError as err:  # a data folder Hearth cannot use: no log to write to either
+        if args.command is None:
+            return startup_failed(err, None)
+        print(f"hearth: {err.plain()}", file=sys.stderr)
+        return 1
     if args.command is None:
         return run_window(folder)
     return run_command(args, folder)

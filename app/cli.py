@@ -24,6 +24,16 @@ from app.services.conversations import conversation_markdown
 log = logging.getLogger(__name__)
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number above 0 (not “{text}”)")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     data_help = "keep all data in DIR (or set HEARTH_DATA_DIR)"
     # SUPPRESS on the subcommands, so `hearth --data-dir X ask` is not reset by ask's default.
@@ -49,7 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="continue the latest conversation",
     )
     ask.add_argument("--conversation", type=int, metavar="ID", help="continue conversation ID")
-    ask.add_argument("--max-tokens", type=int, metavar="N", help="stop the reply after N tokens")
+    ask.add_argument(
+        "--max-tokens", type=_positive_int, metavar="N", help="stop the reply after N tokens"
+    )
 
     models = sub.add_parser("models", parents=[common], help="list the models you can use")
     models.add_argument(
@@ -107,7 +119,9 @@ async def _run_command(args: argparse.Namespace, folder: Path) -> int:
 
 
 async def cmd_ask(services: Services, args: argparse.Namespace) -> int:
-    text = " ".join(args.text).strip() if args.text else sys.stdin.read().strip()
+    text = " ".join(args.text).strip() if args.text else read_stdin().strip()
+    if not text.isascii():
+        _check_utf8(text)
     if not text:
         raise HearthError("There is nothing to ask.", action="Type a message after `hearth ask`.")
     conversation_id = args.conversation
@@ -130,6 +144,14 @@ async def cmd_ask(services: Services, args: argparse.Namespace) -> int:
         elif isinstance(update, ReplyFinished):
             finished = update
     sys.stdout.write("\n")
+    if finished is not None and finished.save_error is not None:
+        # The reply is printed above, but not in the history: say so, and fail the command.
+        print(
+            f"hearth: {finished.save_error.message} It is printed above but not kept in your "
+            "history. Free some space on the disk, then ask again.",
+            file=sys.stderr,
+        )
+        return 1
     if finished is not None and finished.error is not None:
         raise finished.error
     return 0
@@ -194,7 +216,7 @@ async def cmd_keys(services: Services, args: argparse.Namespace) -> int:
     if sys.stdin.isatty():
         key = getpass.getpass(f"Paste your {spec.display_name} key (it will not show): ")
     else:
-        key = sys.stdin.readline()
+        key = read_stdin(line=True)
     if not key.strip():
         raise HearthError("No key was given.", action="Paste the key when asked.")
     secrets.set_key(spec.id, key)
@@ -248,10 +270,50 @@ async def cmd_export(services: Services, args: argparse.Namespace) -> int:
     # Every branch in JSON; the shown branch in Markdown.
     text = await services.transfer.export(conversation_ids=ids, format=args.format)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        write_output(Path(args.output).expanduser(), text)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
+
+
+def read_stdin(*, line: bool = False) -> str:
+    """Standard input as text; bytes that are not UTF-8 get a plain message, not a traceback."""
+    stream = sys.stdin.buffer
+    data = stream.readline() if line else stream.read()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise HearthError(
+            f"The text on standard input is not UTF-8 (byte {exc.start + 1} cannot be read).",
+            action="Save or convert it as UTF-8 text, then try again.",
+        ) from None
+
+
+def _check_utf8(text: str) -> None:
+    """Arguments that were not UTF-8 arrive as lone surrogates; they cannot be stored or sent."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise HearthError(
+            "The message is not UTF-8 text (the terminal sent bytes Hearth cannot read).",
+            action="Check the terminal's character encoding, then try again.",
+        ) from None
+
+
+def write_output(path: Path, text: str) -> None:
+    if not path.parent.is_dir():
+        raise HearthError(
+            f"The folder {path.parent} does not exist, so {path.name} could not be written.",
+            action="Create the folder first, or give another path after -o.",
+        )
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise HearthError(
+            f"{path} could not be written ({exc.strerror or type(exc).__name__}).",
+            action="Check that the folder is writable and the disk is not full, or give "
+            "another path after -o.",
+        ) from None
 
 
 COMMANDS = {

@@ -25,4 +25,7 @@ def setup_logging(data_folder: Path, *, level: int = logging.INFO) -> Path:
     handler._hearth = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
+    # A log line that cannot be written (a full disk) must not print a traceback on stderr:
+    # the user is told about the full disk in plain words where it matters.
+    logging.raiseExceptions = False
     return log_file

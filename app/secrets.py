@@ -16,7 +16,11 @@ from collections.abc import Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING, Literal
 
-from app.core.provider_errors import KeychainUnavailable
+from app.core.provider_errors import (
+    InvalidKeyCharacters,
+    KeychainUnavailable,
+    key_has_bad_characters,
+)
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
@@ -131,6 +135,8 @@ def _clean(key: str) -> str:
     key = (key or "").strip()
     if not key:
         raise ValueError("An empty key cannot be stored.")
+    if key_has_bad_characters(key):
+        raise InvalidKeyCharacters()
     return key
 
 

@@ -78,3 +78,20 @@ class PromptTooLong(HearthError):
 class GenerationFailed(HearthError):
     message = "The model stopped with an internal error while writing its reply."
     action = "Try again; if it keeps happening, reload the model."
+
+
+class DiskFull(StorageError):
+    message = "Your disk is full: this reply is not saved yet."
+    action = "Free some space, then choose Retry saving."
+
+
+class DataFolderProblem(HearthError):
+    """The data folder cannot hold Hearth's files (it is a file, read-only, unwritable...)."""
+
+    action = "Choose another folder with --data-dir (or HEARTH_DATA_DIR), or fix its permissions."
+
+
+class DatabaseDamaged(HearthError):
+    """The database file failed its check at open: it is left alone, never written further."""
+
+    action = "Restore one of the automatic backups (hearth.backup-*.db) in the same folder."

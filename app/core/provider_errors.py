@@ -132,3 +132,23 @@ class KeychainUnavailable(HearthError):
         "You can enter a key for this session only; Hearth forgets it when it closes. "
         "To keep keys, install a keychain service (for example GNOME Keyring or KWallet)."
     )
+
+
+class EmptyReply(ProviderError):
+    """The stream ended properly but held no words: an error, never an empty 'complete' reply."""
+
+    template = "{provider} finished without writing anything."
+    action_template = "Press Retry, or rephrase the message."
+
+
+class InvalidKeyCharacters(HearthError, ValueError):
+    """A key with a control character, a space or a non-ASCII letter inside (a bad paste): it
+    can never be right, and it is never sent (it would be a broken HTTP header anyway)."""
+
+    message = "This key contains characters a key cannot have."
+    action = "Copy the key again from the provider's page, only the key itself, and paste it."
+
+
+def key_has_bad_characters(key: str) -> bool:
+    """Keys are printable ASCII without spaces; anything else came from a bad copy."""
+    return any(not ("!" <= ch <= "~") for ch in key)

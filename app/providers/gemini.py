@@ -37,6 +37,9 @@ def gemini_usage(meta: Any) -> UsageEvent | None:
 
 
 class GeminiStreamParser(StreamParser):
+    # Gemini ends a blocked or failed answer with a finishReason and no parts at all.
+    empty_is_error = True
+
     def feed(self, sse: ServerSentEvent) -> list[StreamEvent]:
         if not sse.data.strip():
             return []

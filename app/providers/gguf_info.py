@@ -127,9 +127,23 @@ def read_gguf_info(path: str | Path) -> ModelInfo:
     return read_gguf_details(path).model_info
 
 
+def resolved_model_path(path: str | Path) -> Path:
+    """The real path of a model file; a loop of symbolic links is said in plain words (Python
+    raises RuntimeError or OSError ELOOP for it)."""
+    path = Path(path).expanduser()
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        raise ModelFileError(
+            f"{path} is a link that leads back to itself (a loop of symbolic links), so there "
+            "is no model file to read.",
+            action="Choose the .gguf file itself, or fix the link.",
+        ) from None
+
+
 def read_gguf_details(path: str | Path) -> GgufDetails:
     """Parse the header of a GGUF file. Raises a ModelFileError subclass in plain words."""
-    path = Path(path).expanduser().resolve()
+    path = resolved_model_path(path)
     if not path.is_file():
         raise ModelFileError(f"The model file “{path.name}” was not found at {path.parent}.")
     size = path.stat().st_size
@@ -140,6 +154,11 @@ def read_gguf_details(path: str | Path) -> GgufDetails:
             metadata, tensors, data_start = _parse(_Cursor(buf))
     except OSError as err:
         raise ModelFileError(f"The model file could not be read ({err.strerror}).") from err
+    if not tensors:  # llama.cpp's vocabulary-only files look like this
+        raise ModelFileError(
+            f"“{path.name}” is a GGUF file with no model weights in it (no tensors): it may be a "
+            "vocabulary or metadata file rather than a model."
+        )
     return _details(path, size, metadata, tensors, data_start)
 
 

@@ -27,6 +27,7 @@ import functools
 import json
 import logging
 import math
+import os
 import random
 import ssl
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
@@ -53,7 +54,9 @@ from app.core.events import (
 from app.core.events import Usage as UsageEvent
 from app.core.privacy import redact_secrets
 from app.core.provider_errors import (
+    EmptyReply,
     InvalidKey,
+    InvalidKeyCharacters,
     LocalServerNotRunning,
     MalformedResponse,
     ModelUnavailable,
@@ -67,6 +70,7 @@ from app.core.provider_errors import (
     RequestRejected,
     StreamInterrupted,
     TimedOut,
+    key_has_bad_characters,
 )
 from app.netguard import ensure_connection_allowed, is_loopback_url
 
@@ -82,6 +86,42 @@ CLOUD_TIMEOUT = httpx.Timeout(connect=10.0, read=180.0, write=30.0, pool=10.0)
 LOCAL_TIMEOUT = httpx.Timeout(connect=3.0, read=600.0, write=30.0, pool=10.0)
 LIST_TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=10.0, pool=5.0)
 MAX_ERROR_BODY = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class StreamDeadline:
+    """How long one reply may go on. httpx's read timeout is reset by every byte, so a server
+    sending keep-alive comments forever (or tokens forever) would hold a reply open for good:
+    `quiet` is the longest wait for the next words (comments do not count), `total` the longest
+    a whole reply may take."""
+
+    quiet: float
+    total: float
+
+
+# Reasoning models can think for minutes before their first words; a server on this computer may
+# be loading a model from disk first. $HEARTH_REPLY_DEADLINE (seconds) caps both, e.g. for
+# scripts that would rather fail fast.
+CLOUD_DEADLINE = StreamDeadline(quiet=180.0, total=20 * 60.0)
+LOCAL_DEADLINE = StreamDeadline(quiet=600.0, total=60 * 60.0)
+DEADLINE_ENV = "HEARTH_REPLY_DEADLINE"
+
+
+def stream_deadline(*, local_server: bool) -> StreamDeadline:
+    base = LOCAL_DEADLINE if local_server else CLOUD_DEADLINE
+    try:
+        cap = float(os.environ.get(DEADLINE_ENV, ""))
+    except ValueError:
+        return base
+    if not (cap > 0 and math.isfinite(cap)):
+        return base
+    return StreamDeadline(quiet=min(base.quiet, cap), total=min(base.total, cap))
+
+
+def _seconds_text(seconds: float) -> str:
+    if seconds >= 120:
+        return f"{round(seconds / 60)} minutes"
+    return f"{seconds:g} seconds" if seconds != 1 else "1 second"
 
 
 # -- the client ----------------------------------------------------------------------------------
@@ -421,6 +461,9 @@ class StreamParser:
     error for the moment it arrives.
     """
 
+    # A finished stream without a word is an error for formats where that never means success.
+    empty_is_error = False
+
     def __init__(self, provider: str, secrets: Iterable[str] = ()) -> None:
         self.provider = provider
         self.secrets = tuple(secrets)
@@ -469,6 +512,12 @@ class StreamParser:
 
     def finish(self, reason: str | None) -> None:
         self.finish_reason, self.stopped_early = normalise_finish(reason)
+
+    def empty_reply(self) -> HearthError:
+        why = f" ({self.stopped_early.replace('_', ' ').lower()})" if self.stopped_early else ""
+        return EmptyReply(
+            self.provider, message=f"{self.provider} finished without writing anything{why}."
+        )
 
     def stream_error(self, status: int, body: Any) -> HearthError:
         """An error event: the plain HTTP-style error before any words, else 'cut off'."""
@@ -591,6 +640,8 @@ class HttpBackend:
             ensure_connection_allowed(self.base_url, provider=self.provider_name)
             if self.spec.needs_key and not self._api_key:
                 raise NoKey(self.provider_name)
+            if self._api_key and key_has_bad_characters(self._api_key):
+                raise InvalidKeyCharacters()  # from the environment or an old keychain entry
             async with contextlib.aclosing(self._stream(request)) as events:
                 async for event in events:
                     yield event
@@ -653,13 +704,36 @@ class HttpBackend:
             raise await self._not_a_stream(response, content_type)
         parser = self.new_parser()
         failure: HearthError | None = None
+        deadline = stream_deadline(local_server=self.spec.is_local_server)
+        # The server may ignore max_tokens (or count differently): it is enforced here too, one
+        # text or reasoning chunk counted as one token.
+        limit = request.max_tokens
+        chunks = 0
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        words_at = started
         try:
             async with contextlib.aclosing(EventSource(response).aiter_sse()) as events:
-                async for sse in events:
+                while True:
+                    # The timeout covers only the wait for the next event, never the caller's
+                    # time between events (a timeout across a yield would cancel the caller).
+                    wake = min(words_at + deadline.quiet, started + deadline.total)
+                    async with asyncio.timeout_at(wake):
+                        sse = await anext(events, None)
+                    if sse is None:
+                        break
                     for event in parser.feed(sse):
+                        if isinstance(event, (TextDelta, ReasoningDelta)):
+                            chunks += 1
+                            words_at = loop.time()
                         yield event
                     if parser.terminal_seen:
                         break
+                    if limit and chunks >= limit and not parser.complete:
+                        parser.finish("length")  # as if the server had stopped at the limit
+                        break
+        except TimeoutError:
+            failure = self._deadline_error(parser, deadline, quiet_for=loop.time() - words_at)
         except HearthError as err:
             failure = err
         except httpx.TransportError as exc:
@@ -670,6 +744,8 @@ class HttpBackend:
                 started=parser.started,
                 local_server=self.spec.is_local_server,
             )
+        if failure is None and parser.complete and not parser.started and parser.empty_is_error:
+            failure = parser.empty_reply()
         if failure is None and not parser.complete:
             failure = parser.malformed("the stream ended without its closing event")
             if parser.started:
@@ -688,6 +764,24 @@ class HttpBackend:
             why = parser.stopped_early.replace("_", " ")
             yield Notice("stopped_by_provider", f"{self.provider_name} ended the reply ({why}).")
         yield Done(parser.finish_reason or "stop")
+
+    def _deadline_error(
+        self, parser: StreamParser, deadline: StreamDeadline, *, quiet_for: float
+    ) -> HearthError:
+        name = self.provider_name
+        if quiet_for >= deadline.quiet - 0.05:
+            message = (
+                f"{name} sent nothing for {_seconds_text(deadline.quiet)}, so Hearth stopped "
+                "waiting."
+            )
+        else:
+            message = (
+                f"The reply from {name} went on for more than {_seconds_text(deadline.total)}, "
+                "so Hearth stopped it."
+            )
+        if parser.started:
+            return StreamInterrupted(name, message=f"{message} What arrived so far is kept.")
+        return TimedOut(name, message=message)
 
     async def _not_a_stream(self, response: httpx.Response, content_type: str) -> HearthError:
         body = await _read_capped(response)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -11,7 +13,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from app.core.chat import ChatMessage, ChatRequest, ModelInfo
-from app.core.errors import Cancelled, HearthError, NoModelChosen
+from app.core.errors import Cancelled, HearthError, NoModelChosen, StorageError
 from app.core.events import (
     Done,
     Error,
@@ -69,6 +71,9 @@ class ModelLoading:
 class ReplyFinished:
     message: Message
     error: HearthError | None = None
+    # The reply could not be written (a full disk): `message` is the whole reply, kept in
+    # memory; ChatService.save_reply(message) writes it once there is room again.
+    save_error: StorageError | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +101,21 @@ ChatUpdate = (
 )
 
 _END = object()
+
+# What a finished reply writes (ReplyState.final_values and the cost), for Retry saving.
+_SAVED_FIELDS = (
+    "content",
+    "status",
+    "error",
+    "model_id",
+    "provider",
+    "destination",
+    "ttft_ms",
+    "input_tokens",
+    "output_tokens",
+    "tokens_per_second",
+    "cost_usd",
+)
 
 
 def title_from(text: str, limit: int = 48) -> str:
@@ -311,7 +331,8 @@ class ChatService:
                 if isinstance(event, TextDelta):
                     state.add_text(event.text)
                     if state.due_for_flush():
-                        self._db.submit(Store.update_message, reply.id, content=state.text)
+                        flush = self._db.submit(Store.update_message, reply.id, content=state.text)
+                        flush.add_done_callback(state.note_write)
                 elif isinstance(event, ModelLoading) and event.progress == 1.0:
                     state.started = time.perf_counter()  # time to first token excludes loading
                 elif isinstance(event, RequestSent):
@@ -349,9 +370,29 @@ class ChatService:
             if continuing is not None:
                 values.update(_added_to(continuing, values))
             # Written through the worker even if this generator is being closed.
-            self._db.submit(Store.update_message, reply.id, **values)
-        message = await self._db.call(Store.message, reply.id)
-        yield ReplyFinished(message, state.error)
+            final = self._db.submit(Store.update_message, reply.id, **values)
+        save_error = await self._written(final)
+        if save_error is None:
+            message = await self._db.call(Store.message, reply.id)
+        else:  # the whole reply stays in memory, for the user to read and save later
+            log.error("Reply %s could not be saved: %s", reply.id, save_error.plain())
+            message = dataclasses.replace(reply, **values)
+            self._db.submit(Store.update_message, reply.id, status="interrupted")
+        yield ReplyFinished(message, state.error, save_error)
+
+    async def _written(self, write: concurrent.futures.Future) -> StorageError | None:
+        try:
+            await asyncio.wrap_future(write)
+        except StorageError as err:
+            return err
+        return None
+
+    async def save_reply(self, *, message: Message) -> Message:
+        """Write a reply that could not be saved when it finished (Retry saving): raises
+        StorageError (DiskFull) again while there is still no room."""
+        values = {f: getattr(message, f) for f in _SAVED_FIELDS}
+        await self._db.call(Store.update_message, message.id, **values)
+        return await self._db.call(Store.message, message.id)
 
     def _cost_text(self, model: ModelInfo, state: _ReplyState) -> str | None:
         """Exact cost as Decimal text; None when the price (or the token count) is unknown."""
@@ -512,6 +553,16 @@ class _ReplyState:
         self.stop_requested = False
         self.answered_by: ModelInfo | None = None  # the fallback model, when one took over
         self.sent = False  # the request was written to a cloud provider (RequestSent)
+        self.write_error: StorageError | None = None  # the last streamed write that failed
+
+    def note_write(self, write: concurrent.futures.Future) -> None:
+        """Called on the database worker when a streamed write ends: a failure is kept (the
+        text is still in memory; the final write says whether the reply was saved)."""
+        error = write.exception()
+        if isinstance(error, StorageError):
+            self.write_error = error
+        elif error is not None:
+            log.error("Streamed write failed", exc_info=error)
 
     @property
     def text(self) -> str:

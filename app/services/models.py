@@ -130,20 +130,20 @@ class ModelService:
         self, paths: list[str | os.PathLike]
     ) -> tuple[list[ModelInfo], list[tuple[str, HearthError]]]:
         """Register GGUF files where they are (not copied). Returns (added, [(path, error)])."""
+        from app.providers.gguf_info import resolved_model_path
+
         added, failed = [], []
         loop = asyncio.get_running_loop()
         for raw in paths:
-            path = Path(raw).expanduser().resolve()
             try:
+                path = resolved_model_path(raw)
                 info = await loop.run_in_executor(None, _read_info, path)
             except HearthError as err:
-                failed.append((str(path), err))
+                failed.append((str(raw), err))
                 continue
             except Exception:  # a reader bug must not take the window down
-                log.exception("Reading %s failed", path)
-                failed.append(
-                    (str(path), ModelFileError("This file could not be read as a model."))
-                )
+                log.exception("Reading %s failed", raw)
+                failed.append((str(raw), ModelFileError("This file could not be read as a model.")))
                 continue
             info = await self._unique_id(info)
             await self._db.call(Store.upsert_local_model, info)
@@ -179,10 +179,13 @@ class ModelService:
                 return model
         path = Path(name_or_path).expanduser()
         if path.suffix.lower() == ".gguf" or path.exists():
+            from app.providers.gguf_info import resolved_model_path
+
+            real = resolved_model_path(path)  # a loop of links is said as such
             if not path.exists():
                 raise ModelFileError(f"There is no file at {path}.")
             for model in models:
-                if model.path == str(path.resolve()):
+                if model.path == str(real):
                     return model
             added, failed = await self.add_from_disk([path])
             if failed:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+import zlib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -35,6 +36,17 @@ KNOWN_VERSIONS = (1, 2)
 ROLES = ("user", "assistant", "system", "tool")
 STATUSES = ("complete", "stopped", "interrupted", "error")
 ZIP_MAGIC = b"PK\x03\x04"
+# The most an import may unpack to. ChatGPT exports of years of daily use stay well under this;
+# more is a damaged file or a zip bomb (2 MB unpacking to 2 GB), which would exhaust memory.
+MAX_IMPORT_BYTES = 512 * 1024 * 1024
+_READ_CHUNK = 1024 * 1024
+
+
+def too_big() -> ImportFailed:
+    return ImportFailed(
+        f"This file unpacks to more than {MAX_IMPORT_BYTES // (1024 * 1024)} MB, more than "
+        "Hearth imports at once; it may be damaged, or not a chat export."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +82,10 @@ class TransferService:
 
     async def import_file(self, *, path: str | Path) -> ImportSummary:
         try:
-            raw = Path(path).expanduser().read_bytes()
+            source = Path(path).expanduser()
+            if source.stat().st_size > MAX_IMPORT_BYTES:
+                raise too_big()
+            raw = source.read_bytes()
         except FileNotFoundError:
             raise ImportFailed(f"There is no file at {path}.") from None
         except OSError as exc:
@@ -175,16 +190,30 @@ def parse_export(data: bytes) -> tuple[str, list[ImportedConversation]]:
     )
 
 
-def _unzip(data: bytes) -> bytes:
+def _unzip(data: bytes) -> bytes | bytearray:
     """ChatGPT's data export arrives as a .zip: read its conversations.json."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = [n for n in archive.namelist() if n.rsplit("/", 1)[-1] == "conversations.json"]
             if not names:
                 raise ImportFailed("This .zip file has no conversations.json in it.")
-            return archive.read(min(names, key=len))
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+            return _read_member(archive, min(names, key=len))
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
         raise ImportFailed("This .zip file is damaged or incomplete.") from exc
+
+
+def _read_member(archive: zipfile.ZipFile, name: str) -> bytearray:
+    """Unpack one member a chunk at a time, refusing it as soon as it passes the cap: what the
+    archive declares is checked first, what it really unpacks to as it is read."""
+    if archive.getinfo(name).file_size > MAX_IMPORT_BYTES:
+        raise too_big()
+    out = bytearray()
+    with archive.open(name) as member:
+        while chunk := member.read(_READ_CHUNK):
+            out += chunk
+            if len(out) > MAX_IMPORT_BYTES:
+                raise too_big()
+    return out  # not bytes(out): a copy would double the memory
 
 
 def _load_json(data: bytes) -> Any:

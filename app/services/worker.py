@@ -19,7 +19,11 @@ class DbWorker:
     def __init__(self, path: Path) -> None:
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="hearth-db")
         # The Store and its sqlite3 connection are made on the worker thread and used only there.
-        self._store: Store = self._pool.submit(Store, path).result()
+        try:
+            self._store: Store = self._pool.submit(Store, path).result()
+        except BaseException:  # a damaged file, a folder it cannot use: no thread left behind
+            self._pool.shutdown(wait=True)
+            raise
 
     async def call(self, fn: Callable[..., T], *args, **kwargs) -> T:
         loop = asyncio.get_running_loop()

@@ -10,7 +10,12 @@ from pathlib import Path
 
 import sqlite_utils
 
+from app.store import locks
+
 log = logging.getLogger(__name__)
+
+# How long a second process waits for another one's migrations (a big file can take a while).
+MIGRATE_WAIT = 120.0
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = []
 
@@ -170,9 +175,19 @@ def m009_import_sources(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m010_message_writer(db: sqlite_utils.Database) -> None:
+    # Which process is writing a streaming reply, so opening the store marks a reply interrupted
+    # only when its writer is gone, never one that another window or command is still writing.
+    db["messages"].add_column("writer", str)
+
+
 def _ensure_table(db: sqlite_utils.Database) -> None:
-    if not db["_migrations"].exists():
-        db["_migrations"].create({"name": str, "applied": str}, pk="name")
+    # IF NOT EXISTS: another process may be creating it at this very moment.
+    with db.conn:
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS [_migrations] ([name] TEXT PRIMARY KEY, [applied] TEXT)"
+        )
 
 
 def pending(db: sqlite_utils.Database) -> list[Callable]:
@@ -197,15 +212,26 @@ def backup(path: Path) -> Path:
 
 
 def migrate(db: sqlite_utils.Database, path: Path | None = None) -> list[str]:
-    """Apply pending migrations in order; back the file up first if it already held data."""
-    todo = pending(db)
-    if not todo:
+    """Apply pending migrations in order; back the file up first if it already held data.
+
+    Several processes may open a fresh folder at once (the window and `hearth ask`): they take
+    turns under one cross-process lock, and each re-reads the applied list once it holds it.
+    """
+    if not pending(db):
         return []
-    has_data = db["conversations"].exists()
-    if path is not None and path.exists() and has_data:
-        log.info("Backed up database to %s before migrating", backup(path))
+    if path is None:
+        return _apply(db)
+    with locks.held(locks.locks_dir(path) / "migrate", timeout=MIGRATE_WAIT):
+        db.conn.commit()  # end any read transaction, so this connection sees the other's work
+        todo = pending(db)
+        if todo and path.exists() and db["conversations"].exists():
+            log.info("Backed up database to %s before migrating", backup(path))
+        return _apply(db, todo)
+
+
+def _apply(db: sqlite_utils.Database, todo: list[Callable] | None = None) -> list[str]:
     applied = []
-    for fn in todo:
+    for fn in pending(db) if todo is None else todo:
         with db.conn:
             fn(db)
             db["_migrations"].insert(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +31,71 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+# What each setting may hold; a value of another type (a hand edit, an older version) falls back
+# to its default alone, so one bad key never costs the others or crashes a reader.
+_NUMBER = (int, float)
+TYPES: dict[str, tuple[type, ...]] = {
+    "default_model": (str, type(None)),
+    "last_conversation": (int, type(None)),
+    "system_prompt": (str,),
+    "temperature": _NUMBER,
+    "max_tokens": (int, type(None)),
+    "offline_mode": (bool,),
+    "privacy_check": (bool,),
+    "fallback_model": (str, type(None)),
+    "base_urls": (dict,),
+    "favourite_models": (list,),
+    "recent_models": (list,),
+    "monthly_budget_usd": (str, int, float, type(None)),
+    "budget_hard_stop": (bool,),
+    "reference_model": (str,),
+    "price_overrides": (dict,),
+    "model_defaults": (dict,),
+}
+
+
+def _fits(key: str, value: Any) -> bool:
+    kinds = TYPES.get(key)
+    if kinds is None:
+        return True  # a setting this version does not know: kept as it is
+    if isinstance(value, bool) and bool not in kinds:
+        return False  # true is not a number of tokens
+    return isinstance(value, kinds)
+
+
 class Settings:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._values = dict(DEFAULTS)
+        self.notice: str | None = None  # what went wrong reading the file, for the window
         try:
-            self._values.update(json.loads(path.read_text(encoding="utf-8")))
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(loaded, dict):
+                raise ValueError("not a JSON object")
         except FileNotFoundError:
-            pass
-        except (OSError, ValueError):
-            log.exception("Settings file unreadable; using defaults")
+            return
+        except (OSError, ValueError) as exc:
+            self._set_aside(exc)
+            return
+        for key, value in loaded.items():
+            if _fits(key, value):
+                self._values[key] = value
+            else:
+                log.warning("Setting %s has a value of the wrong type; using its default", key)
+
+    def _set_aside(self, exc: Exception) -> None:
+        """Keep the damaged file as settings.json.damaged-DATE, so the next write (of defaults)
+        does not silently throw the user's settings away."""
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        copy = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
+        try:
+            shutil.copy2(self.path, copy)
+        except OSError:
+            log.exception("Could not keep a copy of the damaged settings file")
+            copy = None
+        log.error("Settings file %s unreadable (%s); using defaults", self.path, exc)
+        kept = f" A copy of the damaged file was kept as {copy.name}." if copy else ""
+        self.notice = f"Your settings file could not be read, so Hearth uses its defaults.{kept}"
 
     def get(self, key: str, default: Any = None) -> Any:
         return self._values.get(key, default)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import shutil
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,9 +13,13 @@ from pathlib import Path
 import sqlite_utils
 
 from app.core.chat import ModelInfo
-from app.core.errors import ConversationNotFound, StorageError
+from app.core.errors import ConversationNotFound, DiskFull, StorageError
 from app.core.records import Conversation, Message
+from app.store.locks import WriterLock
 from app.store.migrations import migrate
+from app.store.opening import open_database
+
+log = logging.getLogger(__name__)
 
 _MESSAGE_FIELDS = [f for f in Message.__dataclass_fields__]
 
@@ -34,21 +40,66 @@ def _chain_sql(select: str) -> str:
         {select}"""
 
 
+def no_room_for_message() -> DiskFull:
+    return DiskFull(
+        "Your disk is full, so this message could not be saved.",
+        action="Free some space, then try again.",
+    )
+
+
+def write_error(
+    exc: sqlite3.Error, path: Path | None = None, *, full: Callable[[], DiskFull] | None = None
+) -> StorageError:
+    """The plain-words error for a failed write: a full disk is said as such (`full`, else the
+    words for a reply that is kept in memory)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    log.error("Database write failed: %s (SQLite code %s)", exc, code)
+    if (
+        code == sqlite3.SQLITE_FULL
+        or "disk is full" in str(exc)
+        or (
+            code == _SQLITE_IOERR_WRITE and _no_room(path)  # a quota or a file-size limit
+        )
+    ):
+        return full() if full else DiskFull()
+    return StorageError()
+
+
+_SQLITE_IOERR_WRITE = 778
+_LOW_SPACE = 64 * 1024 * 1024
+
+
+def _no_room(path: Path | None) -> bool:
+    """Whether a failed write is most likely for want of room: little free space on the disk,
+    or a file-size limit on this process (EFBIG, which SQLite reports as an I/O error)."""
+    try:
+        import resource
+
+        if resource.getrlimit(resource.RLIMIT_FSIZE)[0] != resource.RLIM_INFINITY:
+            return True
+    except ImportError:  # Windows
+        pass
+    try:
+        return path is not None and shutil.disk_usage(path.parent).free < _LOW_SPACE
+    except OSError:
+        return False
+
+
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite_utils.Database(path)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        # NORMAL is durable to the last committed transaction in WAL mode except on power loss.
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.execute("PRAGMA busy_timeout=5000")
-        migrate(self.db, path)
-        self.recover_interrupted()
+        self.db = open_database(path)
+        self.writer = WriterLock(path)
+        try:
+            migrate(self.db, path)
+            self.recover_interrupted()
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
         self.db.conn.close()
+        self.writer.release()
 
     # -- conversations -------------------------------------------------------------------------
 
@@ -151,6 +202,7 @@ class Store:
                     self.db["messages"]
                     .insert(
                         {
+                            "writer": self.writer.token if status == "streaming" else None,
                             "conversation_id": conversation_id,
                             "parent_id": parent_id,
                             "role": role,
@@ -167,16 +219,16 @@ class Store:
                 self.db["conversations"].update(
                     conversation_id, {"head_message_id": mid, "updated": stamp}
                 )
-        except sqlite3.OperationalError as exc:
-            raise StorageError() from exc
+        except sqlite3.Error as exc:
+            raise write_error(exc, self.path, full=no_room_for_message) from exc
         return self.message(mid)
 
     def update_message(self, message_id: int, **values) -> None:
         """Write streamed text or final stats. Each call is one small transaction."""
         try:
             self.db["messages"].update(message_id, values)
-        except sqlite3.OperationalError as exc:
-            raise StorageError() from exc
+        except sqlite3.Error as exc:
+            raise write_error(exc, self.path) from exc
 
     def message(self, message_id: int) -> Message:
         return self._to_message(self.db["messages"].get(message_id))
@@ -207,12 +259,21 @@ class Store:
         self.db["conversations"].update(conversation_id, {"head_message_id": message_id})
 
     def recover_interrupted(self) -> int:
-        """Replies still marked streaming belong to a run that died: mark them interrupted."""
+        """Replies still marked streaming whose writer died: mark them interrupted. A reply that
+        another live process (a second window, a `hearth ask`) is writing is left alone."""
+        writers = self.db.execute(
+            "SELECT DISTINCT writer FROM messages WHERE status = 'streaming'"
+        ).fetchall()
+        gone = [w for (w,) in writers if not self.writer.is_alive(w)]
+        count = 0
         with self.db.conn:
-            cursor = self.db.execute(
-                "UPDATE messages SET status = 'interrupted' WHERE status = 'streaming'"
-            )
-        return cursor.rowcount
+            for writer in gone:
+                count += self.db.execute(
+                    "UPDATE messages SET status = 'interrupted' "
+                    "WHERE status = 'streaming' AND writer IS ?",
+                    [writer],
+                ).rowcount
+        return count
 
     def search(self, query: str, limit: int = 50) -> list[Message]:
         cols = ", ".join(f"m.{f}" for f in _MESSAGE_FIELDS)

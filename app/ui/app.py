@@ -60,6 +60,13 @@ def install_asyncgen_hooks(loop: asyncio.AbstractEventLoop):
     return previous
 
 
+def show_startup_notices(window, services: Services) -> None:
+    """What went wrong while starting that the user should know, e.g. a damaged settings file
+    that was kept aside."""
+    if services.settings.notice:  # a box, not a toast: the welcome screen hides the toast
+        window._warn("Your settings were reset", services.settings.notice)
+
+
 def run_app(services: Services, *, data_dir: Path) -> int:
     """Show the window and run until it closes; closes `services` before returning."""
     import qasync
@@ -78,6 +85,7 @@ def run_app(services: Services, *, data_dir: Path) -> int:
     closed = asyncio.Event()
     app.lastWindowClosed.connect(closed.set)
     window.show()
+    show_startup_notices(window, services)
     shut_down = False
 
     async def until_window_closed() -> None:

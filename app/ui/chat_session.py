@@ -36,6 +36,7 @@ class ChatSession(QObject):
         self.conversation_id: int | None = None
         self.reply_id: int | None = None
         self._text = ""
+        self.unsaved_notice = None  # the last reply the disk had no room for, if any
         self.countdown = RetryCountdown(self._show_countdown, self)
 
     @property
@@ -120,8 +121,24 @@ class ChatSession(QObject):
             self._banner.hide()
             self.countdown.stop()
             self._view.finish_reply(update.message, update.error)
+            if update.save_error is not None and self._is_shown():
+                self._offer_retry_saving(update)
             self.reply_finished.emit(update)
         # Reasoning text is not shown yet; the final reply is what the user asked for.
+
+    def _offer_retry_saving(self, finished: ReplyFinished) -> None:
+        """The disk had no room for the reply: it stays on screen, with Retry saving."""
+        from app.ui.unsaved_notice import UnsavedReplyNotice
+
+        chat = self._services.chat
+        notice = UnsavedReplyNotice(
+            finished.message,
+            finished.save_error,
+            lambda message: chat.save_reply(message=message),
+            self._tasks.spawn,
+        )
+        self._view.add_notice_widget(notice)
+        self.unsaved_notice = notice
 
     def _on_started(self, started: ReplyStarted) -> None:
         self.conversation_id = started.conversation.id

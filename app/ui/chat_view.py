@@ -186,6 +186,11 @@ class ChatView(PageWindow, PacedDrawing, MessageWidgets, QScrollArea):
         self._append(line)
         return line
 
+    def add_notice_widget(self, widget: QWidget) -> QWidget:
+        """A notice with its own controls (e.g. Retry saving), at the end of the chat."""
+        self._append(widget)
+        return widget
+
     def add_notice_before(self, message_id: int, text: str) -> NoticeLine:
         """A quiet line just above a reply, e.g. that the local fallback model answers it."""
         widget = self._replies.get(message_id)

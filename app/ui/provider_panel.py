@@ -20,7 +20,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import HearthError
-from app.core.provider_errors import InvalidKey, KeychainUnavailable, NoKey
+from app.core.provider_errors import (
+    InvalidKey,
+    InvalidKeyCharacters,
+    KeychainUnavailable,
+    NoKey,
+)
 from app.netguard import is_loopback_url
 from app.services import Services
 from app.services.providers import ProviderStatus
@@ -252,6 +257,9 @@ class ProviderPanel(QWidget):
             # The key stays in the (masked) field, so "this session only" needs no second paste.
             self.show_result(error.plain(), error=True)
             self.session_button.show()
+            return False
+        except InvalidKeyCharacters as error:  # a bad paste: said, and nothing stored or sent
+            self.show_result(error.plain(), error=True)
             return False
         self.key_edit.clear()
         self.session_button.hide()
