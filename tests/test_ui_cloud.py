@@ -304,3 +304,17 @@ def test_payment_and_malformed_replies_are_explained(
     assert failed.message.status == "error"
     assert words in failed.footer.text()
     assert failed.actions == actions
+
+
+def test_the_header_never_says_sent_while_offline_mode_blocks_it(qtbot, window_with_both):
+    window, services, local = window_with_both
+    window.choose_model("openai:gpt-4o-mini")
+    assert window.header.badge.text() == "sent to OpenAI"
+    window.header.set_offline(True)  # what the Privacy page's switch does through the window
+    assert window.header.badge.text() == "not sent — offline mode"
+    assert "Offline mode is on" in window.header.badge.toolTip()
+    window.choose_model(local.id)
+    assert window.header.badge.text() == "on this computer"
+    window.choose_model("openai:gpt-4o-mini")
+    window.header.set_offline(False)
+    assert window.header.badge.text() == "sent to OpenAI"

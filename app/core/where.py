@@ -12,6 +12,7 @@ from app.core.provider_errors import NoKey, OfflineModeBlocked
 
 ON_THIS_COMPUTER = "on this computer"
 NOT_SENT = "not sent"
+BLOCKED_BY_OFFLINE_MODE = f"{NOT_SENT} — offline mode"
 
 
 def sending_to(provider: str) -> str:
@@ -33,7 +34,7 @@ def not_sent(provider: str, error: HearthError | None) -> str:
     if error is None:
         return f"{NOT_SENT} — stopped before sending"
     if isinstance(error, OfflineModeBlocked):
-        return f"{NOT_SENT} — offline mode"
+        return BLOCKED_BY_OFFLINE_MODE
     if isinstance(error, NoKey):
         return f"{NOT_SENT} — no key for {provider}"
     return f"{NOT_SENT} — could not reach {provider}"

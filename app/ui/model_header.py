@@ -31,6 +31,7 @@ class ModelHeader(QFrame):
         super().__init__(parent)
         self.setObjectName("chatHeader")
         self.current: ModelInfo | None = None
+        self.offline = False
         self.picker = QToolButton(self)
         self.picker.setObjectName("modelPicker")
         self.picker.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -73,10 +74,12 @@ class ModelHeader(QFrame):
     def set_model(self, current: ModelInfo | None) -> None:
         self.current = current
         self.picker.setText(f"{current.display_name}  ▾" if current else "Choose a model  ▾")
-        self.badge.show_for(current)
+        self.badge.show_for(current, offline=self.offline)
 
     def set_offline(self, offline: bool) -> None:
+        self.offline = offline
         self.offline_pill.setVisible(offline)
+        self.badge.show_for(self.current, offline=offline)
 
     def set_chat_title(self, title: str | None) -> None:
         self.title.setText(title or "")
