@@ -10,8 +10,8 @@ the window and `hearth search` call it: BM25 ranking, snippets, deleted chats le
 Search runs twice over the same queries: with the FTS prefix index (migration m010) and, as the
 reference, with the table as it was before it.
 
-Goals: search p95 <= 50 ms for every query shape; Store.messages() on a 10,000-message branch well under the 300 ms
-first-paint budget of the window. Exits 1 when a goal is missed.
+Goals: search p95 <= 50 ms for every query shape; Store.messages() on a 10,000-message branch
+well under the 300 ms first-paint budget of the window. Exits 1 when a goal is missed.
 """
 
 from __future__ import annotations
