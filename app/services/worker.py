@@ -16,10 +16,12 @@ T = TypeVar("T")
 class DbWorker:
     """Owns the Store on a single worker thread; `await worker.call(Store.method, ...)`."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, for_listing: bool = False) -> None:
+        """`for_listing`: only reading methods will be called (see Store.for_listing)."""
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="hearth-db")
         # The Store and its sqlite3 connection are made on the worker thread and used only there.
-        self._store: Store = self._pool.submit(Store, path).result()
+        open_store = _listing_store if for_listing else Store
+        self._store: Store = self._pool.submit(open_store, path).result()
 
     async def call(self, fn: Callable[..., T], *args, **kwargs) -> T:
         loop = asyncio.get_running_loop()
@@ -36,3 +38,7 @@ class DbWorker:
     def close(self) -> None:
         self._pool.submit(self._store.close).result()
         self._pool.shutdown(wait=True)
+
+
+def _listing_store(path: Path) -> Store:
+    return Store.for_listing(path) or Store(path)

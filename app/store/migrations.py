@@ -7,8 +7,10 @@ import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:  # only the Store's database is passed in: Store.for_listing skips the import
+    import sqlite_utils
 
 log = logging.getLogger(__name__)
 

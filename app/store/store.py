@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+import sys
 from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-
-import sqlite_utils
 
 from app.core.chat import ModelInfo
 from app.core.errors import ConversationNotFound, StorageError
@@ -16,6 +15,34 @@ from app.core.records import Conversation, Message
 from app.store.migrations import migrate
 
 _MESSAGE_FIELDS = [f for f in Message.__dataclass_fields__]
+
+
+def _sqlite_utils():
+    """sqlite-utils, imported when a Store first opens: it costs 0.13 s (click, dateutil,
+    pluggy), which the command line's read-only listings skip (see Store.for_listing).
+
+    It would also import numpy (about 0.1 s) only to map numpy scalar types to column types, and
+    Hearth never stores numpy values: numpy is hidden while it loads; llama.cpp, which needs
+    numpy, imports it normally later."""
+    if "sqlite_utils" not in sys.modules and "numpy" not in sys.modules:
+        sys.modules["numpy"] = None  # type: ignore[assignment]  # makes `import numpy` fail
+        try:
+            import sqlite_utils
+        finally:
+            del sys.modules["numpy"]
+    import sqlite_utils
+
+    return sqlite_utils
+
+
+class _PlainDatabase:
+    """The part of sqlite_utils.Database the listings use, over a plain sqlite3 connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, parameters: Iterable | dict | None = None) -> sqlite3.Cursor:
+        return self.conn.execute(sql, parameters or [])
 
 
 def now() -> str:
@@ -38,7 +65,7 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite_utils.Database(path)
+        self.db = _sqlite_utils().Database(path)
         self.db.execute("PRAGMA journal_mode=WAL")
         # NORMAL is durable to the last committed transaction in WAL mode except on power loss.
         self.db.execute("PRAGMA synchronous=NORMAL")
@@ -46,6 +73,30 @@ class Store:
         self.db.execute("PRAGMA busy_timeout=5000")
         migrate(self.db, path)
         self.recover_interrupted()
+
+    @classmethod
+    def for_listing(cls, path: Path) -> Store | None:
+        """A Store for read-only listings (history, search, models from the command line) on
+        a plain sqlite3 connection, without sqlite-utils; None when the file is missing or
+        needs migrating, which the full Store does. Only its reading methods may be used."""
+        from app.store.migrations import MIGRATIONS
+
+        if not path.is_file():
+            return None
+        conn = sqlite3.connect(path)
+        try:
+            conn.execute("PRAGMA busy_timeout=5000")
+            done = {row[0] for row in conn.execute("SELECT name FROM _migrations")}
+        except sqlite3.Error:
+            conn.close()
+            return None
+        if any(fn.__name__ not in done for fn in MIGRATIONS):
+            conn.close()
+            return None
+        store = cls.__new__(cls)
+        store.path = path
+        store.db = _PlainDatabase(conn)
+        return store
 
     def close(self) -> None:
         self.db.conn.close()
@@ -123,7 +174,7 @@ class Store:
             values = {**values, "updated": now()}
         try:
             self.db["conversations"].update(conversation_id, values)
-        except sqlite_utils.db.NotFoundError as exc:
+        except _sqlite_utils().db.NotFoundError as exc:
             raise ConversationNotFound() from exc
 
     # -- messages ------------------------------------------------------------------------------
@@ -234,7 +285,7 @@ class Store:
         self.db["local_models"].upsert(row, pk="id")
 
     def local_models(self) -> list[ModelInfo]:
-        rows = self.db["local_models"].rows_where(order_by="added desc")
+        rows = _dicts(self.db.execute("SELECT * FROM local_models ORDER BY added DESC"))
         return [_model_from_row(r) for r in rows]
 
     def remove_local_model(self, model_id: str) -> bool:
@@ -256,7 +307,11 @@ class Store:
         )
 
     def cached_provider_models(self, provider: str) -> list[ModelInfo]:
-        rows = self.db["provider_models"].rows_where("provider = ?", [provider], order_by="model")
+        rows = _dicts(
+            self.db.execute(
+                "SELECT * FROM provider_models WHERE provider = ? ORDER BY model", [provider]
+            )
+        )
         return [
             ModelInfo(
                 id=r["model"],
@@ -269,6 +324,11 @@ class Store:
 
     def integrity_ok(self) -> bool:
         return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _dicts(cursor: sqlite3.Cursor) -> list[dict]:
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _model_from_row(row: dict) -> ModelInfo:
