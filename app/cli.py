@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
 from pathlib import Path
@@ -80,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_command(args: argparse.Namespace, folder: Path) -> int:
+    import asyncio  # with ssl, a third of `hearth --help` if imported at the top
+
     try:
         return asyncio.run(_run_command(args, folder))
     except HearthError as err:

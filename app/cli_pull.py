@@ -12,7 +12,6 @@ Ctrl-C pauses: running the same command again continues from where it stopped.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import re
 import shutil
 import sys
@@ -126,6 +125,8 @@ async def resolve_target(downloads: DownloadService, target: str, *, revision: s
 
 
 async def _pull(downloads: DownloadService, choice: Choice) -> int:
+    import asyncio
+
     job_id = await downloads.start(
         repo=choice.repo,
         file=choice.file,

@@ -77,7 +77,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         fill(data)
-        env = {**os.environ, "HEARTH_DATA_DIR": str(data)}
+        # Bytecode as an installed Hearth has it: this machine's environment may turn writing it
+        # off (PYTHONDONTWRITEBYTECODE), which would compile every module on every run. Kept in
+        # the temporary folder; the warm-up run below writes it.
+        env = {**os.environ, "HEARTH_DATA_DIR": str(data), "PYTHONPYCACHEPREFIX": f"{tmp}/pyc"}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         trees = {"now": ROOT}
         if args.reference:
             trees["reference"] = args.reference
