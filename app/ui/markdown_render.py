@@ -62,6 +62,7 @@ class StreamedMarkdown:
         self.theme = theme
         self.settled_text = ""  # what the settled blocks were rendered from
         self.code_blocks: tuple[str, ...] = ()
+        self._tried = 0  # the complete lines last looked at: no new line, nothing to settle
 
     @property
     def settled_length(self) -> int:
@@ -71,6 +72,9 @@ class StreamedMarkdown:
         """Render the newly final blocks of `text` (after those settled before), or None."""
         rest = text[self.settled_length :]
         complete = rest.rfind("\n") + 1
+        if self.settled_length + complete == self._tried:
+            return None
+        self._tried = self.settled_length + complete
         if not complete or "\r" in rest[:complete] or "\0" in rest[:complete]:
             return None  # markdown-it would number lines differently from the cut below
         env = self._env()
