@@ -45,15 +45,16 @@ def startup_failed(err, folder: Path | None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     from app.cli import build_parser, run_command
-    from app.core.errors import HearthError
-    from app.logsetup import setup_logging
-    from app.paths import data_dir
 
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)  # `--help` ends here: nothing else is imported
     if args.self_test:  # before data_dir(): the check must not touch the user's data folder
         from app.selftest import run_self_test
 
         return run_self_test()
+    from app.core.errors import HearthError
+    from app.logsetup import setup_logging
+    from app.paths import data_dir
+
     try:
         folder = data_dir(args.data_dir)
         setup_logging(folder)

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import getpass
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from app import secrets
 from app.cli_memory import add_memory_parsers, cmd_import, cmd_memory, cmd_search
 from app.cli_pull import add_pull_parsers, cmd_pull, cmd_rm
 from app.cli_usage import add_usage_parser, cmd_usage
-from app.core.chat import human_bytes, human_params
 from app.core.errors import ConversationNotFound, HearthError
-from app.core.events import Notice, TextDelta
-from app.providers.registry import get_provider
-from app.services import Services, open_services
-from app.services.chat import ModelLoading, ReplyFinished, ReplyStarted
-from app.services.conversations import conversation_markdown
+
+# What a command uses is imported when it runs: `hearth --help` or `hearth history` must not pay
+# for the engines, httpx, the keychain or sqlite-utils (tests/test_startup.py checks).
+if TYPE_CHECKING:
+    from app.services import Listings, Services
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_command(args: argparse.Namespace, folder: Path) -> int:
+    import asyncio  # with ssl, a third of `hearth --help` if imported at the top
+
     try:
         return asyncio.run(_run_command(args, folder))
     except HearthError as err:
@@ -110,8 +109,15 @@ def run_command(args: argparse.Namespace, folder: Path) -> int:
         return 1
 
 
+# Read-only listings run over a slim set of services (see app.services.open_listings).
+LISTINGS = ("history", "search", "models")
+
+
 async def _run_command(args: argparse.Namespace, folder: Path) -> int:
-    services = open_services(folder)
+    from app.services import open_listings, open_services
+
+    listing = args.command in LISTINGS and not getattr(args, "refresh", False)
+    services = open_listings(folder) if listing else open_services(folder)
     try:
         return await COMMANDS[args.command](services, args)
     finally:
@@ -119,6 +125,9 @@ async def _run_command(args: argparse.Namespace, folder: Path) -> int:
 
 
 async def cmd_ask(services: Services, args: argparse.Namespace) -> int:
+    from app.core.events import Notice, TextDelta
+    from app.services.chat import ModelLoading, ReplyFinished, ReplyStarted
+
     text = " ".join(args.text).strip() if args.text else read_stdin().strip()
     if not text.isascii():
         _check_utf8(text)
@@ -157,7 +166,7 @@ async def cmd_ask(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
-async def cmd_models(services: Services, args: argparse.Namespace) -> int:
+async def cmd_models(services: Services | Listings, args: argparse.Namespace) -> int:
     if args.provider:
         return await _provider_models(services, args.provider, refresh=args.refresh)
     models = await services.models.list_models()
@@ -181,6 +190,8 @@ def counted(n: int, word: str) -> str:
 
 
 def _details(m) -> str:
+    from app.core.chat import human_bytes, human_params
+
     parts = (
         m.architecture,
         human_params(m.parameters),
@@ -191,7 +202,11 @@ def _details(m) -> str:
     return ", ".join(x for x in parts if x)
 
 
-async def _provider_models(services: Services, provider_id: str, *, refresh: bool) -> int:
+async def _provider_models(
+    services: Services | Listings, provider_id: str, *, refresh: bool
+) -> int:
+    from app.providers.registry import get_provider
+
     spec = get_provider(provider_id)
     if refresh:
         models = await services.models.refresh_provider(spec.id)
@@ -204,6 +219,11 @@ async def _provider_models(services: Services, provider_id: str, *, refresh: boo
 
 
 async def cmd_keys(services: Services, args: argparse.Namespace) -> int:
+    import getpass
+
+    from app import secrets
+    from app.providers.registry import get_provider
+
     if args.keys_command == "list":
         for provider_id in secrets.providers_with_keys():
             print(f"{provider_id}\t{secrets.key_source(provider_id)}")
@@ -233,7 +253,7 @@ async def cmd_add(services: Services, args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-async def cmd_history(services: Services, args: argparse.Namespace) -> int:
+async def cmd_history(services: Services | Listings, args: argparse.Namespace) -> int:
     for c in await services.conversations.list():
         print(f"{c.id}\t{c.title}\t{c.updated[:16].replace('T', ' ')}\t{c.message_count}")
     return 0
@@ -252,6 +272,8 @@ async def _conversation_id(services: Services, ref: str | None) -> int:
 
 
 async def cmd_show(services: Services, args: argparse.Namespace) -> int:
+    from app.services.conversations import conversation_markdown
+
     cid = await _conversation_id(services, args.id)
     (item,) = await services.conversations.export([cid])
     print(conversation_markdown(item))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from app.services import Services
-from app.store.memory import MemoryNotFound
+if TYPE_CHECKING:
+    from app.services import Services
 
 
 def add_memory_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -36,6 +37,8 @@ def add_memory_parsers(sub: argparse._SubParsersAction, common: argparse.Argumen
 
 
 def _memory_id(text: str) -> int:
+    from app.store.memory import MemoryNotFound
+
     try:
         return int(text)
     except ValueError:

@@ -12,19 +12,21 @@ Ctrl-C pauses: running the same command again continues from where it stopped.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import re
 import shutil
 import sys
 import time
 from dataclasses import dataclass
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from app.core.chat import human_bytes
 from app.core.download_errors import DownloadFailed, NotFoundOnHub
 from app.core.errors import HearthError, ModelNotFound
-from app.downloads.queue import DownloadProgress
-from app.services.downloads import DownloadService
+
+# The downloader (httpx) is imported when a command here runs, not when `hearth` builds its parser.
+if TYPE_CHECKING:
+    from app.downloads.queue import DownloadProgress
+    from app.services.downloads import DownloadService
 
 PLAIN_EVERY = 10.0  # seconds between progress lines when output is not a terminal
 
@@ -54,6 +56,8 @@ def _downloads(services) -> tuple[DownloadService, bool]:
     existing = getattr(services, "downloads", None)
     if existing is not None:
         return existing, False
+    from app.services.downloads import DownloadService
+
     made = DownloadService(
         models=services.models, settings=services.settings, data_dir=services.data_dir
     )
@@ -121,6 +125,8 @@ async def resolve_target(downloads: DownloadService, target: str, *, revision: s
 
 
 async def _pull(downloads: DownloadService, choice: Choice) -> int:
+    import asyncio
+
     job_id = await downloads.start(
         repo=choice.repo,
         file=choice.file,

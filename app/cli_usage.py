@@ -13,12 +13,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.core.errors import HearthError
 from app.core.money import decimal_text, format_usd
-from app.services.usage import MonthReport, UsageService, parse_month
-from app.store.usage import ModelTotals, Totals
+
+# The usage service (prices, httpx) is imported when `hearth usage` runs, not with the parser.
+if TYPE_CHECKING:
+    from app.services.usage import MonthReport, UsageService
+    from app.store.usage import ModelTotals, Totals
 
 
 def add_usage_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -32,6 +35,8 @@ def add_usage_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentP
 
 
 def _month(text: str) -> str:
+    from app.services.usage import parse_month
+
     try:
         year, month = parse_month(text)
     except HearthError as err:  # argparse shows the message and exits with status 2
@@ -45,6 +50,7 @@ def _usage(services) -> UsageService:
     if existing is not None:
         return existing
     from app.providers.prices import PriceBook
+    from app.services.usage import UsageService
 
     prices = PriceBook.load(
         services.settings.get("price_overrides") or {}, data_dir=services.data_dir

@@ -91,14 +91,14 @@ def realistic_reply(tokens: int) -> list[str]:
 # -- (a) launch --------------------------------------------------------------------------------
 
 
-def launch_once() -> tuple[float, int]:
+def launch_once(tree: Path = ROOT) -> tuple[float, int]:
     # An installed app always has its bytecode; let the warm-up start write it if it is missing.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with tempfile.TemporaryDirectory() as data:
         started = time.perf_counter()
         child = subprocess.Popen(
             [sys.executable, "-c", LAUNCH_SCRIPT, data],
-            cwd=ROOT,
+            cwd=tree,  # `app` is imported from this checkout
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -119,6 +119,18 @@ def bench_launch(runs: int) -> tuple[list[float], list[int]]:
     launch_once()  # warm the disk cache, as a second start on a real machine would be
     results = [launch_once() for _ in range(runs)]
     return [r[0] for r in results], [r[1] for r in results]
+
+
+def bench_launch_against(runs: int, reference: Path) -> tuple[list[float], list[float]]:
+    """Launch times of this tree and of another checkout, alternating run by run, so both see
+    the same load on a shared machine."""
+    launch_once(), launch_once(reference)  # warm-up: disk cache and bytecode for both
+    now: list[float] = []
+    before: list[float] = []
+    for _ in range(runs):
+        now.append(launch_once()[0])
+        before.append(launch_once(reference)[0])
+    return now, before
 
 
 # -- (b) streaming stall -----------------------------------------------------------------------
@@ -362,6 +374,12 @@ def main() -> None:
     parser.add_argument("--sse-rate", type=float, default=100.0, help="SSE events per second")
     parser.add_argument("--only-sse", action="store_true", help="run (c) alone")
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--reference",
+        type=Path,
+        help="only (a): launch this tree and another checkout (e.g. the tree before a change) "
+        "alternately, and print both medians",
+    )
     args = parser.parse_args()
     if args.only_sse:
         latencies, to_window, sent = bench_sse_to_screen(args.events, args.sse_rate)
@@ -369,6 +387,13 @@ def main() -> None:
             print("SSE-JSON " + json.dumps([latencies, to_window, sent]), flush=True)
         else:
             print_sse_rows(latencies, to_window, sent, args)
+        return
+
+    if args.reference:
+        now, before = bench_launch_against(args.runs, args.reference)
+        print(f"launch to idle window, median of {args.runs} alternating runs:")
+        print(f"  this tree  {statistics.median(now):.3f} s  (best {min(now):.3f})")
+        print(f"  reference  {statistics.median(before):.3f} s  (best {min(before):.3f})")
         return
 
     times, memory = bench_launch(args.runs)

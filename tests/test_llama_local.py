@@ -164,6 +164,36 @@ def test_second_turn_reuses_the_cached_prefix(tiny: ModelInfo) -> None:
     assert text_of(turn2) == text_of(cold)
 
 
+def test_a_title_between_turns_keeps_the_conversations_cache(tiny: ModelInfo) -> None:
+    """The automatic title runs another prompt on the same engine; afterwards the second turn
+    still evaluates only its new tokens, and writes what a cold engine writes."""
+    from app.core.records import Message
+    from app.services.history import title_request
+
+    first = ask(words(60), max_tokens=24)
+
+    async def body(engine: LocalEngine):
+        turn1 = await collect(engine, first)
+        said = {"user": words(60), "assistant": text_of(turn1)}
+        exchange = [
+            Message(i, 1, None, role, text, None, None, "complete", "")
+            for i, (role, text) in enumerate(said.items())
+        ]
+        title = await collect(engine, title_request(exchange))
+        second = ask(words(60), text_of(turn1), "And then?", max_tokens=16)
+        turn2 = await collect(engine, second)
+        return turn1, title, turn2, engine.last_prompt_eval_tokens, second
+
+    turn1, title, turn2, evaluated, second = with_engine(tiny, body)
+    assert usage_of(title).output_tokens > 0, "the title was written"
+    usage1, usage2 = usage_of(turn1), usage_of(turn2)
+    assert usage2.cached_tokens >= usage1.input_tokens, "the first turn is still cached"
+    assert evaluated == usage2.input_tokens - usage2.cached_tokens
+    assert evaluated < usage2.input_tokens - usage1.input_tokens + usage1.output_tokens
+    cold = with_engine(tiny, lambda engine: collect(engine, second))
+    assert text_of(turn2) == text_of(cold)
+
+
 # ---------------------------------------------------------------- stopping
 
 

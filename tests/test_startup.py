@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+import os
 import subprocess
 import sys
+
+from app.store import Store
 
 
 def test_opening_the_app_does_not_import_numpy():
@@ -47,3 +51,63 @@ def test_dialogs_are_built_on_first_use():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+HEAVY_FOR_LISTINGS = ("httpx", "llama_cpp", "PySide6", "keyring", "sqlite_utils", "numpy")
+
+
+def modules_after_command(tmp_path, *args: str) -> tuple[list[str], str]:
+    """Run `hearth ARGS` in a fresh interpreter; the heavy modules it imported and its output."""
+    code = (
+        "import sys, contextlib, io\n"
+        "from app.__main__ import main\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    try:\n"
+        f"        main({list(args)!r})\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        f"print(sorted(m for m in {HEAVY_FOR_LISTINGS!r} if sys.modules.get(m)))\n"
+        "print(out.getvalue())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "HEARTH_DATA_DIR": str(tmp_path / "data")},
+    )
+    assert done.returncode == 0, done.stderr
+    heavy, _, output = done.stdout.partition("\n")
+    return ast.literal_eval(heavy), output
+
+
+def test_help_imports_no_service(tmp_path):
+    heavy, output = modules_after_command(tmp_path, "--help")
+    assert "usage: hearth" in output
+    assert heavy == []
+
+
+def test_listings_import_only_what_they_use(tmp_path):
+    """history and search read the store with plain sqlite3 once it is migrated; models also
+    asks the keychain which providers have a key. None of them loads an engine or httpx."""
+    data = tmp_path / "data"
+    store = Store(data / "hearth.db")  # a migrated store, with something to list
+    conversation = store.create_conversation("Picnic plans")
+    store.add_message(conversation.id, role="user", content="sandwiches for the picnic")
+    store.close()
+    heavy, output = modules_after_command(tmp_path, "history")
+    assert "Picnic plans" in output and heavy == []
+    heavy, output = modules_after_command(tmp_path, "search", "picn")
+    assert "«picnic»" in output and heavy == []
+    heavy, output = modules_after_command(tmp_path, "models")
+    assert "openai" in output and heavy == ["keyring"]
+
+
+def test_a_listing_on_a_fresh_folder_migrates_it(tmp_path):
+    """No database yet: the full store is opened once, to create and migrate it."""
+    heavy, output = modules_after_command(tmp_path, "history")
+    assert heavy == ["sqlite_utils"]
+    assert (tmp_path / "data" / "hearth.db").is_file()
+    heavy, _ = modules_after_command(tmp_path, "history")
+    assert heavy == []

@@ -21,6 +21,9 @@ class ChatRequest:
     max_tokens: int | None = None
     seed: int | None = None
     extra: dict = field(default_factory=dict)
+    # A side job on the chat's model (a title, memory suggestions): a local engine puts the
+    # conversation's cache back afterwards, so the next turn reads only its new words.
+    keep_cache: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -254,10 +254,11 @@ class LocalEngine:
                 return
             n_ctx = chat.n_ctx
             reserve = min(request.max_tokens or max(256, n_ctx // 4), n_ctx // 2)
-            prompt, dropped = chat.fit(request.messages, reserve)
-            if dropped:
-                emit(trim_notice(dropped))
-            result = chat.generate(prompt, request, stop, emit)
+            with chat.cache_kept(request.keep_cache):
+                prompt, dropped = chat.fit(request.messages, reserve)
+                if dropped:
+                    emit(trim_notice(dropped))
+                result = chat.generate(prompt, request, stop, emit)
             self.last_prompt_eval_tokens = result.evaluated
             emit(
                 Usage(

@@ -4,8 +4,11 @@ context, generating, and cutting the text at end-of-turn markers. Runs on the ow
 from __future__ import annotations
 
 import codecs
+import ctypes
+import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +17,8 @@ from app.core.context import fit_to_context
 from app.core.errors import PromptTooLong
 from app.core.events import Notice, StreamEvent, TextDelta
 from app.providers.llama_glue import llama_cpp_module
+
+log = logging.getLogger(__name__)
 
 END_OF_TURN_MARKERS = ("<|im_end|>", "<|eot_id|>", "<end_of_turn>", "<|end|>", "</s>")
 
@@ -104,6 +109,23 @@ class LlamaChat:
         system = [m for m in messages if m.role == "system"]
         return system + rest[rest.index(self._cut_at) :]
 
+    @contextmanager
+    def cache_kept(self, keep: bool) -> Iterator[None]:
+        """Around a side job (a title): the context holds the conversation again afterwards.
+
+        Without this, the side job's prompt replaces the conversation in llama.cpp's cache and
+        the next turn re-reads the whole chat (2 s instead of 0.2 s after one long reply).
+        """
+        if not keep or self.llama.n_tokens == 0:
+            yield
+            return
+        saved, cut_at = SavedContext.of(self.llama), self._cut_at
+        try:
+            yield
+        finally:
+            saved.restore(self.llama)
+            self._cut_at = cut_at
+
     def generate(
         self,
         prompt: list[int],
@@ -147,6 +169,37 @@ class LlamaChat:
         text.finish()
         result.evaluated = llama.prompt_eval_tokens or 0
         return result
+
+
+@dataclass(slots=True)
+class SavedContext:
+    """llama.cpp's context (its KV cache) and the tokens it holds. Not Llama.save_state: that
+    also copies the score matrix (n_batch x vocabulary floats, 300 MB for a 150k vocabulary),
+    which the next turn does not need since it evaluates at least one token anyway."""
+
+    data: ctypes.Array
+    size: int
+    tokens: list[int]
+
+    @classmethod
+    def of(cls, llama: Any) -> SavedContext:
+        llama_cpp = llama_cpp_module()
+        ctx = llama._ctx.ctx
+        room = llama_cpp.llama_state_get_size(ctx)
+        data = (ctypes.c_uint8 * room)()
+        size = llama_cpp.llama_state_get_data(ctx, data, room)
+        return cls(data, size, llama.input_ids[: llama.n_tokens].tolist())
+
+    def restore(self, llama: Any) -> None:
+        llama_cpp = llama_cpp_module()
+        if llama_cpp.llama_state_set_data(llama._ctx.ctx, self.data, self.size) != self.size:
+            log.warning("Could not restore the conversation's cache; it is read again")
+            llama.reset()
+            return
+        llama.input_ids[: len(self.tokens)] = self.tokens
+        llama.n_tokens = len(self.tokens)
+        # The restored logits are not the live ones: the next turn decodes at least one token.
+        llama._requires_eval = True
 
 
 class TextStream:

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from app.paths import db_path
-from app.providers.prices import PriceBook
-from app.services.chat import ChatService
-from app.services.conversations import ConversationService
-from app.services.downloads import DownloadService
-from app.services.history import HistoryService
-from app.services.memory import MemoryService
-from app.services.models import ModelService
-from app.services.providers import ProviderService
-from app.services.transfer import TransferService
-from app.services.usage import UsageService
-from app.services.worker import DbWorker
-from app.store.settings import Settings
+# The services are imported when open_services() builds them, not with this package: the command
+# line's read-only listings use two of them and skip the rest (httpx, the engines, downloads).
+if TYPE_CHECKING:
+    from app.services.chat import ChatService
+    from app.services.conversations import ConversationService
+    from app.services.downloads import DownloadService
+    from app.services.history import HistoryService
+    from app.services.memory import MemoryService
+    from app.services.models import ModelService
+    from app.services.providers import ProviderService
+    from app.services.transfer import TransferService
+    from app.services.usage import UsageService
+    from app.services.worker import DbWorker
+    from app.store.settings import Settings
 
 
 @dataclass
@@ -42,7 +44,59 @@ class Services:
         self.db.close()
 
 
+@dataclass
+class Listings:
+    """What the command line's read-only listings (history, search, models) use: the store
+    without sqlite-utils when it needs no migrating (Store.for_listing), and no engine, httpx or
+    download code, so `hearth history` starts in a fraction of the time."""
+
+    data_dir: Path
+    db: DbWorker
+    settings: Settings
+    models: ModelService
+    conversations: ConversationService
+    history: HistoryService
+
+    async def close(self) -> None:
+        self.db.close()
+
+
+def open_listings(data_dir: Path) -> Listings:
+    from app.paths import db_path
+    from app.services.conversations import ConversationService
+    from app.services.history import HistoryService
+    from app.services.models import ModelService
+    from app.services.worker import DbWorker
+    from app.store.settings import Settings
+
+    db = DbWorker(db_path(data_dir), for_listing=True)
+    settings = Settings(data_dir / "settings.json")
+    models = ModelService(db, settings)
+    return Listings(
+        data_dir=data_dir,
+        db=db,
+        settings=settings,
+        models=models,
+        conversations=ConversationService(db),
+        history=HistoryService(db=db, models=models),
+    )
+
+
 def open_services(data_dir: Path) -> Services:
+    from app.paths import db_path
+    from app.providers.prices import PriceBook
+    from app.services.chat import ChatService
+    from app.services.conversations import ConversationService
+    from app.services.downloads import DownloadService
+    from app.services.history import HistoryService
+    from app.services.memory import MemoryService
+    from app.services.models import ModelService
+    from app.services.providers import ProviderService
+    from app.services.transfer import TransferService
+    from app.services.usage import UsageService
+    from app.services.worker import DbWorker
+    from app.store.settings import Settings
+
     db = DbWorker(db_path(data_dir))
     settings = Settings(data_dir / "settings.json")
     models = ModelService(db, settings)

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import TYPE_CHECKING
 
 from app.core.chat import ChatMessage, ChatRequest, ModelInfo
 from app.core.errors import HearthError
 from app.core.records import Conversation, Message
-from app.services.chat import title_from
-from app.services.memory import complete_text
-from app.services.models import ModelService
-from app.services.worker import DbWorker
 from app.store import Store
 from app.store import history as store_history
 from app.store.history import Branches, Page, Persona, SearchHit
+
+if TYPE_CHECKING:
+    from app.services.models import ModelService
+    from app.services.worker import DbWorker
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,24 @@ def clean_title(raw: str) -> str:
     line = next((ln.strip() for ln in (raw or "").splitlines() if ln.strip()), "")
     line = re.sub(r"^(?:title\s*:\s*)", "", line, flags=re.IGNORECASE)
     line = line.strip().strip("\"'“”‘’*#").strip().rstrip(".").strip()
+    from app.services.chat import title_from
+
     return title_from(line, MAX_TITLE_CHARS) if line else ""
+
+
+def title_request(messages: list[Message]) -> ChatRequest:
+    """What the model reads to title a chat: its first exchange, trimmed."""
+    exchange = "\n\n".join(
+        f"{m.role}: {m.content.strip()}"
+        for m in messages[:2]
+        if m.role in ("user", "assistant") and m.content.strip()
+    )[:TITLE_SOURCE_CHARS]
+    return ChatRequest(
+        messages=(ChatMessage("system", TITLE_PROMPT), ChatMessage("user", exchange)),
+        temperature=0.2,
+        max_tokens=24,
+        keep_cache=True,  # the chat goes on after its title: its cache must survive
+    )
 
 
 class HistoryService:
@@ -149,6 +167,8 @@ class HistoryService:
         runs on this computer (the loaded one by default): a title is never worth a cloud call.
         Otherwise, and whenever the model fails, the first words of the first message.
         The user's own title is never replaced."""
+        from app.services.chat import title_from  # the chat service: not for a search
+
         conv = await self._db.call(Store.conversation, conversation_id)
         messages = await self._db.call(Store.messages, conversation_id)
         first = next((m for m in messages if m.role == "user" and m.content.strip()), None)
@@ -169,18 +189,10 @@ class HistoryService:
     async def _title_by_model(self, model: ModelInfo | None, messages: list[Message]) -> str:
         if model is None or not model.is_local:
             return ""
-        exchange = "\n\n".join(
-            f"{m.role}: {m.content.strip()}"
-            for m in messages[:2]
-            if m.role in ("user", "assistant") and m.content.strip()
-        )[:TITLE_SOURCE_CHARS]
-        request = ChatRequest(
-            messages=(ChatMessage("system", TITLE_PROMPT), ChatMessage("user", exchange)),
-            temperature=0.2,
-            max_tokens=24,
-        )
+        from app.services.memory import complete_text  # the engines: not for a search
+
         try:
-            return clean_title(await complete_text(self._models, model, request))
+            return clean_title(await complete_text(self._models, model, title_request(messages)))
         except HearthError as err:
             log.info("Title by %s failed, using the first words: %s", model.id, err.plain())
             return ""

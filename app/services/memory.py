@@ -288,6 +288,7 @@ class MemoryService:
             messages=(ChatMessage("system", SUGGEST_PROMPT), ChatMessage("user", conversation)),
             temperature=0.2,
             max_tokens=200,
+            keep_cache=True,  # the chat may go on: its cache must survive the suggestions
         )
         return await complete_text(self._models, model, request)
 

@@ -16,11 +16,13 @@ T = TypeVar("T")
 class DbWorker:
     """Owns the Store on a single worker thread; `await worker.call(Store.method, ...)`."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, for_listing: bool = False) -> None:
+        """`for_listing`: only reading methods will be called (see Store.for_listing)."""
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="hearth-db")
         # The Store and its sqlite3 connection are made on the worker thread and used only there.
+        open_store = _listing_store if for_listing else Store
         try:
-            self._store: Store = self._pool.submit(Store, path).result()
+            self._store: Store = self._pool.submit(open_store, path).result()
         except BaseException:  # a damaged file, a folder it cannot use: no thread left behind
             self._pool.shutdown(wait=True)
             raise
@@ -40,3 +42,7 @@ class DbWorker:
     def close(self) -> None:
         self._pool.submit(self._store.close).result()
         self._pool.shutdown(wait=True)
+
+
+def _listing_store(path: Path) -> Store:
+    return Store.for_listing(path) or Store(path)

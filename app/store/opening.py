@@ -6,9 +6,12 @@ from __future__ import annotations
 import logging
 import shutil
 import sqlite3
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
 from app.core.errors import DatabaseDamaged, DataFolderProblem, DiskFull
 
@@ -41,7 +44,7 @@ def open_database(path: Path) -> sqlite_utils.Database:
     except BaseException:
         conn.close()
         raise
-    return sqlite_utils.Database(conn)
+    return sqlite_utils_module().Database(conn)
 
 
 def _open_error(path: Path, exc: OSError | sqlite3.Error) -> Exception:
@@ -85,3 +88,21 @@ def damaged(path: Path) -> DatabaseDamaged:
             "it aside; Hearth then starts with an empty history."
         )
     return DatabaseDamaged(message, action=action)
+
+
+def sqlite_utils_module():
+    """sqlite-utils, imported when a Store first opens: it costs 0.13 s (click, dateutil,
+    pluggy), which the command line's read-only listings skip (see Store.for_listing).
+
+    It would also import numpy (about 0.1 s) only to map numpy scalar types to column types, and
+    Hearth never stores numpy values: numpy is hidden while it loads; llama.cpp, which needs
+    numpy, imports it normally later."""
+    if "sqlite_utils" not in sys.modules and "numpy" not in sys.modules:
+        sys.modules["numpy"] = None  # type: ignore[assignment]  # makes `import numpy` fail
+        try:
+            import sqlite_utils
+        finally:
+            del sys.modules["numpy"]
+    import sqlite_utils
+
+    return sqlite_utils

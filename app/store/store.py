@@ -10,18 +10,26 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-import sqlite_utils
-
 from app.core.chat import ModelInfo
 from app.core.errors import ConversationNotFound, DiskFull, StorageError
 from app.core.records import Conversation, Message
 from app.store.locks import WriterLock
 from app.store.migrations import migrate
-from app.store.opening import open_database
+from app.store.opening import open_database, sqlite_utils_module
 
 log = logging.getLogger(__name__)
 
 _MESSAGE_FIELDS = [f for f in Message.__dataclass_fields__]
+
+
+class _PlainDatabase:
+    """The part of sqlite_utils.Database the listings use, over a plain sqlite3 connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, parameters: Iterable | dict | None = None) -> sqlite3.Cursor:
+        return self.conn.execute(sql, parameters or [])
 
 
 def now() -> str:
@@ -96,6 +104,30 @@ class Store:
         except BaseException:
             self.close()
             raise
+
+    @classmethod
+    def for_listing(cls, path: Path) -> Store | None:
+        """A Store for read-only listings (history, search, models from the command line) on
+        a plain sqlite3 connection, without sqlite-utils; None when the file is missing or
+        needs migrating, which the full Store does. Only its reading methods may be used."""
+        from app.store.migrations import MIGRATIONS
+
+        if not path.is_file():
+            return None
+        conn = sqlite3.connect(path)
+        try:
+            conn.execute("PRAGMA busy_timeout=5000")
+            done = {row[0] for row in conn.execute("SELECT name FROM _migrations")}
+        except sqlite3.Error:
+            conn.close()
+            return None
+        if any(fn.__name__ not in done for fn in MIGRATIONS):
+            conn.close()
+            return None
+        store = cls.__new__(cls)
+        store.path = path
+        store.db = _PlainDatabase(conn)
+        return store
 
     def close(self) -> None:
         self.db.conn.close()
@@ -174,7 +206,7 @@ class Store:
             values = {**values, "updated": now()}
         try:
             self.db["conversations"].update(conversation_id, values)
-        except sqlite_utils.db.NotFoundError as exc:
+        except sqlite_utils_module().db.NotFoundError as exc:
             raise ConversationNotFound() from exc
 
     # -- messages ------------------------------------------------------------------------------
@@ -295,7 +327,7 @@ class Store:
         self.db["local_models"].upsert(row, pk="id")
 
     def local_models(self) -> list[ModelInfo]:
-        rows = self.db["local_models"].rows_where(order_by="added desc")
+        rows = _dicts(self.db.execute("SELECT * FROM local_models ORDER BY added DESC"))
         return [_model_from_row(r) for r in rows]
 
     def remove_local_model(self, model_id: str) -> bool:
@@ -317,7 +349,11 @@ class Store:
         )
 
     def cached_provider_models(self, provider: str) -> list[ModelInfo]:
-        rows = self.db["provider_models"].rows_where("provider = ?", [provider], order_by="model")
+        rows = _dicts(
+            self.db.execute(
+                "SELECT * FROM provider_models WHERE provider = ? ORDER BY model", [provider]
+            )
+        )
         return [
             ModelInfo(
                 id=r["model"],
@@ -330,6 +366,11 @@ class Store:
 
     def integrity_ok(self) -> bool:
         return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _dicts(cursor: sqlite3.Cursor) -> list[dict]:
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _model_from_row(row: dict) -> ModelInfo:

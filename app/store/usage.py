@@ -17,10 +17,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from app.core.money import ZERO, parse_amount
+
+if TYPE_CHECKING:  # sqlite-utils is imported when a Store opens (see store._sqlite_utils)
+    import sqlite_utils
 
 ON_THIS_COMPUTER = "on this computer"
 _SLACK = timedelta(days=1)

@@ -14,7 +14,12 @@ from app.core.records import Message
 from app.core.where import as_sent
 from app.store.memory import Memory
 from app.ui.cost_text import CostNote
-from app.ui.markdown_render import document_style_sheet, finished_blocks_length, render_markdown
+from app.ui.markdown_render import (
+    RenderedMarkdown,
+    StreamedMarkdown,
+    document_style_sheet,
+    render_markdown,
+)
 from app.ui.message_footer import (
     BRANCH_NEXT,
     BRANCH_PREVIOUS,
@@ -71,10 +76,9 @@ class AssistantMessage(QWidget):
         self._can_switch = True
         self.used_memories: tuple[Memory, ...] = ()
         self.more_menu = None  # the ⋯ menu, while it is open
-        # Streaming state: views holding finished blocks, the text and code blocks they hold.
+        # Streaming state: views holding blocks no later text can change, and those blocks.
         self._settled_views: list[MessageView] = []
-        self._settled_length = 0
-        self._settled_code: tuple[str, ...] = ()
+        self._stream = StreamedMarkdown(theme)
 
         self.view = self._new_view()
         self.footer = QLabel(self)
@@ -134,42 +138,62 @@ class AssistantMessage(QWidget):
         self.view.setVisible(bool(self._text))  # a reply that failed at once has only a footer
 
     def _render_tail(self) -> None:
-        tail = self._text[self._settled_length :]
-        if len(tail) > SETTLE_AFTER_CHARS:
-            finished = finished_blocks_length(tail)
-            if finished:
-                self._settle(tail[:finished])
-                tail = tail[finished:]
-        rendered = render_markdown(tail, self._theme, first_code_block=len(self._settled_code))
-        self._code_blocks = self._settled_code + rendered.code_blocks
-        self.view.setHtml(rendered.html if tail else _THINKING if not self._text else "")
+        if not self._text.startswith(self._stream.settled_text):
+            self._drop_settled_views()  # the reply started over (a retry)
+        if len(self._text) - self._stream.settled_length > SETTLE_AFTER_CHARS:
+            settled = self._stream.settle(self._text)
+            if settled is not None:
+                self._add_settled_view(settled)
+        rest = self._stream.rest(self._text) or render_markdown(
+            self._text[self._stream.settled_length :],
+            self._theme,
+            first_code_block=len(self._stream.code_blocks),
+        )  # a link definition: the whole reply is drawn again at the end
+        self._show_rest(rest)
+        if not self._text:
+            self.view.setHtml(_THINKING)
         self.view.setVisible(True)
 
-    def _settle(self, text: str) -> None:
-        """Finished blocks get a view of their own and are never redrawn while streaming."""
-        rendered = render_markdown(text, self._theme, first_code_block=len(self._settled_code))
+    def _show_rest(self, rest: RenderedMarkdown) -> None:
+        self._code_blocks = self._stream.code_blocks + rest.code_blocks
+        self.view.setHtml(rest.html)
+        self.view.setVisible(bool(rest.html))
+
+    def _add_settled_view(self, rendered: RenderedMarkdown) -> None:
+        """Settled blocks get a view of their own and are never drawn again."""
         view = self._new_view()
         view.document().setDefaultStyleSheet(document_style_sheet(self._theme))
         view.setHtml(rendered.html)
+        view.keep_last_margin()
         self._layout.insertWidget(len(self._settled_views), view)
         self._settled_views.append(view)
-        self._settled_length += len(text)
-        self._settled_code += rendered.code_blocks
 
     def _drop_settled_views(self) -> None:
         for view in self._settled_views:
             self._layout.removeWidget(view)
             view.deleteLater()
         self._settled_views = []
-        self._settled_length = 0
-        self._settled_code = ()
+        self._stream = StreamedMarkdown(self._theme)
+
+    def _finish_in_place(self) -> bool:
+        """The reply as streamed, finished: only what follows the settled blocks is drawn again
+        (the same HTML as a whole render, without re-rendering a long reply at once)."""
+        if not self._settled_views:
+            return False
+        rest = self._stream.rest(self._text)
+        if rest is None:
+            return False
+        self._show_rest(rest)
+        return True
 
     def finish(self, message: Message, error: HearthError | None = None) -> None:
         self.message = message
         self._text = message.content
         self._live_note = ""
         self._actions = error_actions(message, error)
-        self.render()
+        self._dirty = False
+        if not self._finish_in_place():
+            self.render()
         self._render_footer()
 
     def resume(self, message: Message) -> None:

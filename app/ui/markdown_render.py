@@ -43,31 +43,67 @@ def warm_up(theme: Theme) -> None:
     render_markdown("# x\n\n- y\n\n```python\nprint(1)\n```\n", theme)
 
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+class StreamedMarkdown:
+    """A reply rendered in pieces while it streams, and exactly as a whole when it ends.
 
+    Each top-level block (paragraph, list, table, code block, ...) that no later text can change
+    is rendered once and "settled"; only the text after the settled blocks is rendered again. At
+    the end only that rest is rendered: settled HTML + rest HTML == render_markdown(whole text),
+    so finishing a long reply costs as little as one frame (tests/test_ui_markdown.py).
 
-def finished_blocks_length(text: str) -> int:
-    """How much of a growing Markdown text is made of finished blocks.
-
-    The cut falls just after the last blank line that is not inside a code fence, so what comes
-    before it renders the same however the text goes on (near enough: a list interrupted by a
-    blank line renders as two lists until the whole reply is rendered once more at the end).
+    A block is final once a later top-level block starts on a complete line: CommonMark closes a
+    block for good when a line does not continue it. The partial last line is never used to
+    decide ("2" may yet become "2." and join the list above). Link reference definitions
+    (`[x]: url`) change links anywhere in the text, so a piece holding one never settles, and
+    the reply is then rendered as a whole at the end.
     """
-    position = cut = 0
-    fence = ""
-    for line in text.splitlines(keepends=True):
-        position += len(line)
-        if not line.endswith("\n"):
-            break  # the line being written
-        marker = _FENCE.match(line)
-        if fence:
-            if marker and _closes(fence, marker.group(1), line):
-                fence = ""
-        elif marker:
-            fence = marker.group(1)
-        elif not line.strip() and position > len(line):
-            cut = position
-    return cut
+
+    def __init__(self, theme: Theme) -> None:
+        self.theme = theme
+        self.settled_text = ""  # what the settled blocks were rendered from
+        self.code_blocks: tuple[str, ...] = ()
+        self._tried = 0  # the complete lines last looked at: no new line, nothing to settle
+
+    @property
+    def settled_length(self) -> int:
+        return len(self.settled_text)
+
+    def settle(self, text: str) -> RenderedMarkdown | None:
+        """Render the newly final blocks of `text` (after those settled before), or None."""
+        rest = text[self.settled_length :]
+        complete = rest.rfind("\n") + 1
+        if self.settled_length + complete == self._tried:
+            return None
+        self._tried = self.settled_length + complete
+        if not complete or "\r" in rest[:complete] or "\0" in rest[:complete]:
+            return None  # markdown-it would number lines differently from the cut below
+        env = self._env()
+        tokens = _markdown().parse(rest[:complete], env)
+        if env.get("references"):
+            return None
+        top = [i for i, t in enumerate(tokens) if t.level == 0 and t.nesting >= 0 and t.map]
+        if len(top) < 2:
+            return None
+        last = tokens[top[-1]]
+        html = _markdown().renderer.render(tokens[: top[-1]], _markdown().options, env)
+        lines = rest.split("\n")
+        self.settled_text += rest[: sum(len(line) + 1 for line in lines[: last.map[0]])]
+        self.code_blocks += tuple(env["code_blocks"])
+        return RenderedMarkdown(html, tuple(env["code_blocks"]))
+
+    def rest(self, text: str) -> RenderedMarkdown | None:
+        """The text after the settled blocks, rendered; None when `text` is no longer the text
+        they were settled from, or defines link references: then render the whole."""
+        if not text.startswith(self.settled_text):
+            return None
+        env = self._env()
+        html = _markdown().render(text[self.settled_length :], env)
+        if env.get("references") and self.settled_text:
+            return None
+        return RenderedMarkdown(html, tuple(env["code_blocks"]))
+
+    def _env(self) -> dict:
+        return {"theme": self.theme, "code_blocks": [], "code_offset": len(self.code_blocks)}
 
 
 def document_style_sheet(theme: Theme) -> str:
@@ -103,11 +139,6 @@ def _markdown() -> MarkdownIt:
     md.add_render_rule("image", _render_image)
     md.add_render_rule("table_open", _render_table_open)
     return md
-
-
-def _closes(fence: str, marker: str, line: str) -> bool:
-    """A closing fence: the same character, at least as long, and nothing else on the line."""
-    return marker[0] == fence[0] and len(marker) >= len(fence) and not line.strip().strip(fence[0])
 
 
 def _render_fence(self, tokens, idx, options, env) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QByteArray, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QWidget
 
 from app.ui.markdown_render import ACTION_SCHEME
@@ -34,6 +35,7 @@ class MessageView(QTextBrowser):
         self.document().setIndentWidth(28)  # Qt's 40 px list indent looks lost in a chat column
         self.document().documentLayout().documentSizeChanged.connect(self._fit_height)
         self.setFixedHeight(24)
+        self._last_margin = 0  # see keep_last_margin
         # Reading text a little larger than the controls around it, as chat apps do.
         font = self.font()
         font.setPointSizeF(font.pointSizeF() + 1.5)
@@ -52,8 +54,20 @@ class MessageView(QTextBrowser):
     def _fit_height(self, *_args) -> None:
         margins = self.contentsMargins()
         height = math.ceil(self.document().size().height()) + margins.top() + margins.bottom()
+        height += self._last_margin
         if height != self.height():
             self.setFixedHeight(max(height, 1))
+
+    def keep_last_margin(self) -> None:
+        """A document leaves out its last block's bottom margin: for a view holding the first
+        blocks of a reply (the rest in the next view), keep it, so the gap between the two
+        is the one the whole reply in one view would have."""
+        last = self.document().lastBlock()
+        in_table = QTextCursor(last).currentTable() is not None  # a table keeps its own
+        margin = 0 if in_table else math.ceil(last.blockFormat().bottomMargin())
+        if margin != self._last_margin:
+            self._last_margin = margin
+            self._fit_height()
 
     def _on_anchor(self, url: QUrl) -> None:
         if url.scheme() == ACTION_SCHEME:
