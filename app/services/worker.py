@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 from app.store import Store
+from app.store.opening import damaged, is_damage
 
 T = TypeVar("T")
 
@@ -29,15 +31,25 @@ class DbWorker:
 
     async def call(self, fn: Callable[..., T], *args, **kwargs) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, lambda: fn(self._store, *args, **kwargs))
+        return await loop.run_in_executor(self._pool, self._run, fn, args, kwargs)
 
     def call_sync(self, fn: Callable[..., T], *args, **kwargs) -> T:
         """For the command line and start-up, where there is no window to keep responsive."""
-        return self._pool.submit(lambda: fn(self._store, *args, **kwargs)).result()
+        return self._pool.submit(self._run, fn, args, kwargs).result()
 
     def submit(self, fn: Callable[..., T], *args, **kwargs) -> concurrent.futures.Future:
         """Queue a write without waiting for it; writes still happen in order."""
-        return self._pool.submit(lambda: fn(self._store, *args, **kwargs))
+        return self._pool.submit(self._run, fn, args, kwargs)
+
+    def _run(self, fn: Callable[..., T], args: tuple, kwargs: dict) -> T:
+        try:
+            return fn(self._store, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            # Damage found after opening (a listing skips the check at open, and a file can be
+            # damaged while Hearth runs): said plainly, like at open, and the file left alone.
+            if is_damage(exc):
+                raise damaged(self._store.path) from exc
+            raise
 
     def close(self) -> None:
         self._pool.submit(self._store.close).result()

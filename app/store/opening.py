@@ -47,10 +47,16 @@ def open_database(path: Path) -> sqlite_utils.Database:
     return sqlite_utils_module().Database(conn)
 
 
+def is_damage(exc: BaseException) -> bool:
+    """An sqlite3 error that says the file itself is damaged."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code in _DAMAGED or "malformed" in str(exc) or "not a database" in str(exc)
+
+
 def _open_error(path: Path, exc: OSError | sqlite3.Error) -> Exception:
     log.error("Could not open %s: %s", path, exc)
     code = getattr(exc, "sqlite_errorcode", None)
-    if code in _DAMAGED or "malformed" in str(exc) or "not a database" in str(exc):
+    if is_damage(exc):
         return damaged(path)
     if code == sqlite3.SQLITE_FULL or _nearly_no_space(path):
         return DiskFull(

@@ -127,11 +127,13 @@ class Store:
         store = cls.__new__(cls)
         store.path = path
         store.db = _PlainDatabase(conn)
+        store.writer = None  # it never writes a reply
         return store
 
     def close(self) -> None:
         self.db.conn.close()
-        self.writer.release()
+        if self.writer is not None:
+            self.writer.release()
 
     # -- conversations -------------------------------------------------------------------------
 
