@@ -18,6 +18,11 @@ def run_window(folder: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--llama-probe"]:  # hidden: a child that tries a llama.cpp configuration
+        from app.providers.llama_probe import child_main
+
+        return child_main(argv[1:])
     from app.cli import build_parser, run_command
     from app.logsetup import setup_logging
     from app.paths import data_dir

@@ -5,7 +5,9 @@ a `Llama` with load-progress and abort hooks, and the owner thread that alone to
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
+import os
 import queue
 import threading
 from collections import deque
@@ -37,11 +39,33 @@ def _on_llama_log(level: int, text: bytes, _user_data: Any) -> None:
         pass
 
 
+# A CPU backend library to register before llama.cpp loads its own choice (builds with
+# GGML_BACKEND_DL carry one libggml-cpu-<variant> per CPU generation): set by the probe.
+_cpu_backend_first: list[str] = []
+
+
+def use_cpu_backend(path: str) -> bool:
+    """Make llama.cpp run on this CPU backend library; False when it is too late (loaded)."""
+    if llama_cpp_module.cache_info().currsize:
+        return False
+    _cpu_backend_first[:] = [path]
+    return True
+
+
 @cache
 def llama_cpp_module() -> Any:
     """Import llama_cpp on first use (it loads a large shared library), logging to our log."""
     import llama_cpp
 
+    if _cpu_backend_first:
+        # The first CPU device registered is the one llama.cpp uses; loading every backend
+        # later (ggml_backend_load_all) adds the best-scoring variant behind it.
+        from llama_cpp import _ggml
+
+        _ggml.libggml.ggml_backend_load.argtypes = [ctypes.c_char_p]
+        _ggml.libggml.ggml_backend_load.restype = ctypes.c_void_p
+        if not _ggml.libggml.ggml_backend_load(os.fsencode(_cpu_backend_first[0])):
+            log.warning("llama.cpp could not load the CPU backend %s", _cpu_backend_first[0])
     callback = llama_cpp.llama_log_callback(_on_llama_log)
     _keep_alive.append(callback)
     llama_cpp.llama_log_set(callback, None)  # instead of llama-cpp-python's print to stderr
@@ -54,7 +78,15 @@ def llama_class() -> type:
     llama_cpp = llama_cpp_module()
 
     class HearthLlama(llama_cpp.Llama):
-        def __init__(self, model_path: str, *, on_progress: Callable[[float], bool], **kwargs):
+        def __init__(
+            self,
+            model_path: str,
+            *,
+            on_progress: Callable[[float], bool],
+            use_extra_bufts: bool = True,
+            **kwargs,
+        ):
+            self._use_extra_bufts = use_extra_bufts
             self._c_progress = llama_cpp.llama_progress_callback(
                 lambda fraction, _data: _call_safely(on_progress, fraction, default=True)
             )
@@ -67,7 +99,8 @@ def llama_class() -> type:
             super().__init__(model_path, **kwargs)
 
         # Llama.__init__ builds its llama_model_params and hands them straight to llama.cpp,
-        # with no argument for a progress callback; the attribute assignment is the one hook.
+        # with no argument for a progress callback or for llama.cpp's extra buffer types (AMX,
+        # repacked weights; see llama_probe); the attribute assignment is the one hook.
         @property
         def model_params(self) -> Any:
             return self._model_params
@@ -75,6 +108,8 @@ def llama_class() -> type:
         @model_params.setter
         def model_params(self, params: Any) -> None:
             params.progress_callback = self._c_progress
+            if hasattr(params, "use_extra_bufts"):  # llama-cpp-python builds before mid-2025
+                params.use_extra_bufts = self._use_extra_bufts
             self._model_params = params
 
         def eval(self, tokens: Sequence[int]) -> None:
