@@ -87,6 +87,43 @@ def check_llama() -> str:
     return f"llama.cpp {llama_cpp.__version__} loads, backend: {backend}"
 
 
+def check_quantized_generation() -> str:
+    """The probe's child process (this same program) and a quantized generation in-process.
+
+    Loading a model alone never runs llama.cpp's quantized matrix kernels; generating does, and
+    that is where a processor that advertises what it cannot do (AMX in a VM) kills the app.
+    """
+    from app.providers import llama_glue, llama_probe
+    from app.providers.llama_probe_model import LAYER_TYPES, write_probe_model
+
+    with tempfile.TemporaryDirectory(prefix="hearth-selftest-") as folder:
+        entry = llama_probe.probe(Path(folder))  # fresh folder: the child always runs
+        chosen = entry["config"]
+        if chosen is None:
+            raise CheckFailed(f"every llama.cpp configuration crashed here: {entry['tried']}")
+        config = llama_probe.CpuConfig(**chosen)
+        if config.cpu_backend:
+            llama_glue.use_cpu_backend(config.cpu_backend)
+        llama = llama_glue.llama_class()(
+            str(write_probe_model(Path(folder) / "probe.gguf")),
+            on_progress=lambda _fraction: True,
+            use_extra_bufts=config.use_extra_bufts,
+            n_ctx=128,
+            verbose=False,
+        )
+        try:
+            out = llama.create_completion("ab ac ad", max_tokens=4, temperature=0.0)
+        finally:
+            llama.close()
+    tokens = out["usage"]["completion_tokens"]
+    if tokens < 1:
+        raise CheckFailed("the quantized test model generated nothing")
+    avoided = [f"{name}: {what}" for name, what in entry["tried"].items() if what != "ok"]
+    note = f" (avoided {'; '.join(avoided)})" if avoided else ""
+    types = ", ".join(LAYER_TYPES)
+    return f"quantized generation ({types}): {tokens} tokens, {config.describe()}{note}"
+
+
 def check_keychain() -> str:
     import importlib
 
@@ -116,6 +153,7 @@ CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ("version", check_version),
     ("database opens and migrates", check_database),
     ("llama.cpp library loads", check_llama),
+    ("quantized generation", check_quantized_generation),
     ("keychain", check_keychain),
     ("resources present", check_resources),
 )
