@@ -143,7 +143,7 @@ def identity_key() -> str:
 
 # ---- the remembered answer -------------------------------------------------------------------
 
-_memory: dict[str, dict] = {}  # when there is no data folder (tests, benchmarks): this process
+_memory: dict[str, dict] = {}  # this process's answers: probed once per process at most
 _lock = threading.Lock()
 
 
@@ -159,7 +159,6 @@ def _read(folder: Path | None) -> dict:
 
 def _write(folder: Path | None, key: str, entry: dict) -> None:
     if folder is None:
-        _memory[key] = entry
         return
     data = _read(folder)
     data[key] = entry
@@ -170,7 +169,6 @@ def _write(folder: Path | None, key: str, entry: dict) -> None:
         os.replace(tmp, path)
     except OSError:
         log.warning("could not remember the llama.cpp configuration in %s", path, exc_info=True)
-        _memory[key] = entry
 
 
 def remembered(folder: Path | None) -> dict | None:
@@ -237,6 +235,7 @@ def probe(folder: Path | None, cancel: threading.Event | None = None) -> dict:
         entry["config"] = asdict(SAFE)
         _memory[identity_key()] = entry  # asked again in the next session, not at every load
         return entry
+    _memory[identity_key()] = entry  # this process needs no second probe, whatever the folder
     _write(folder, identity_key(), entry)
     return entry
 
