@@ -13,6 +13,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -39,8 +40,7 @@ def _on_llama_log(level: int, text: bytes, _user_data: Any) -> None:
         pass
 
 
-# A CPU backend library to register before llama.cpp loads its own choice (builds with
-# GGML_BACKEND_DL carry one libggml-cpu-<variant> per CPU generation): set by the probe.
+# The CPU backend library the probe chose, in builds with one per CPU generation.
 _cpu_backend_first: list[str] = []
 
 
@@ -57,19 +57,53 @@ def llama_cpp_module() -> Any:
     """Import llama_cpp on first use (it loads a large shared library), logging to our log."""
     import llama_cpp
 
-    if _cpu_backend_first:
-        # The first CPU device registered is the one llama.cpp uses; loading every backend
-        # later (ggml_backend_load_all) adds the best-scoring variant behind it.
-        from llama_cpp import _ggml
-
-        _ggml.libggml.ggml_backend_load.argtypes = [ctypes.c_char_p]
-        _ggml.libggml.ggml_backend_load.restype = ctypes.c_void_p
-        if not _ggml.libggml.ggml_backend_load(os.fsencode(_cpu_backend_first[0])):
-            log.warning("llama.cpp could not load the CPU backend %s", _cpu_backend_first[0])
     callback = llama_cpp.llama_log_callback(_on_llama_log)
     _keep_alive.append(callback)
     llama_cpp.llama_log_set(callback, None)  # instead of llama-cpp-python's print to stderr
+    load_backends(Path(llama_cpp.__file__).parent / "lib")
     return llama_cpp
+
+
+def backend_files(lib_dir: Path) -> list[Path]:
+    """The loadable backends of a GGML_BACKEND_DL build (ggml-cpu-haswell, ggml-cuda, ...)."""
+    names = ("ggml-cpu-", "ggml-cuda", "ggml-metal", "ggml-vulkan", "ggml-blas", "ggml-hip")
+    suffixes = (".so", ".dll", ".dylib")
+    if not lib_dir.is_dir():
+        return []
+    found = [p for p in lib_dir.iterdir() if p.suffix in suffixes and _stem(p).startswith(names)]
+    return sorted(found)
+
+
+def _stem(path: Path) -> str:
+    return path.name.split(".")[0].removeprefix("lib")
+
+
+def load_backends(lib_dir: Path) -> None:
+    """Register a GGML_BACKEND_DL build's backends from llama_cpp/lib.
+
+    llama.cpp looks for them beside the executable and in the current folder, which here are
+    Python's or the frozen app's, never llama_cpp/lib. With no backend files the backends are
+    linked in and there is nothing to do. The probe's chosen CPU backend goes first: the first
+    CPU device registered is the one llama.cpp uses.
+    """
+    files = backend_files(lib_dir)
+    if not any(_stem(p).startswith("ggml-cpu-") for p in files):
+        return  # not a GGML_BACKEND_DL build with CPU variants: its backends are linked in
+    from llama_cpp import _ggml
+
+    libggml = _ggml.libggml
+    libggml.ggml_backend_load.argtypes = [ctypes.c_char_p]
+    libggml.ggml_backend_load.restype = ctypes.c_void_p
+    libggml.ggml_backend_load_all_from_path.argtypes = [ctypes.c_char_p]
+    libggml.ggml_backend_load_all_from_path.restype = None
+    if not _cpu_backend_first:
+        libggml.ggml_backend_load_all_from_path(os.fsencode(lib_dir))
+        return
+    chosen = [_cpu_backend_first[0]]
+    others = [str(p) for p in files if not _stem(p).startswith("ggml-cpu-")]
+    for path in chosen + others:
+        if not libggml.ggml_backend_load(os.fsencode(path)):
+            log.warning("llama.cpp could not load the backend %s", path)
 
 
 @cache

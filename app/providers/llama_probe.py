@@ -30,6 +30,7 @@ from functools import cache
 from pathlib import Path
 
 from app.core.errors import Cancelled, ModelLoadFailed
+from app.providers.llama_glue import backend_files
 
 log = logging.getLogger(__name__)
 
@@ -90,19 +91,18 @@ def _libraries(folder: Path | None) -> list[Path]:
     return sorted(p for p in folder.iterdir() if "ggml" in p.name or "llama" in p.name)
 
 
-def cpu_backends(folder: Path | None) -> list[Path]:
+def cpu_backends(folder: Path | None) -> dict[str, Path]:
     """The per-CPU-generation backend libraries of a GGML_BACKEND_DL build, portable first."""
     found = {}
-    for path in _libraries(folder):
+    for path in backend_files(folder) if folder else ():
         stem = path.name.split(".")[0].removeprefix("lib")  # ggml-cpu-haswell
         found.setdefault(stem.removeprefix("ggml-cpu-"), path)
-    return [found[v] for v in _PORTABLE_VARIANTS if v in found]
+    return {v: found[v] for v in _PORTABLE_VARIANTS if v in found}
 
 
 def candidates(folder: Path | None) -> list[CpuConfig]:
     configs = [CpuConfig("extra_bufts"), SAFE]
-    for backend in cpu_backends(folder):
-        variant = backend.name.split(".")[0].removeprefix("libggml-cpu-").removeprefix("ggml-cpu-")
+    for variant, backend in cpu_backends(folder).items():
         configs.append(CpuConfig(f"cpu_{variant}", False, str(backend)))
     return configs
 
