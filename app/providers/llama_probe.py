@@ -108,14 +108,27 @@ def candidates(folder: Path | None) -> list[CpuConfig]:
 
 
 def _cpu_description() -> str:
+    """The processor's model and feature flags (Linux: /proc/cpuinfo; macOS: sysctl)."""
     try:
         text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
     except OSError:
         text = ""
+    if sys.platform == "darwin":
+        keys = ("machdep.cpu.brand_string", "machdep.cpu.features", "hw.optional.arm64")
+        text = "\n".join(_sysctl(key) for key in keys)
+        return "\n".join([platform.machine(), text])
     wanted = ("model name", "flags", "Features", "vendor_id", "cpu family", "model\t")
     first = text.split("\n\n", 1)[0].splitlines()  # the first processor is enough
     first = [line.strip() for line in first if line.startswith(wanted)]
     return "\n".join([platform.machine(), platform.processor(), *first])
+
+
+def _sysctl(key: str) -> str:
+    try:
+        done = subprocess.run(["sysctl", "-n", key], capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return f"{key}: {done.stdout.strip()}"
 
 
 @cache
