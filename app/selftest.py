@@ -78,7 +78,9 @@ def llama_backend(system_info: str, gpu_offload: bool) -> str:
 
 
 def check_llama() -> str:
-    import llama_cpp  # loads the native library: the point of this check
+    from app.providers.llama_glue import llama_cpp_module
+
+    llama_cpp = llama_cpp_module()  # loads the native library and its backends: the point
 
     info = llama_cpp.llama_print_system_info().decode("utf-8", errors="replace")
     backend = llama_backend(info, bool(llama_cpp.llama_supports_gpu_offload()))
@@ -102,8 +104,10 @@ def check_quantized_generation() -> str:
         if chosen is None:
             raise CheckFailed(f"every llama.cpp configuration crashed here: {entry['tried']}")
         config = llama_probe.CpuConfig(**chosen)
-        if config.cpu_backend:
-            llama_glue.use_cpu_backend(config.cpu_backend)
+        if config.cpu_backend and not llama_glue.use_cpu_backend(config.cpu_backend):
+            # llama.cpp is loaded already (the check above) with its own backend choice, which
+            # crashed in the child: the child's generation with this backend is the proof.
+            return f"quantized generation in a child process: {config.describe()}"
         llama = llama_glue.llama_class()(
             str(write_probe_model(Path(folder) / "probe.gguf")),
             on_progress=lambda _fraction: True,
