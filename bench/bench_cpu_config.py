@@ -8,7 +8,7 @@ child process, so a configuration that faults on this processor is reported ("cr
 runs of the configurations are interleaved so a busy machine slows them all alike. The reference
 is the configuration Hearth's probe chooses here, measured in the same run.
 
-Run: .venv/bin/python bench/bench_cpu_config.py [--python OTHER_VENV/bin/python]
+Run: .venv/bin/python bench/bench_cpu_config.py [--python OTHER_VENV/bin/python] [--only A,B]
 (--python measures another llama-cpp-python build, e.g. one with GGML_BACKEND_DL; about three
 minutes on two cores.)
 """
@@ -83,6 +83,7 @@ def lib_dir_of(python: str) -> Path | None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--python", default=sys.executable)
+    parser.add_argument("--only", help="comma-separated configuration names to measure")
     parser.add_argument("--child", nargs=2)
     args = parser.parse_args()
     if args.child:
@@ -94,6 +95,8 @@ def main() -> None:
     # A portable backend's extra buffers are its repacked weights (no AMX): often fine, so they
     # are measured too, although the probe only falls back to these backends with them off.
     configs += [llama_probe.CpuConfig(f"{c.name}+extra", True, c.cpu_backend) for c in configs[2:]]
+    if args.only:
+        configs = [c for c in configs if c.name in args.only.split(",")]
     print(f"llama.cpp of {args.python}; configurations: {', '.join(c.name for c in configs)}")
     rows = []
     with tempfile.TemporaryDirectory() as folder:

@@ -171,3 +171,19 @@ def test_portable_cpu_backends_are_tried_last(tmp_path):
         (tmp_path / name).write_bytes(b"")
     names = [c.name for c in llama_probe.candidates(tmp_path)]
     assert names == ["extra_bufts", "no_extra_bufts", "cpu_haswell", "cpu_x64"]
+
+
+@pytest.mark.skipif(
+    not llama_probe.cpu_backends(llama_probe.llama_lib_dir()),
+    reason="this llama.cpp build has one CPU backend (no GGML_BACKEND_DL + GGML_CPU_ALL_VARIANTS)",
+)
+def test_a_portable_cpu_backend_is_used_when_both_extra_buffer_settings_crash(quantized, data_dir):
+    # Run here with a GGML_BACKEND_DL build put first on PYTHONPATH (packaging/README.md).
+    model = quantized["q4_0"]
+    hearth("add", str(model.path), data_dir=data_dir)
+    crash = {llama_probe.CRASH_ENV: "extra_bufts,no_extra_bufts"}
+    ask = ("ask", "--model", model.id, "--max-tokens", "4", "hi")
+    done = hearth(*ask, data_dir=data_dir, env=crash)
+    assert done.returncode == 0, (done.returncode, done.stderr)
+    entry = remembered_entry(data_dir)
+    assert entry["config"]["name"] == "cpu_haswell" and entry["tried"]["cpu_haswell"] == "ok"
