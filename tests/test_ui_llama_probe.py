@@ -3,6 +3,7 @@ and the probe that finds that out (child processes, seconds) never freezes it.""
 
 from __future__ import annotations
 
+import html
 import os
 import time
 
@@ -49,3 +50,23 @@ def test_first_reply_from_a_quantized_model_probes_without_freezing_the_window(
     assert (data_dir / llama_probe.CACHE_NAME).is_file()  # the probe ran, in this window
     gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
     assert max(gaps) < 0.5, f"the window stood still for {max(gaps):.2f} s"
+
+
+def test_when_no_configuration_runs_the_reply_says_so_and_the_message_stays(
+    qtbot, open_window, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(llama_probe, "_memory", {})
+    monkeypatch.setenv(llama_probe.CRASH_ENV, "all")  # every child dies of SIGILL
+    model = write_tiny_gguf(tmp_path / "tiny-q4.gguf", weight_type="q4_0", **KERNEL_SHAPE)
+    window, services = open_window()
+    add_tiny_model(qtbot, window, model)
+    send_by_keyboard(qtbot, window, "Keep this")
+    wait_until_idle(qtbot, window)
+
+    user, reply = wait_for(qtbot, services.conversations.messages(window.conversation_id))
+    assert user.content == "Keep this" and reply.status == "error"
+    [widget] = support.shown_replies(window)
+    if os.path.isdir(SHOTS):
+        window.grab().save(f"{SHOTS}/llama-probe-nothing-runs.png")
+    footer = html.unescape(widget.footer.text())
+    assert "models can't run on this computer" in footer and "Your chats are safe" in footer

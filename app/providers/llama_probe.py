@@ -49,10 +49,10 @@ _WINDOWS_CRASH = 0xC0000000
 
 class NoWorkingConfiguration(ModelLoadFailed):
     message = (
-        "The built-in engine stops with an error on this computer's processor, in every way "
-        "Hearth tried, so models can't run on this computer."
+        "Hearth's built-in engine does not work with this computer's processor, so models "
+        "can't run on this computer."
     )
-    action = "Your chats are safe. You can use a cloud model instead (Settings → Providers)."
+    action = "Your chats are safe. You can still use a cloud model (Settings → Providers)."
 
 
 @dataclass(frozen=True, slots=True)
