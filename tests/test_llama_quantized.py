@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from app.core.chat import ChatMessage, ChatRequest, ModelInfo
+from app.core.errors import Cancelled
 from app.core.events import Done, TextDelta
 from app.providers import llama_probe
 from app.providers.gguf_info import read_gguf_info
@@ -187,3 +188,20 @@ def test_a_portable_cpu_backend_is_used_when_both_extra_buffer_settings_crash(qu
     assert done.returncode == 0, (done.returncode, done.stderr)
     entry = remembered_entry(data_dir)
     assert entry["config"]["name"] == "cpu_haswell" and entry["tried"]["cpu_haswell"] == "ok"
+
+
+def test_cancelling_a_load_stops_the_probe_and_remembers_nothing(quantized, tmp_path):
+    async def main():
+        engine = LocalEngine(n_threads=2, config_dir=tmp_path)
+        load = asyncio.ensure_future(engine.load(quantized["q8_0"], n_ctx=256))
+        await asyncio.sleep(0.3)  # a probe child is starting (python, llama.cpp)
+        engine.cancel_load()
+        try:
+            with pytest.raises(Cancelled):
+                await asyncio.wait_for(load, 30)
+        finally:
+            await engine.close()
+
+    asyncio.run(main())
+    assert not (tmp_path / llama_probe.CACHE_NAME).exists()
+    assert llama_probe.remembered(tmp_path) is None
