@@ -142,7 +142,7 @@ def llama_class() -> type:
         @model_params.setter
         def model_params(self, params: Any) -> None:
             params.progress_callback = self._c_progress
-            if hasattr(params, "use_extra_bufts"):  # llama-cpp-python builds before mid-2025
+            if hasattr(params, "use_extra_bufts"):  # older llama-cpp-python has no such field
                 params.use_extra_bufts = self._use_extra_bufts
             self._model_params = params
 
