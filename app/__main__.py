@@ -44,6 +44,11 @@ def startup_failed(err, folder: Path | None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--llama-probe"]:  # hidden: a child that tries a llama.cpp configuration
+        from app.providers.llama_probe import child_main
+
+        return child_main(argv[1:])
     from app.cli import build_parser, run_command
 
     args = build_parser().parse_args(argv)  # `--help` ends here: nothing else is imported

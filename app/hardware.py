@@ -154,9 +154,10 @@ def detect(*, probe_engine: bool = False) -> Hardware:
 
 def engine_supports_gpu() -> bool | None:
     try:
-        import llama_cpp
+        # Through the glue: a GGML_BACKEND_DL build's GPU backend is registered from there.
+        from app.providers.llama_glue import llama_cpp_module
 
-        return bool(llama_cpp.llama_supports_gpu_offload())
+        return bool(llama_cpp_module().llama_supports_gpu_offload())
     except Exception:  # no engine, or one too old to say
         log.info("Could not ask llama.cpp about GPU support", exc_info=True)
         return None

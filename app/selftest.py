@@ -78,13 +78,54 @@ def llama_backend(system_info: str, gpu_offload: bool) -> str:
 
 
 def check_llama() -> str:
-    import llama_cpp  # loads the native library: the point of this check
+    from app.providers.llama_glue import llama_cpp_module
+
+    llama_cpp = llama_cpp_module()  # loads the native library and its backends: the point
 
     info = llama_cpp.llama_print_system_info().decode("utf-8", errors="replace")
     backend = llama_backend(info, bool(llama_cpp.llama_supports_gpu_offload()))
     if sys.platform == "darwin" and platform.machine() == "arm64" and "Metal" not in backend:
         raise CheckFailed("this Apple silicon build of llama.cpp has no Metal support")
     return f"llama.cpp {llama_cpp.__version__} loads, backend: {backend}"
+
+
+def check_quantized_generation() -> str:
+    """The probe's child process (this same program) and a quantized generation in-process.
+
+    Loading a model alone never runs llama.cpp's quantized matrix kernels; generating does, and
+    that is where a processor that advertises what it cannot do (AMX in a VM) kills the app.
+    """
+    from app.providers import llama_glue, llama_probe
+    from app.providers.llama_probe_model import LAYER_TYPES, write_probe_model
+
+    with tempfile.TemporaryDirectory(prefix="hearth-selftest-") as folder:
+        entry = llama_probe.probe(Path(folder))  # fresh folder: the child always runs
+        chosen = entry["config"]
+        if chosen is None:
+            raise CheckFailed(f"every llama.cpp configuration crashed here: {entry['tried']}")
+        config = llama_probe.CpuConfig(**chosen)
+        if config.cpu_backend and not llama_glue.use_cpu_backend(config.cpu_backend):
+            # llama.cpp is loaded already (the check above) with its own backend choice, which
+            # crashed in the child: the child's generation with this backend is the proof.
+            return f"quantized generation in a child process: {config.describe()}"
+        llama = llama_glue.llama_class()(
+            str(write_probe_model(Path(folder) / "probe.gguf")),
+            on_progress=lambda _fraction: True,
+            use_extra_bufts=config.use_extra_bufts,
+            n_ctx=128,
+            verbose=False,
+        )
+        try:
+            out = llama.create_completion("ab ac ad", max_tokens=4, temperature=0.0)
+        finally:
+            llama.close()
+    tokens = out["usage"]["completion_tokens"]
+    if tokens < 1:
+        raise CheckFailed("the quantized test model generated nothing")
+    avoided = [f"{name}: {what}" for name, what in entry["tried"].items() if what != "ok"]
+    note = f" (avoided {'; '.join(avoided)})" if avoided else ""
+    types = ", ".join(LAYER_TYPES)
+    return f"quantized generation ({types}): {tokens} tokens, {config.describe()}{note}"
 
 
 def check_keychain() -> str:
@@ -116,6 +157,7 @@ CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ("version", check_version),
     ("database opens and migrates", check_database),
     ("llama.cpp library loads", check_llama),
+    ("quantized generation", check_quantized_generation),
     ("keychain", check_keychain),
     ("resources present", check_resources),
 )

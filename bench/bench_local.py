@@ -154,6 +154,22 @@ def table(rows: list[tuple[str, str, str]]) -> str:
     return "\n".join(lines)
 
 
+def _bare_llama_class(use_extra_bufts: bool) -> type:
+    """llama_cpp.Llama, with only llama.cpp's extra-buffer switch set as the engine sets it."""
+
+    class BareLlama(_llama_cpp().Llama):
+        @property
+        def model_params(self):
+            return self._params
+
+        @model_params.setter
+        def model_params(self, params) -> None:
+            params.use_extra_bufts = use_extra_bufts
+            self._params = params
+
+    return BareLlama
+
+
 async def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
@@ -166,7 +182,9 @@ async def main() -> None:
         engine = LocalEngine()
         await engine.load(info)
         print(f"threads: {engine.n_threads}, context: {engine.context_length}", flush=True)
-        bare = _llama_cpp().Llama(
+        # The same llama.cpp configuration as the engine (the probe's: on a CPU whose AMX
+        # faults, extra buffers off), or the reference would crash where the engine does not.
+        bare = _bare_llama_class(engine.cpu_config.use_extra_bufts)(
             str(path),
             n_ctx=engine.context_length,
             n_threads=engine.n_threads,

@@ -36,6 +36,10 @@ REALISTIC = dict(
     n_vocab_extra=3500,
     weight_type="q8_0",
 )
+# Tiny, but every width a multiple of 256 (K-quant blocks, AMX tiles) and enough rows for
+# llama.cpp's repacking, so quantized weights take its optimized CPU paths (AMX, repacked
+# kernels) as a real model's do: with weight_type "q8_0" or "q4_0".
+KERNEL_SHAPE = dict(n_layer=2, n_embd=256, n_head=4, n_head_kv=2, n_ff=512, n_vocab_extra=600)
 # Big enough that evaluating a ~1000-token prompt takes a noticeable time on two cores.
 SLOW = dict(n_layer=8, n_embd=512, n_head=8, n_head_kv=4, n_ff=1536, weight_type="f16")
 
@@ -43,6 +47,7 @@ _WEIGHT_TYPES = {
     "f32": (gguf.GGMLQuantizationType.F32, gguf.LlamaFileType.ALL_F32),
     "f16": (gguf.GGMLQuantizationType.F16, gguf.LlamaFileType.MOSTLY_F16),
     "q8_0": (gguf.GGMLQuantizationType.Q8_0, gguf.LlamaFileType.MOSTLY_Q8_0),
+    "q4_0": (gguf.GGMLQuantizationType.Q4_0, gguf.LlamaFileType.MOSTLY_Q4_0),
 }
 
 

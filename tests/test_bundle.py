@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.gguf_factory import KERNEL_SHAPE, write_tiny_gguf
+
 ROOT = Path(__file__).resolve().parent.parent
 REQUEST = os.environ.get("HEARTH_TEST_BUNDLE", "")
 EXE_NAME = "hearth.exe" if sys.platform == "win32" else "hearth"
@@ -78,8 +80,10 @@ def test_self_test_passes(bundle, frozen_env):
     print(result.stdout)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert len(lines) == 5 and all(line.startswith("ok ") for line in lines), lines
+    assert len(lines) == 6 and all(line.startswith("ok ") for line in lines), lines
     assert "(installed app)" in lines[0]
+    # The probe's child process is the frozen executable itself (`--llama-probe`).
+    assert any(line.startswith("ok    quantized generation (") for line in lines), lines
     assert not Path(frozen_env["HEARTH_DATA_DIR"]).exists(), "self-test touched the data folder"
 
 
@@ -91,6 +95,14 @@ def test_one_message_chat_on_a_tiny_model(bundle, frozen_env, tiny_gguf):
     assert result.stdout.strip(), "the frozen app streamed no reply"
     history = frozen(bundle, "history", env=frozen_env)
     assert history.returncode == 0 and len(history.stdout.splitlines()) == 1, history
+
+
+def test_one_message_chat_on_a_quantized_model(bundle, frozen_env, tmp_path):
+    model = write_tiny_gguf(tmp_path / "tiny-q8.gguf", weight_type="q8_0", **KERNEL_SHAPE)
+    result = frozen(bundle, "ask", "--max-tokens", "4", "--model", str(model), "hi", env=frozen_env)
+    assert result.returncode == 0, (result.returncode, result.stderr)
+    assert result.stdout.strip(), "the frozen app streamed no reply"
+    assert (Path(frozen_env["HEARTH_DATA_DIR"]) / "llama-cpu.json").is_file()
 
 
 def test_window_opens_and_stays_up(bundle, frozen_env):

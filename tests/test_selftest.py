@@ -30,6 +30,7 @@ def test_every_check_passes_here(data_dir):
     text = "\n".join(lines)
     assert "database opens and migrates" in text
     assert "llama.cpp" in text and "backend: CPU" in text  # the test machine has no GPU build
+    assert "ok    quantized generation (Q8_0, Q4_0, Q4_K, Q6_K): 4 tokens" in text
     assert "keychain: " in text
     assert "resources present (4 files" in text
     assert not any(data_dir.iterdir()), "the self-test wrote into the user's data folder"
@@ -46,6 +47,16 @@ def test_a_missing_resource_fails_the_run(monkeypatch, tmp_path):
     failed = [line for line in lines if line.startswith("FAIL")]
     assert len(failed) == 1 and "resources present" in failed[0] and "hearth.qss" in failed[0]
     assert sum(line.startswith("ok ") for line in lines) == len(selftest.CHECKS) - 1
+
+
+def test_a_processor_that_crashes_llama_cpp_fails_the_check_in_words(monkeypatch):
+    # The probe's children stand in for a faulting CPU by killing themselves with SIGILL.
+    monkeypatch.setenv("HEARTH_PROBE_CRASH", "all")
+    status, lines = run()
+    assert status == 1
+    failed = [line for line in lines if line.startswith("FAIL")]
+    assert len(failed) == 1 and failed[0].startswith("FAIL  quantized generation: every")
+    assert "crashed (SIGILL)" in failed[0]
 
 
 def test_no_keychain_is_reported_not_failed(monkeypatch):

@@ -5,12 +5,15 @@ a `Llama` with load-progress and abort hooks, and the owner thread that alone to
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
+import os
 import queue
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -37,6 +40,18 @@ def _on_llama_log(level: int, text: bytes, _user_data: Any) -> None:
         pass
 
 
+# The CPU backend library the probe chose, in builds with one per CPU generation.
+_cpu_backend_first: list[str] = []
+
+
+def use_cpu_backend(path: str) -> bool:
+    """Make llama.cpp run on this CPU backend library; False when it is too late (loaded)."""
+    if llama_cpp_module.cache_info().currsize:
+        return False
+    _cpu_backend_first[:] = [path]
+    return True
+
+
 @cache
 def llama_cpp_module() -> Any:
     """Import llama_cpp on first use (it loads a large shared library), logging to our log."""
@@ -45,7 +60,50 @@ def llama_cpp_module() -> Any:
     callback = llama_cpp.llama_log_callback(_on_llama_log)
     _keep_alive.append(callback)
     llama_cpp.llama_log_set(callback, None)  # instead of llama-cpp-python's print to stderr
+    load_backends(Path(llama_cpp.__file__).parent / "lib")
     return llama_cpp
+
+
+def backend_files(lib_dir: Path) -> list[Path]:
+    """The loadable backends of a GGML_BACKEND_DL build (ggml-cpu-haswell, ggml-cuda, ...)."""
+    names = ("ggml-cpu-", "ggml-cuda", "ggml-metal", "ggml-vulkan", "ggml-blas", "ggml-hip")
+    suffixes = (".so", ".dll", ".dylib")
+    if not lib_dir.is_dir():
+        return []
+    found = [p for p in lib_dir.iterdir() if p.suffix in suffixes and _stem(p).startswith(names)]
+    return sorted(found)
+
+
+def _stem(path: Path) -> str:
+    return path.name.split(".")[0].removeprefix("lib")
+
+
+def load_backends(lib_dir: Path) -> None:
+    """Register a GGML_BACKEND_DL build's backends from llama_cpp/lib.
+
+    llama.cpp looks for them beside the executable and in the current folder, which here are
+    Python's or the frozen app's, never llama_cpp/lib. With no backend files the backends are
+    linked in and there is nothing to do. The probe's chosen CPU backend goes first: the first
+    CPU device registered is the one llama.cpp uses.
+    """
+    files = backend_files(lib_dir)
+    if not any(_stem(p).startswith("ggml-cpu-") for p in files):
+        return  # not a GGML_BACKEND_DL build with CPU variants: its backends are linked in
+    from llama_cpp import _ggml
+
+    libggml = _ggml.libggml
+    libggml.ggml_backend_load.argtypes = [ctypes.c_char_p]
+    libggml.ggml_backend_load.restype = ctypes.c_void_p
+    libggml.ggml_backend_load_all_from_path.argtypes = [ctypes.c_char_p]
+    libggml.ggml_backend_load_all_from_path.restype = None
+    if not _cpu_backend_first:
+        libggml.ggml_backend_load_all_from_path(os.fsencode(lib_dir))
+        return
+    chosen = [_cpu_backend_first[0]]
+    others = [str(p) for p in files if not _stem(p).startswith("ggml-cpu-")]
+    for path in chosen + others:
+        if not libggml.ggml_backend_load(os.fsencode(path)):
+            log.warning("llama.cpp could not load the backend %s", path)
 
 
 @cache
@@ -54,7 +112,15 @@ def llama_class() -> type:
     llama_cpp = llama_cpp_module()
 
     class HearthLlama(llama_cpp.Llama):
-        def __init__(self, model_path: str, *, on_progress: Callable[[float], bool], **kwargs):
+        def __init__(
+            self,
+            model_path: str,
+            *,
+            on_progress: Callable[[float], bool],
+            use_extra_bufts: bool = True,
+            **kwargs,
+        ):
+            self._use_extra_bufts = use_extra_bufts
             self._c_progress = llama_cpp.llama_progress_callback(
                 lambda fraction, _data: _call_safely(on_progress, fraction, default=True)
             )
@@ -67,7 +133,8 @@ def llama_class() -> type:
             super().__init__(model_path, **kwargs)
 
         # Llama.__init__ builds its llama_model_params and hands them straight to llama.cpp,
-        # with no argument for a progress callback; the attribute assignment is the one hook.
+        # with no argument for a progress callback or for llama.cpp's extra buffer types (AMX,
+        # repacked weights; see llama_probe); the attribute assignment is the one hook.
         @property
         def model_params(self) -> Any:
             return self._model_params
@@ -75,6 +142,8 @@ def llama_class() -> type:
         @model_params.setter
         def model_params(self, params: Any) -> None:
             params.progress_callback = self._c_progress
+            if hasattr(params, "use_extra_bufts"):  # older llama-cpp-python has no such field
+                params.use_extra_bufts = self._use_extra_bufts
             self._model_params = params
 
         def eval(self, tokens: Sequence[int]) -> None:

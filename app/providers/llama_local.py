@@ -13,6 +13,7 @@ import logging
 import os
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -28,8 +29,16 @@ from app.core.errors import (
     UnsupportedArchitecture,
 )
 from app.core.events import Done, Error, StreamEvent, Usage
+from app.providers import llama_probe
 from app.providers.gguf_info import GgufDetails, read_gguf_details
-from app.providers.llama_glue import Owner, llama_class, llama_cpp_module, post_to_loop, recent_log
+from app.providers.llama_glue import (
+    Owner,
+    llama_class,
+    llama_cpp_module,
+    post_to_loop,
+    recent_log,
+    use_cpu_backend,
+)
 from app.providers.llama_turn import LlamaChat, trim_notice
 
 log = logging.getLogger(__name__)
@@ -98,9 +107,18 @@ _END = object()  # the last event of a turn, from the owner thread
 class LocalEngine:
     """Runs GGUF models in this process. One model at a time; the one streaming contract."""
 
-    def __init__(self, *, n_threads: int | None = None, max_context: int = DEFAULT_MAX_CONTEXT):
+    def __init__(
+        self,
+        *,
+        n_threads: int | None = None,
+        max_context: int = DEFAULT_MAX_CONTEXT,
+        config_dir: Path | None = None,
+    ):
         self.n_threads = n_threads or default_threads()
         self.max_context = max_context
+        # Where the probe remembers how llama.cpp runs on this computer (the data folder).
+        self.config_dir = config_dir
+        self.cpu_config: llama_probe.CpuConfig | None = None
         self.model: ModelInfo | None = None
         self.details: GgufDetails | None = None
         self.context_length = 0
@@ -190,6 +208,11 @@ class LocalEngine:
         context = plan_context(
             details, available=available_memory(), requested=n_ctx, default_max=self.max_context
         )
+        # Before llama.cpp touches a weight: the first time on this computer this runs the
+        # probe's child processes (a few seconds, while the window shows "Loading…").
+        config = llama_probe.working_config(self.config_dir, cancel)
+        if config.cpu_backend and not use_cpu_backend(config.cpu_backend):
+            log.warning("llama.cpp is already loaded; %s applies after a restart", config)
         if not progress(0.0):
             raise Cancelled()
         llama_cpp = llama_cpp_module()
@@ -200,6 +223,7 @@ class LocalEngine:
             owner.llama = llama_class()(
                 str(details.model_info.path),
                 on_progress=progress,
+                use_extra_bufts=config.use_extra_bufts,
                 n_ctx=context,
                 n_gpu_layers=n_gpu_layers,
                 n_threads=self.n_threads,
@@ -210,6 +234,7 @@ class LocalEngine:
             raise _load_error(details, cancel) from err
         template = owner.llama.metadata.get("tokenizer.chat_template") or CHATML_TEMPLATE
         owner.chat = LlamaChat(owner.llama, template)
+        self.cpu_config = config
         progress(1.0)
         return details
 

@@ -211,7 +211,9 @@ class ModelService:
             if self._engine is None:
                 from app.providers.llama_local import LocalEngine
 
-                self._engine = LocalEngine()
+                # The data folder (settings.json's): where the engine remembers how llama.cpp
+                # runs on this computer.
+                self._engine = LocalEngine(config_dir=self._settings.path.parent)
             wanted = self._load_options(model.id)
             if self._loaded is None or self._loaded.id != model.id or wanted != self._options:
                 if model.path and not Path(model.path).exists():
