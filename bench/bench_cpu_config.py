@@ -104,6 +104,9 @@ def main() -> None:
             shape = {**REALISTIC, "weight_type": kind}
             model = write_tiny_gguf(Path(folder) / f"bench-{kind}.gguf", **shape)
             results: dict[str, list] = {c.name: [] for c in configs}
+            # Unmeasured: the file was just written, and its first reading competes with the
+            # disk flushing it (the first Q8_0 runs were 10-20x slower without this).
+            measure(args.python, llama_probe.SAFE, model)
             for _ in range(RUNS):
                 for config in configs:
                     if all(isinstance(r, float) for r in results[config.name]):
