@@ -16,6 +16,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -190,11 +191,24 @@ def test_a_portable_cpu_backend_is_used_when_both_extra_buffer_settings_crash(qu
     assert entry["config"]["name"] == "cpu_haswell" and entry["tried"]["cpu_haswell"] == "ok"
 
 
-def test_cancelling_a_load_stops_the_probe_and_remembers_nothing(quantized, tmp_path):
+def test_cancelling_a_load_stops_the_probe_and_remembers_nothing(quantized, tmp_path, monkeypatch):
+    child_started = threading.Event()
+    run_child = llama_probe.run_child
+
+    def run_child_and_say_so(*args):
+        child_started.set()
+        return run_child(*args)
+
+    monkeypatch.setattr(llama_probe, "run_child", run_child_and_say_so)
+
     async def main():
         engine = LocalEngine(n_threads=2, config_dir=tmp_path)
         load = asyncio.ensure_future(engine.load(quantized["q8_0"], n_ctx=256))
-        await asyncio.sleep(0.3)  # a probe child is starting (python, llama.cpp)
+        # Cancel as the first child starts (python, then llama.cpp: far longer than this wait);
+        # a fixed sleep let a fast probe finish first on a quiet machine.
+        while not child_started.is_set():
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(0.05)
         engine.cancel_load()
         try:
             with pytest.raises(Cancelled):
