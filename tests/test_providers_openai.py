@@ -23,6 +23,7 @@ from app.core.provider_errors import (
     StreamInterrupted,
 )
 from app.netguard import socket_guard
+from app.providers.backends import backend_for_model_id
 from app.providers.http_stream import (
     RetryPolicy,
     backoff_delay,
@@ -32,7 +33,6 @@ from app.providers.http_stream import (
 from app.providers.openai_compat import OpenAICompatBackend
 from app.providers.registry import (
     all_providers,
-    backend_for_model_id,
     base_url_for,
     get_provider,
     model_info_for,
