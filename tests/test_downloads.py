@@ -14,7 +14,7 @@ import pytest
 from app.core.download_errors import ChecksumMismatch, DiskFull, GatedModel, NotFoundOnHub
 from app.downloads import downloader
 from app.netguard import socket_guard
-from app.providers.http_stream import RetryPolicy
+from app.providers.http_retry import RetryPolicy
 from app.services import open_services
 from app.services.downloads import DownloadService, ModelDefaults
 from tests.hub_server import FakeHub, Fault

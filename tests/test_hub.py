@@ -21,7 +21,7 @@ from app.downloads.hub import (
     same_origin,
     split_part,
 )
-from app.providers.http_stream import RetryPolicy
+from app.providers.http_retry import RetryPolicy
 from tests.hub_server import FakeHub, Fault
 
 REPO = "bartowski/Llama-3.2-1B-Instruct-GGUF"

@@ -24,12 +24,8 @@ from app.core.provider_errors import (
 )
 from app.netguard import socket_guard
 from app.providers.backends import backend_for_model_id
-from app.providers.http_stream import (
-    RetryPolicy,
-    backoff_delay,
-    error_for_transport,
-    parse_retry_after,
-)
+from app.providers.http_errors import error_for_transport, parse_retry_after
+from app.providers.http_retry import RetryPolicy, backoff_delay
 from app.providers.openai_compat import OpenAICompatBackend
 from app.providers.registry import (
     all_providers,

@@ -44,15 +44,9 @@ from app.core.download_errors import (
     UnexpectedFile,
 )
 from app.core.errors import HearthError
-from app.providers.http_stream import (
-    LIST_TIMEOUT,
-    RetryPolicy,
-    _is_tls_failure,
-    backoff_delay,
-    error_for_transport,
-    make_client,
-    parse_retry_after,
-)
+from app.providers.http_errors import _is_tls_failure, error_for_transport, parse_retry_after
+from app.providers.http_retry import RetryPolicy, backoff_delay
+from app.providers.http_stream import LIST_TIMEOUT, make_client
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from its `.part` file. Pause and cancel cancel the job's task; the part file sta
 cancel deletes it, and only a checksum failure deletes it on its own).
 
 A dropped connection, a 5xx or a 429 is retried with exponential backoff and jitter
-(http_stream.backoff_delay, honouring Retry-After); the count of failures starts again whenever
+(http_retry.backoff_delay, honouring Retry-After); the count of failures starts again whenever
 an attempt brought new bytes, so a long download over a flaky line keeps going. A full disk or
 offline mode pauses the job with a plain message: the user fixes that, then presses Resume.
 A failed job stays failed, across restarts too, until the user presses Retry.
@@ -51,7 +51,7 @@ from app.downloads.downloader import (
     part_path,
 )
 from app.downloads.hub import HubClient, check_file_path, check_repo_id, split_part
-from app.providers.http_stream import RetryPolicy, backoff_delay
+from app.providers.http_retry import RetryPolicy, backoff_delay
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from app.downloads.downloader import part_path
 from app.downloads.hub import HubClient, HubFile, HubRepo
 from app.downloads.queue import DOWNLOAD_RETRY, DownloadProgress, DownloadQueue
 from app.paths import models_dir
-from app.providers.http_stream import RetryPolicy
+from app.providers.http_retry import RetryPolicy
 from app.services.models import ModelService
 from app.store.settings import Settings
 
