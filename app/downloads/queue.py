@@ -50,7 +50,8 @@ from app.downloads.downloader import (
     is_disk_full,
     part_path,
 )
-from app.downloads.hub import HubClient, check_file_path, check_repo_id, split_part
+from app.downloads.hub import HubClient
+from app.downloads.hub_names import check_file_path, check_repo_id, split_part
 from app.providers.http_retry import RetryPolicy, backoff_delay
 
 log = logging.getLogger(__name__)
