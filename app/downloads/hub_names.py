@@ -9,9 +9,7 @@ from urllib.parse import urljoin
 
 import httpx
 
-from app.core.download_errors import (
-    NotFoundOnHub,
-)
+from app.core.download_errors import NotFoundOnHub
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")

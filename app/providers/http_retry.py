@@ -16,13 +16,8 @@ from typing import Any
 import httpx
 
 from app.core.errors import HearthError
-from app.core.events import (
-    Retrying,
-)
-from app.core.provider_errors import (
-    MalformedResponse,
-    ProviderError,
-)
+from app.core.events import Retrying
+from app.core.provider_errors import MalformedResponse, ProviderError
 from app.providers.http_errors import error_for_status, error_for_transport
 
 log = logging.getLogger(__name__)

@@ -13,11 +13,7 @@ from httpx_sse import ServerSentEvent
 
 from app.core.chat import ChatRequest
 from app.core.errors import HearthError
-from app.core.events import (
-    ReasoningDelta,
-    StreamEvent,
-    TextDelta,
-)
+from app.core.events import ReasoningDelta, StreamEvent, TextDelta
 from app.core.events import Usage as UsageEvent
 from app.core.provider_errors import (
     EmptyReply,
