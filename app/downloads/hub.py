@@ -22,41 +22,36 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, urljoin
 
 import httpx
 
-from app.core.download_errors import (
-    HUB,
-    DownloadFailed,
-    HubUnavailable,
-    NotFoundOnHub,
-    UnexpectedFile,
-)
+from app.core.download_errors import HUB, DownloadFailed, HubUnavailable, NotFoundOnHub
 from app.core.errors import HearthError
-from app.downloads.hub_errors import (
-    hub_error,
-    read_capped,
-    same_origin,
-    transport_error,
-)
+from app.downloads.hub_errors import hub_error, read_capped, same_origin, transport_error
 from app.downloads.hub_names import (
-    _gated,
-    _int,
     _next_link,
     check_file_path,
     check_repo_id,
     endpoint,
+    int_field,
     is_commit,
     is_model_file,
     normalize_etag,
     quant_from_name,
     sha256_or_none,
-    split_part,
     token,
+)
+from app.downloads.hub_records import (
+    FileMeta,
+    HubFile,
+    HubRepo,
+    check_agrees,
+    file_from_sibling,
+    repo_defaults,
+    repo_from_json,
 )
 from app.providers.http_retry import RetryPolicy, backoff_delay
 from app.providers.http_stream import LIST_TIMEOUT, make_client
@@ -67,68 +62,6 @@ API_RETRY = RetryPolicy(max_attempts=3, base_delay=0.5, max_delay=4.0)
 MAX_REDIRECTS = 5
 MAX_TREE_PAGES = 50
 REDIRECTS = (301, 302, 303, 307, 308)
-
-
-# -- what the Hub tells ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class HubRepo:
-    id: str
-    downloads: int = 0
-    likes: int = 0
-    gated: bool = False
-    tags: tuple[str, ...] = ()
-    last_modified: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class HubFile:
-    """One .gguf file in a repo, with what the API said about it (size/sha256 may be None)."""
-
-    repo: str
-    path: str
-    revision: str  # the commit when the API gave one, so a later resume gets the same bytes
-    size: int | None = None
-    sha256: str | None = None
-    quant: str | None = None
-    parameters: int | None = None
-    context_length: int | None = None
-    architecture: str | None = None
-    gated: bool = False
-    kv_bytes_per_token: int | None = None
-
-    @property
-    def name(self) -> str:
-        return self.path.rsplit("/", 1)[-1]
-
-    @property
-    def short_name(self) -> str:
-        """The name Hearth lists the model under once installed (file name without .gguf)."""
-        return re.sub(r"\.gguf$", "", self.name, flags=re.IGNORECASE)
-
-    @property
-    def size_bytes(self) -> int | None:
-        return self.size
-
-    @property
-    def split(self) -> tuple[int, int] | None:
-        return split_part(self.path)
-
-
-@dataclass(frozen=True, slots=True)
-class FileMeta:
-    """From the resolve endpoint's headers (HEAD, without following the CDN redirect)."""
-
-    commit: str | None
-    etag: str | None
-    size: int | None
-    location: str | None
-
-    @property
-    def sha256(self) -> str | None:
-        # An LFS file's X-Linked-Etag is its sha256; a small git file's ETag is a git blob id.
-        return sha256_or_none(self.etag)
 
 
 # -- the client -----------------------------------------------------------------------------------
@@ -257,7 +190,7 @@ class HubClient:
         data, _ = await self.get_json(f"{self.endpoint}/api/models", params=params)
         if not isinstance(data, list):
             raise HubUnavailable(f"{HUB} sent a search result Hearth could not read.")
-        return [_repo_from_json(item) for item in data if isinstance(item, dict) and "id" in item]
+        return [repo_from_json(item) for item in data if isinstance(item, dict) and "id" in item]
 
     async def model_info(self, repo: str, *, revision: str | None = None) -> dict[str, Any]:
         check_repo_id(repo)
@@ -287,9 +220,9 @@ class HubClient:
         """The repo's .gguf model files with size, sha256 and quantization, by size."""
         info = await self.model_info(repo, revision=revision)
         commit = info.get("sha") if is_commit(info.get("sha")) else revision
-        base = _repo_defaults(repo, commit, info)
+        base = repo_defaults(repo, commit, info)
         files = [
-            _file_from_sibling(base, s)
+            file_from_sibling(base, s)
             for s in info.get("siblings") or []
             if isinstance(s, dict) and is_model_file(str(s.get("rfilename", "")))
         ]
@@ -309,7 +242,7 @@ class HubClient:
             lfs = entry.get("lfs") if isinstance(entry.get("lfs"), dict) else {}
             found = replace(
                 by_path.get(path) or replace(base, path=path, quant=quant_from_name(path)),
-                size=_int(lfs.get("size")) or _int(entry.get("size")),
+                size=int_field(lfs.get("size")) or int_field(entry.get("size")),
                 sha256=sha256_or_none(lfs.get("oid") or lfs.get("sha256")),
             )
             by_path[path] = found
@@ -348,7 +281,7 @@ class HubClient:
         return FileMeta(
             commit=headers.get("x-repo-commit"),
             etag=normalize_etag(headers.get("x-linked-etag") or headers.get("etag")),
-            size=_int(size),
+            size=int_field(size),
             location=headers.get("location") or str(response.url),
         )
 
@@ -380,7 +313,7 @@ class HubClient:
                 sha256=(found.sha256 if found else None) or meta.sha256,
                 size=(found.size if found else None) or meta.size,
             )
-        _check_agrees(known, found)
+        check_agrees(known, found)
         return replace(found, sha256=known.sha256 or found.sha256, size=known.size or found.size)
 
     async def _from_api(self, repo: str, file: str, revision: str) -> HubFile | None:
@@ -392,46 +325,3 @@ class HubClient:
             return None
         # A file the list does not show is left to the resolve endpoint, which says 404 itself.
         return next((f for f in files if f.path == file), None)
-
-
-def _check_agrees(known: HubFile, found: HubFile) -> None:
-    if known.sha256 and found.sha256 and known.sha256 != found.sha256:
-        raise UnexpectedFile(detail=f"sha256 {found.sha256} != {known.sha256}")
-    if known.size and found.size and known.size != found.size:
-        raise UnexpectedFile(detail=f"size {found.size} != {known.size}")
-
-
-def _repo_from_json(item: dict[str, Any]) -> HubRepo:
-    return HubRepo(
-        id=str(item["id"]),
-        downloads=_int(item.get("downloads")) or 0,
-        likes=_int(item.get("likes")) or 0,
-        gated=_gated(item.get("gated")),
-        tags=tuple(str(t) for t in item.get("tags") or ()),
-        last_modified=item.get("lastModified") or item.get("createdAt"),
-    )
-
-
-def _repo_defaults(repo: str, revision: str, info: dict[str, Any]) -> HubFile:
-    gguf = info.get("gguf") if isinstance(info.get("gguf"), dict) else {}
-    return HubFile(
-        repo=repo,
-        path="",
-        revision=revision,
-        parameters=_int(gguf.get("total")),
-        context_length=_int(gguf.get("context_length")),
-        architecture=arch if isinstance(arch := gguf.get("architecture"), str) else None,
-        gated=_gated(info.get("gated")),
-    )
-
-
-def _file_from_sibling(base: HubFile, sibling: dict[str, Any]) -> HubFile:
-    path = str(sibling["rfilename"])
-    lfs = sibling.get("lfs") if isinstance(sibling.get("lfs"), dict) else {}
-    return replace(
-        base,
-        path=path,
-        size=_int(lfs.get("size")) or _int(sibling.get("size")),
-        sha256=sha256_or_none(lfs.get("sha256") or lfs.get("oid")),
-        quant=quant_from_name(path),
-    )

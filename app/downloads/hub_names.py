@@ -108,7 +108,7 @@ def _next_link(headers: httpx.Headers, current: str) -> str | None:
     return None
 
 
-def _int(value: Any) -> int | None:
+def int_field(value: Any) -> int | None:
     try:
         number = int(value)
     except (TypeError, ValueError):
@@ -116,5 +116,5 @@ def _int(value: Any) -> int | None:
     return number if number >= 0 else None
 
 
-def _gated(value: Any) -> bool:
+def gated_field(value: Any) -> bool:
     return bool(value) and value not in ("false", "False")
