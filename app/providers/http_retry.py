@@ -1,6 +1,7 @@
 """The retry policy shared by chat requests, model lists and downloads: 429, 500-504 and
 529/overloaded are retried a few times with exponential backoff and jitter, honouring the
-server's retry-after; each wait is announced with a `Retrying` event."""
+server's retry-after; each wait is announced with a `Retrying` event. `WireWatch` tells whether
+a request's body started to leave this computer (what the "sent to" label needs)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,29 @@ async def read_capped(response: httpx.Response, limit: int = MAX_ERROR_BODY) -> 
         if size >= limit:
             break
     return b"".join(chunks)[:limit]
+
+
+class WireWatch:
+    """Learns from httpcore's trace whether the request body started to leave this computer.
+
+    Offline mode, a refused connection or a failed TLS handshake all fail before that moment;
+    a reset after it, an HTTP error or a reply all come after it."""
+
+    def __init__(self) -> None:
+        self.sent = False
+        self._told = False
+
+    async def trace(self, name: str, info: dict) -> None:
+        # "http11.send_request_body.started" / "http2.send_request_body.started": the words go.
+        if name.endswith("send_request_body.started"):
+            self.sent = True
+
+    def newly_sent(self) -> bool:
+        """True once, the first time it is asked after the body started to go out."""
+        if self.sent and not self._told:
+            self._told = True
+            return True
+        return False
 
 
 async def send_with_retries(

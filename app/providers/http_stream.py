@@ -64,6 +64,7 @@ from app.providers.http_errors import (
 from app.providers.http_retry import (
     DEFAULT_RETRY,
     RetryPolicy,
+    WireWatch,
     get_json_with_retries,
     read_capped,
     send_with_retries,
@@ -133,29 +134,6 @@ def make_client(
         headers={"user-agent": USER_AGENT},
         event_hooks={"request": [guard]},
     )
-
-
-class WireWatch:
-    """Learns from httpcore's trace whether the request body started to leave this computer.
-
-    Offline mode, a refused connection or a failed TLS handshake all fail before that moment;
-    a reset after it, an HTTP error or a reply all come after it."""
-
-    def __init__(self) -> None:
-        self.sent = False
-        self._told = False
-
-    async def trace(self, name: str, info: dict) -> None:
-        # "http11.send_request_body.started" / "http2.send_request_body.started": the words go.
-        if name.endswith("send_request_body.started"):
-            self.sent = True
-
-    def newly_sent(self) -> bool:
-        """True once, the first time it is asked after the body started to go out."""
-        if self.sent and not self._told:
-            self._told = True
-            return True
-        return False
 
 
 # -- the shared backend ---------------------------------------------------------------------------
