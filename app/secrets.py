@@ -21,6 +21,7 @@ from app.core.provider_errors import (
     KeychainUnavailable,
     key_has_bad_characters,
 )
+from app.providers.registry import all_providers, get_provider
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
@@ -179,8 +180,7 @@ def delete_key(provider_id: str) -> None:
 
 
 def _env_var_for(provider_id: str) -> str | None:
-    from app.providers.registry import get_provider
-
+    """The provider's declared environment variable (data in the provider table)."""
     try:
         return get_provider(provider_id).key_env_var
     except Exception:
@@ -215,8 +215,6 @@ def get_key(provider_id: str, *, env: Mapping[str, str] | None = None) -> str | 
 
 def providers_with_keys(*, env: Mapping[str, str] | None = None) -> list[str]:
     """Ids of the providers that have a usable key (never the keys themselves)."""
-    from app.providers.registry import all_providers
-
     return [
         spec.id
         for spec in all_providers()

@@ -329,7 +329,7 @@ def spec_for(repo: str, quants: tuple[str, ...] | None) -> dict[str, Any]:
 
 
 def offline_entry(spec: dict[str, Any]) -> dict[str, Any]:
-    from app.downloads.hub import quant_from_name
+    from app.downloads.hub_names import quant_from_name
 
     files = []
     for name in spec["files"]:
@@ -376,7 +376,7 @@ async def online_entry(hub: HubClient, spec: dict[str, Any]) -> tuple[dict[str, 
 
 
 def _quant_of(file: str) -> str | None:
-    from app.downloads.hub import quant_from_name
+    from app.downloads.hub_names import quant_from_name
 
     return quant_from_name(file)
 

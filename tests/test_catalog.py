@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.downloads.catalog import load_catalog, parse_catalog
-from app.downloads.hub import BITS_PER_WEIGHT, quant_from_name
+from app.downloads.hub_names import BITS_PER_WEIGHT, quant_from_name
 from app.paths import resource_path
 from scripts import build_catalog
 from tests.hub_server import FakeHub

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cli_pull import ProgressPrinter, format_duration
+from app.cli.models import ProgressPrinter, format_duration
 from app.downloads.queue import DownloadProgress
 from tests.hub_server import FakeHub, Fault
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cli_usage import report_json, report_table
+from app.cli.usage import report_json, report_table
 from app.paths import db_path
 from app.providers.prices import PriceBook
 from app.services.usage import MonthReport, UsageService

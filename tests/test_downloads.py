@@ -14,7 +14,7 @@ import pytest
 from app.core.download_errors import ChecksumMismatch, DiskFull, GatedModel, NotFoundOnHub
 from app.downloads import downloader
 from app.netguard import socket_guard
-from app.providers.http_stream import RetryPolicy
+from app.providers.http_retry import RetryPolicy
 from app.services import open_services
 from app.services.downloads import DownloadService, ModelDefaults
 from tests.hub_server import FakeHub, Fault
@@ -432,7 +432,7 @@ def test_a_download_that_never_connected_says_it_could_not_reach_the_hub(
 def test_the_real_hub_unreachable_reads_plainly():
     import httpx
 
-    from app.downloads.hub import connect_failure
+    from app.downloads.hub_errors import connect_failure
 
     error = connect_failure(
         httpx.ConnectError("Name or service not known"), "https://huggingface.co"

@@ -14,14 +14,10 @@ from app.core.download_errors import (
     NotFoundOnHub,
     UnexpectedFile,
 )
-from app.downloads.hub import (
-    HubClient,
-    normalize_etag,
-    quant_from_name,
-    same_origin,
-    split_part,
-)
-from app.providers.http_stream import RetryPolicy
+from app.downloads.hub import HubClient
+from app.downloads.hub_errors import same_origin
+from app.downloads.hub_names import normalize_etag, quant_from_name, split_part
+from app.providers.http_retry import RetryPolicy
 from tests.hub_server import FakeHub, Fault
 
 REPO = "bartowski/Llama-3.2-1B-Instruct-GGUF"

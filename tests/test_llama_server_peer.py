@@ -17,7 +17,7 @@ import pytest
 
 from app.core.events import Done, TextDelta, Usage
 from app.netguard import socket_guard
-from app.providers.registry import backend_for_model_id, detect_local_servers
+from app.providers.backends import backend_for_model_id, detect_local_servers
 from tests.wire_servers import chat, collect
 
 pytest.importorskip("uvicorn", reason="needs the llama-cpp-python[server] extra")

@@ -18,13 +18,8 @@ from app.netguard import (
     set_offline_mode,
     socket_guard,
 )
-from app.providers.registry import (
-    all_providers,
-    base_url_for,
-    create_backend,
-    detect_local_servers,
-    get_provider,
-)
+from app.providers.backends import create_backend, detect_local_servers
+from app.providers.registry import all_providers, base_url_for, get_provider
 from tests.wire_servers import (
     WireServer,
     collect,

@@ -23,16 +23,12 @@ from app.core.provider_errors import (
     StreamInterrupted,
 )
 from app.netguard import socket_guard
-from app.providers.http_stream import (
-    RetryPolicy,
-    backoff_delay,
-    error_for_transport,
-    parse_retry_after,
-)
+from app.providers.backends import backend_for_model_id
+from app.providers.http_errors import error_for_transport, parse_retry_after
+from app.providers.http_retry import RetryPolicy, backoff_delay
 from app.providers.openai_compat import OpenAICompatBackend
 from app.providers.registry import (
     all_providers,
-    backend_for_model_id,
     base_url_for,
     get_provider,
     model_info_for,

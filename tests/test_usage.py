@@ -16,8 +16,9 @@ from app.core.chat import ModelInfo
 from app.core.events import Usage
 from app.core.money import InvalidPrice
 from app.providers.prices import CACHE_FILE, PriceBook
-from app.services.usage import EXPECTED_OUTPUT_TOKENS, InvalidMonth, UsageService
+from app.services.usage import EXPECTED_OUTPUT_TOKENS, UsageService
 from app.services.usage_csv import NotAUsageExport, read_csv
+from app.services.usage_records import InvalidMonth
 from app.services.worker import DbWorker
 from app.store import Store
 from app.store import usage as store_usage

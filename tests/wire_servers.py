@@ -581,6 +581,6 @@ def text_of(events: Iterable[Any]) -> str:
 
 def fast_retry(max_attempts: int = 3):
     """Real backoff shape, milliseconds instead of seconds."""
-    from app.providers.http_stream import RetryPolicy
+    from app.providers.http_retry import RetryPolicy
 
     return RetryPolicy(max_attempts=max_attempts, base_delay=0.01, max_delay=0.05)

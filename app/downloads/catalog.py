@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.errors import HearthError
-from app.downloads.hub import BITS_PER_WEIGHT, quant_from_name, sha256_or_none
+from app.downloads.hub_names import BITS_PER_WEIGHT, quant_from_name, sha256_or_none
 from app.paths import resource_path
 
 log = logging.getLogger(__name__)

@@ -42,7 +42,8 @@ from app.core.download_errors import (
     RangeNotSatisfiable,
     UnexpectedFile,
 )
-from app.downloads.hub import HubClient, connect_failure, hub_error, read_capped, same_origin
+from app.downloads.hub import HubClient
+from app.downloads.hub_errors import connect_failure, hub_error, read_capped, same_origin
 
 log = logging.getLogger(__name__)
 

@@ -22,270 +22,46 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
-import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urljoin
 
 import httpx
 
-from app.core.download_errors import (
-    HUB,
-    DownloadError,
-    DownloadFailed,
-    DownloadInterrupted,
-    GatedModel,
-    HubRefused,
-    HubUnavailable,
-    HubUnreachable,
-    InvalidHubToken,
-    NotFoundOnHub,
-    UnexpectedFile,
-)
+from app.core.download_errors import HUB, DownloadFailed, HubUnavailable, NotFoundOnHub
 from app.core.errors import HearthError
-from app.providers.http_stream import (
-    LIST_TIMEOUT,
-    RetryPolicy,
-    _is_tls_failure,
-    backoff_delay,
-    error_for_transport,
-    make_client,
-    parse_retry_after,
+from app.downloads.hub_errors import hub_error, read_capped, same_origin, transport_error
+from app.downloads.hub_names import (
+    _next_link,
+    check_file_path,
+    check_repo_id,
+    endpoint,
+    int_field,
+    is_commit,
+    is_model_file,
+    normalize_etag,
+    quant_from_name,
+    sha256_or_none,
+    token,
 )
+from app.downloads.hub_records import (
+    FileMeta,
+    HubFile,
+    HubRepo,
+    check_agrees,
+    file_from_sibling,
+    repo_defaults,
+    repo_from_json,
+)
+from app.providers.http_retry import RetryPolicy, backoff_delay
+from app.providers.http_stream import LIST_TIMEOUT, make_client
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ENDPOINT = "https://huggingface.co"
 API_RETRY = RetryPolicy(max_attempts=3, base_delay=0.5, max_delay=4.0)
 MAX_REDIRECTS = 5
 MAX_TREE_PAGES = 50
-MAX_ERROR_BODY = 16 * 1024
 REDIRECTS = (301, 302, 303, 307, 308)
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_COMMIT = re.compile(r"^[0-9a-f]{40}$")
-_REPO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
-
-
-def endpoint() -> str:
-    return (os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
-
-
-def token() -> str | None:
-    return (os.environ.get("HF_TOKEN") or "").strip() or None
-
-
-# -- names ----------------------------------------------------------------------------------------
-
-# Quantization names as llama.cpp and the people who publish GGUF files write them.
-_QUANT = re.compile(
-    r"(?<![A-Za-z0-9])(UD-)?(I?Q[1-8](?:_[0-9A-Z]{1,3}){0,3}|BF16|F16|F32|TQ[12]_0|MXFP4)"
-    r"(?![A-Za-z0-9])",
-    re.IGNORECASE,
-)
-_SPLIT = re.compile(r"-(\d{5})-of-(\d{5})\.gguf$", re.IGNORECASE)
-
-# Average bits per weight of whole files (llama.cpp's quantize table, embeddings included);
-# used to estimate sizes nobody has measured yet and to rank quality.
-BITS_PER_WEIGHT = {
-    "Q2_K": 3.0, "IQ3_XXS": 3.1, "IQ3_XS": 3.3, "Q3_K_S": 3.5, "IQ3_M": 3.7, "Q3_K_M": 3.9,
-    "Q3_K_L": 4.3, "IQ4_XS": 4.3, "IQ4_NL": 4.5, "Q4_0": 4.5, "Q4_K_S": 4.6, "Q4_K_M": 4.9,
-    "Q4_K_L": 5.1, "Q5_0": 5.5, "Q5_K_S": 5.5, "Q5_K_M": 5.7, "Q5_K_L": 5.9, "Q6_K": 6.6,
-    "Q6_K_L": 6.8, "Q8_0": 8.5, "F16": 16.0, "BF16": 16.0, "F32": 32.0,
-}  # fmt: skip
-
-
-def quant_from_name(file_name: str) -> str | None:
-    """ "Q4_K_M" from "Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf" (the last match wins)."""
-    stem = _SPLIT.sub("", file_name.rsplit("/", 1)[-1])
-    stem = re.sub(r"\.gguf$", "", stem, flags=re.IGNORECASE)
-    found = [m.group(2) for m in _QUANT.finditer(stem)]
-    return found[-1].upper() if found else None
-
-
-def split_part(file_name: str) -> tuple[int, int] | None:
-    """(1, 3) for "...-00001-of-00003.gguf": one shard of a model split into several files."""
-    m = _SPLIT.search(file_name)
-    return (int(m.group(1)), int(m.group(2))) if m else None
-
-
-def is_model_file(path: str) -> bool:
-    """A .gguf that is a model on its own (vision projectors need a model beside them)."""
-    name = path.rsplit("/", 1)[-1].lower()
-    return name.endswith(".gguf") and not name.startswith("mmproj")
-
-
-def check_repo_id(repo: str) -> str:
-    if not _REPO.match(repo or "") or ".." in repo:
-        raise NotFoundOnHub(
-            f"“{repo}” is not a Hugging Face model name.",
-            action="Model names look like owner/name, e.g. Qwen/Qwen2.5-0.5B-Instruct-GGUF.",
-        )
-    return repo
-
-
-def check_file_path(path: str) -> str:
-    parts = (path or "").split("/")
-    if not path or path.startswith("/") or any(p in ("", ".", "..") for p in parts):
-        raise NotFoundOnHub(f"“{path}” is not a file name in a Hugging Face model.")
-    return path
-
-
-def normalize_etag(value: str | None) -> str | None:
-    """The value inside `W/"..."` or `"..."`; the Hub quotes its ETags."""
-    if not value:
-        return None
-    value = value.strip()
-    if value[:2].lower() == "w/":
-        value = value[2:].strip()
-    return value.strip('"') or None
-
-
-def sha256_or_none(value: Any) -> str | None:
-    text = str(value).lower() if isinstance(value, str) else ""
-    return text if _SHA256.match(text) else None
-
-
-def is_commit(revision: str | None) -> bool:
-    return bool(revision and _COMMIT.match(revision))
-
-
-# -- what the Hub tells ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class HubRepo:
-    id: str
-    downloads: int = 0
-    likes: int = 0
-    gated: bool = False
-    tags: tuple[str, ...] = ()
-    last_modified: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class HubFile:
-    """One .gguf file in a repo, with what the API said about it (size/sha256 may be None)."""
-
-    repo: str
-    path: str
-    revision: str  # the commit when the API gave one, so a later resume gets the same bytes
-    size: int | None = None
-    sha256: str | None = None
-    quant: str | None = None
-    parameters: int | None = None
-    context_length: int | None = None
-    architecture: str | None = None
-    gated: bool = False
-    kv_bytes_per_token: int | None = None
-
-    @property
-    def name(self) -> str:
-        return self.path.rsplit("/", 1)[-1]
-
-    @property
-    def short_name(self) -> str:
-        """The name Hearth lists the model under once installed (file name without .gguf)."""
-        return re.sub(r"\.gguf$", "", self.name, flags=re.IGNORECASE)
-
-    @property
-    def size_bytes(self) -> int | None:
-        return self.size
-
-    @property
-    def split(self) -> tuple[int, int] | None:
-        return split_part(self.path)
-
-
-@dataclass(frozen=True, slots=True)
-class FileMeta:
-    """From the resolve endpoint's headers (HEAD, without following the CDN redirect)."""
-
-    commit: str | None
-    etag: str | None
-    size: int | None
-    location: str | None
-
-    @property
-    def sha256(self) -> str | None:
-        # An LFS file's X-Linked-Etag is its sha256; a small git file's ETag is a git blob id.
-        return sha256_or_none(self.etag)
-
-
-# -- errors ---------------------------------------------------------------------------------------
-
-
-def _server_message(headers: httpx.Headers, body: bytes) -> str:
-    message = headers.get("x-error-message") or ""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        data = None
-    if isinstance(data, dict) and isinstance(data.get("error"), str):
-        message = message or data["error"]
-    return message.strip()
-
-
-def hub_error(
-    status: int,
-    headers: httpx.Headers,
-    body: bytes,
-    *,
-    repo: str,
-    file: str | None = None,
-    revision: str | None = None,
-    has_token: bool = False,
-    from_hub: bool = True,
-) -> DownloadError:
-    """The typed error for an error answer from the Hub (or, from_hub=False, from its CDN)."""
-    code = headers.get("x-error-code") or ""
-    message = _server_message(headers, body)
-    retry_after = parse_retry_after(headers)
-    page = f"{endpoint()}/{repo}"
-    if code == "GatedRepo":
-        return GatedModel(repo, page=page, has_token=has_token)
-    if message == "Access to this resource is disabled.":
-        return NotFoundOnHub(f"“{repo}” has been disabled on {HUB}.", detail=message)
-    if status == 401 and "invalid credentials" in message.lower():
-        return InvalidHubToken(detail=message)
-    if code == "RevisionNotFound":
-        return NotFoundOnHub(f"“{repo}” has no version “{revision}”.", detail=message)
-    if code == "EntryNotFound" or (status == 404 and file and code != "RepoNotFound"):
-        return NotFoundOnHub(f"There is no file “{file}” in “{repo}”.", detail=message)
-    if code == "RepoNotFound" or (from_hub and status in (401, 404)):
-        # The Hub answers 401 for a missing repo and a private one alike.
-        action = (
-            "Check the name; HF_TOKEN may not be allowed to read it."
-            if has_token
-            else "Check the name; a private model also needs an access token in HF_TOKEN."
-        )
-        return NotFoundOnHub(f"There is no model “{repo}” on {HUB}.", action=action, detail=message)
-    if status == 429 or status >= 500:
-        return HubUnavailable(detail=f"HTTP {status} {message}".strip(), retry_after=retry_after)
-    if not from_hub and status in (401, 403, 404, 410):
-        # A CDN link that expired (a long pause): a fresh one comes from the Hub on the next try.
-        return DownloadInterrupted(detail=f"CDN answered HTTP {status}")
-    if status == 403:
-        return HubRefused(detail=message)
-    return DownloadFailed(f"{HUB} answered with an error (HTTP {status}).", detail=message)
-
-
-async def read_capped(response: httpx.Response, limit: int = MAX_ERROR_BODY) -> bytes:
-    chunks, size = [], 0
-    try:
-        async for chunk in response.aiter_raw():
-            chunks.append(chunk)
-            size += len(chunk)
-            if size >= limit:
-                break
-    except httpx.TransportError:
-        pass
-    return b"".join(chunks)[:limit]
-
-
-def same_origin(a: str, b: str) -> bool:
-    pa, pb = urlsplit(a), urlsplit(b)
-    return (pa.scheme, pa.hostname, pa.port) == (pb.scheme, pb.hostname, pb.port)
 
 
 # -- the client -----------------------------------------------------------------------------------
@@ -399,7 +175,7 @@ class HubClient:
                 finally:
                     await response.aclose()
             except httpx.TransportError as exc:
-                return _transport_error(exc, self.endpoint)
+                return transport_error(exc, self.endpoint)
         try:
             return json.loads(body), response.headers
         except ValueError:
@@ -414,7 +190,7 @@ class HubClient:
         data, _ = await self.get_json(f"{self.endpoint}/api/models", params=params)
         if not isinstance(data, list):
             raise HubUnavailable(f"{HUB} sent a search result Hearth could not read.")
-        return [_repo_from_json(item) for item in data if isinstance(item, dict) and "id" in item]
+        return [repo_from_json(item) for item in data if isinstance(item, dict) and "id" in item]
 
     async def model_info(self, repo: str, *, revision: str | None = None) -> dict[str, Any]:
         check_repo_id(repo)
@@ -444,9 +220,9 @@ class HubClient:
         """The repo's .gguf model files with size, sha256 and quantization, by size."""
         info = await self.model_info(repo, revision=revision)
         commit = info.get("sha") if is_commit(info.get("sha")) else revision
-        base = _repo_defaults(repo, commit, info)
+        base = repo_defaults(repo, commit, info)
         files = [
-            _file_from_sibling(base, s)
+            file_from_sibling(base, s)
             for s in info.get("siblings") or []
             if isinstance(s, dict) and is_model_file(str(s.get("rfilename", "")))
         ]
@@ -466,7 +242,7 @@ class HubClient:
             lfs = entry.get("lfs") if isinstance(entry.get("lfs"), dict) else {}
             found = replace(
                 by_path.get(path) or replace(base, path=path, quant=quant_from_name(path)),
-                size=_int(lfs.get("size")) or _int(entry.get("size")),
+                size=int_field(lfs.get("size")) or int_field(entry.get("size")),
                 sha256=sha256_or_none(lfs.get("oid") or lfs.get("sha256")),
             )
             by_path[path] = found
@@ -485,7 +261,7 @@ class HubClient:
                     follow_other_hosts=False,
                 )
             except httpx.TransportError as exc:
-                raise _transport_error(exc, self.endpoint) from None
+                raise transport_error(exc, self.endpoint) from None
             await response.aclose()
         headers = response.headers
         if response.status_code >= 400:
@@ -505,7 +281,7 @@ class HubClient:
         return FileMeta(
             commit=headers.get("x-repo-commit"),
             etag=normalize_etag(headers.get("x-linked-etag") or headers.get("etag")),
-            size=_int(size),
+            size=int_field(size),
             location=headers.get("location") or str(response.url),
         )
 
@@ -537,7 +313,7 @@ class HubClient:
                 sha256=(found.sha256 if found else None) or meta.sha256,
                 size=(found.size if found else None) or meta.size,
             )
-        _check_agrees(known, found)
+        check_agrees(known, found)
         return replace(found, sha256=known.sha256 or found.sha256, size=known.size or found.size)
 
     async def _from_api(self, repo: str, file: str, revision: str) -> HubFile | None:
@@ -549,92 +325,3 @@ class HubClient:
             return None
         # A file the list does not show is left to the resolve endpoint, which says 404 itself.
         return next((f for f in files if f.path == file), None)
-
-
-def _check_agrees(known: HubFile, found: HubFile) -> None:
-    if known.sha256 and found.sha256 and known.sha256 != found.sha256:
-        raise UnexpectedFile(detail=f"sha256 {found.sha256} != {known.sha256}")
-    if known.size and found.size and known.size != found.size:
-        raise UnexpectedFile(detail=f"size {found.size} != {known.size}")
-
-
-def _transport_error(exc: httpx.TransportError, base_url: str) -> HearthError:
-    unreachable = connect_failure(exc, base_url)
-    if unreachable is not None:
-        return unreachable  # offline stays offline: no point retrying a search
-    error = error_for_transport(exc, provider=HUB, base_url=base_url)
-    return DownloadInterrupted(error.message, detail=type(exc).__name__)
-
-
-def connect_failure(exc: httpx.TransportError, base_url: str) -> HearthError | None:
-    """The error for a connection that never opened (None for a failure after it opened).
-
-    Not error_for_transport's "nothing is answering for … (check Settings → Providers)": the
-    Hub's address is HF_ENDPOINT, which no Settings page holds, so the message names it.
-    """
-    if not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
-        return None
-    detail = f"{type(exc).__name__}: {exc}"
-    if _is_tls_failure(exc):
-        return error_for_transport(exc, provider=HUB, base_url=base_url)
-    custom = base_url.rstrip("/") != DEFAULT_ENDPOINT
-    return HubUnreachable(base_url.rstrip("/") if custom else None, detail=detail)
-
-
-def _next_link(headers: httpx.Headers, current: str) -> str | None:
-    link = headers.get("link")
-    if not link:
-        return None
-    for part in link.split(","):
-        m = re.match(r'\s*<([^>]+)>\s*;.*rel="?next"?', part)
-        if m:
-            return urljoin(current, m.group(1))
-    return None
-
-
-def _int(value: Any) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number >= 0 else None
-
-
-def _gated(value: Any) -> bool:
-    return bool(value) and value not in ("false", "False")
-
-
-def _repo_from_json(item: dict[str, Any]) -> HubRepo:
-    return HubRepo(
-        id=str(item["id"]),
-        downloads=_int(item.get("downloads")) or 0,
-        likes=_int(item.get("likes")) or 0,
-        gated=_gated(item.get("gated")),
-        tags=tuple(str(t) for t in item.get("tags") or ()),
-        last_modified=item.get("lastModified") or item.get("createdAt"),
-    )
-
-
-def _repo_defaults(repo: str, revision: str, info: dict[str, Any]) -> HubFile:
-    gguf = info.get("gguf") if isinstance(info.get("gguf"), dict) else {}
-    return HubFile(
-        repo=repo,
-        path="",
-        revision=revision,
-        parameters=_int(gguf.get("total")),
-        context_length=_int(gguf.get("context_length")),
-        architecture=arch if isinstance(arch := gguf.get("architecture"), str) else None,
-        gated=_gated(info.get("gated")),
-    )
-
-
-def _file_from_sibling(base: HubFile, sibling: dict[str, Any]) -> HubFile:
-    path = str(sibling["rfilename"])
-    lfs = sibling.get("lfs") if isinstance(sibling.get("lfs"), dict) else {}
-    return replace(
-        base,
-        path=path,
-        size=_int(lfs.get("size")) or _int(sibling.get("size")),
-        sha256=sha256_or_none(lfs.get("sha256") or lfs.get("oid")),
-        quant=quant_from_name(path),
-    )

@@ -20,7 +20,8 @@ from httpx_sse import ServerSentEvent
 from app.core.chat import ChatMessage, ChatRequest, ModelInfo
 from app.core.events import StreamEvent
 from app.core.events import Usage as UsageEvent
-from app.providers.http_stream import HttpBackend, StreamParser, int_field, request_options
+from app.providers.http_stream import HttpBackend
+from app.providers.stream_parser import StreamParser, int_field, request_options
 
 API_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 4096  # required by the API; generous for chat, within every model's limit

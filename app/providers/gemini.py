@@ -21,7 +21,8 @@ from app.core.chat import ChatMessage, ChatRequest, ModelInfo
 from app.core.events import StreamEvent
 from app.core.events import Usage as UsageEvent
 from app.core.provider_errors import RequestRejected
-from app.providers.http_stream import HttpBackend, StreamParser, int_field, request_options
+from app.providers.http_stream import HttpBackend
+from app.providers.stream_parser import StreamParser, int_field, request_options
 
 
 def gemini_usage(meta: Any) -> UsageEvent | None:

@@ -31,14 +31,8 @@ from app.core.errors import (
 from app.core.events import Done, Error, StreamEvent, Usage
 from app.providers import llama_probe
 from app.providers.gguf_info import GgufDetails, read_gguf_details
-from app.providers.llama_glue import (
-    Owner,
-    llama_class,
-    llama_cpp_module,
-    post_to_loop,
-    recent_log,
-    use_cpu_backend,
-)
+from app.providers.llama_glue import llama_class, llama_cpp_module, recent_log, use_cpu_backend
+from app.providers.llama_owner import Owner, post_to_loop
 from app.providers.llama_turn import LlamaChat, trim_notice
 
 log = logging.getLogger(__name__)

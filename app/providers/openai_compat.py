@@ -25,13 +25,8 @@ from app.core.chat import ChatRequest, ModelInfo
 from app.core.events import StreamEvent
 from app.core.events import Usage as UsageEvent
 from app.netguard import is_loopback_url
-from app.providers.http_stream import (
-    HttpBackend,
-    StreamParser,
-    int_field,
-    make_client,
-    request_options,
-)
+from app.providers.http_stream import HttpBackend, make_client
+from app.providers.stream_parser import StreamParser, int_field, request_options
 
 # OpenAI's reasoning models accept only the default temperature.
 _FIXED_TEMPERATURE = re.compile(r"^(o\d|gpt-5)")

@@ -19,12 +19,8 @@ import httpx
 
 from app.core.money import Price
 from app.core.provider_errors import MalformedResponse
-from app.providers.http_stream import (
-    LIST_TIMEOUT,
-    error_for_status,
-    error_for_transport,
-    make_client,
-)
+from app.providers.http_errors import error_for_status, error_for_transport
+from app.providers.http_stream import LIST_TIMEOUT, make_client
 from app.providers.prices import clean_price, table_from_models_dev
 from app.providers.registry import base_url_for, get_provider
 

@@ -1,9 +1,11 @@
 """Every cloud and local-server provider Hearth knows, declared as data.
 
 A new OpenAI-compatible service is one more ProviderSpec here; a new wire format is one new
-module plus its name in `_BACKENDS`. Model ids everywhere are "provider:model", split on the
-first colon ("openrouter:anthropic/claude-3.5-sonnet", "ollama:llama3.2:latest"); a name with no
-known provider prefix is a local GGUF model's registered name.
+module plus its name in `_BACKENDS` (app/providers/backends.py, which makes the backends). This
+table imports no keychain: app/secrets.py reads each provider's `key_env_var` from it. Model ids
+everywhere are "provider:model", split on the first colon ("openrouter:anthropic/claude-3.5-sonnet",
+"ollama:llama3.2:latest"); a name with no known provider prefix is a local GGUF model's
+registered name.
 
 Base URL precedence: the HEARTH_<PROVIDER>_BASE_URL environment variable, then the Settings
 override, then the default. The environment wins so that scripts and tests can point Hearth at
@@ -12,8 +14,6 @@ another server without touching the user's settings.
 
 from __future__ import annotations
 
-import asyncio
-import importlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -214,53 +214,3 @@ def model_info_for(model_id: str) -> ModelInfo:
 
 
 # -- backends ---------------------------------------------------------------------------------
-
-_BACKENDS = {
-    "openai": ("app.providers.openai_compat", "OpenAICompatBackend"),
-    "anthropic": ("app.providers.anthropic", "AnthropicBackend"),
-    "gemini": ("app.providers.gemini", "GeminiBackend"),
-}
-
-
-def create_backend(spec: ProviderSpec, model: str, base_url: str, api_key: str | None):
-    """A backend with `stream_chat` and `list_models`; its module is imported on first use."""
-    module_name, class_name = _BACKENDS[spec.wire]
-    backend_class = getattr(importlib.import_module(module_name), class_name)
-    return backend_class(spec, model, base_url, api_key)
-
-
-def backend_for_model_id(
-    model_id: str,
-    *,
-    base_url_overrides: Mapping[str, str] | None = None,
-    api_key: str | None = None,
-):
-    """The backend for "openai:gpt-4o-mini": key from the session, keychain or environment.
-
-    Raises NoKey when the provider needs a key and none is found, ModelNotFound for a local
-    GGUF name (those belong to the local engine).
-    """
-    from app import secrets
-    from app.core.provider_errors import NoKey
-
-    provider_id, model = parse_model_id(model_id)
-    if provider_id == LOCAL:
-        raise ModelNotFound(f"“{model_id}” is not a cloud or server model.")
-    spec = get_provider(provider_id)
-    key = api_key if api_key is not None else secrets.get_key(spec.id)
-    if spec.needs_key and not key:
-        raise NoKey(spec.display_name)
-    return create_backend(spec, model, base_url_for(spec, base_url_overrides), key)
-
-
-async def detect_local_servers(
-    overrides: Mapping[str, str] | None = None, *, timeout: float = 0.5
-) -> list[ProviderSpec]:
-    """The auto-detected servers (Ollama, LM Studio) that answer right now."""
-    from app.providers.openai_compat import server_answers
-
-    specs = [s for s in _PROVIDERS if s.auto_detect]
-    answers = await asyncio.gather(
-        *(server_answers(base_url_for(s, overrides), timeout=timeout) for s in specs)
-    )
-    return [spec for spec, up in zip(specs, answers, strict=True) if up]

@@ -4,35 +4,31 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
-from decimal import Decimal
+from dataclasses import replace
 
 from app.core.chat import ChatMessage, ChatRequest, ModelInfo
-from app.core.errors import Cancelled, HearthError, NoModelChosen, StorageError
-from app.core.events import (
-    Done,
-    Error,
-    Notice,
-    ReasoningDelta,
-    RequestSent,
-    Retrying,
-    TextDelta,
-    Usage,
-)
-from app.core.money import decimal_text
-from app.core.records import Conversation, Message
+from app.core.errors import HearthError, NoModelChosen, StorageError
+from app.core.events import Done, Error, RequestSent, TextDelta, Usage
+from app.core.records import Message
 from app.core.where import also_sent, not_sent, sending_to, sent_to
+from app.services.chat_updates import (
+    ChatUpdate,
+    FallbackUsed,
+    ModelLoading,
+    ReplyFinished,
+    ReplyStarted,
+)
 from app.services.memory import MemoryService, PromptPlan
 from app.services.models import ModelService
+from app.services.reply_source import END, ReplySource
+from app.services.reply_state import SAVED_FIELDS, ReplyState, added_to, provider_name
 from app.services.usage import UsageService
 from app.services.worker import DbWorker
 from app.store import Store
-from app.store.memory import Memory
 from app.store.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -43,79 +39,10 @@ CONTINUE_PROMPT = (
     "wrote and do not add an introduction."
 )
 
-# A reply is written while it streams, at most this many seconds behind the screen.
-FLUSH_INTERVAL = 0.25
-
 
 class NothingToContinue(HearthError):
     message = "Only a reply that was stopped part-way can be continued."
     action = "Press Regenerate for a new reply instead."
-
-
-@dataclass(frozen=True, slots=True)
-class ReplyStarted:
-    conversation: Conversation
-    user_message: Message | None
-    reply: Message
-    model: ModelInfo
-    memories: tuple[Memory, ...] = ()  # the memories put into this reply's system prompt
-
-
-@dataclass(frozen=True, slots=True)
-class ModelLoading:
-    model: ModelInfo
-    progress: float | None  # None while unknown; 1.0 when loaded
-
-
-@dataclass(frozen=True, slots=True)
-class ReplyFinished:
-    message: Message
-    error: HearthError | None = None
-    # The reply could not be written (a full disk): `message` is the whole reply, kept in
-    # memory; ChatService.save_reply(message) writes it once there is room again.
-    save_error: StorageError | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class FallbackUsed:
-    """The cloud model failed before answering; the local fallback model answers instead."""
-
-    model: ModelInfo
-    error: HearthError
-
-    @property
-    def text(self) -> str:
-        return f"{self.error.message} Answering with {self.model.display_name} on this computer."
-
-
-ChatUpdate = (
-    ReplyStarted
-    | ModelLoading
-    | TextDelta
-    | ReasoningDelta
-    | Notice
-    | Retrying
-    | RequestSent
-    | FallbackUsed
-    | ReplyFinished
-)
-
-_END = object()
-
-# What a finished reply writes (ReplyState.final_values and the cost), for Retry saving.
-_SAVED_FIELDS = (
-    "content",
-    "status",
-    "error",
-    "model_id",
-    "provider",
-    "destination",
-    "ttft_ms",
-    "input_tokens",
-    "output_tokens",
-    "tokens_per_second",
-    "cost_usd",
-)
 
 
 def title_from(text: str, limit: int = 48) -> str:
@@ -138,9 +65,8 @@ class ChatService:
         self._usage = usage
         self._models = models
         self._settings = settings
-        self._active: dict[asyncio.Task, _ReplyState] = {}
-        # One in-process engine: local replies (and model loads) take turns.
-        self._local_turn = asyncio.Lock()
+        self._active: dict[asyncio.Task, ReplyState] = {}
+        self._source = ReplySource(models, settings)
 
     @property
     def busy(self) -> bool:
@@ -247,14 +173,14 @@ class ChatService:
                 ):
                     queue.put_nowait((index, update))
             finally:
-                queue.put_nowait((index, _END))
+                queue.put_nowait((index, END))
 
         tasks = [asyncio.create_task(column(i, m)) for i, m in enumerate(models)]
         remaining = len(tasks)
         try:
             while remaining:
                 index, update = await queue.get()
-                if update is _END:
+                if update is END:
                     remaining -= 1
                 else:
                     yield index, update
@@ -298,7 +224,7 @@ class ChatService:
                 model_id=model.id,
                 provider=model.provider,
                 # "sent to" only once the request is written (RequestSent): app.core.where.
-                destination=model.where if model.is_local else sending_to(_provider_name(model)),
+                destination=model.where if model.is_local else sending_to(provider_name(model)),
             )
         else:
             await self._db.call(Store.update_message, continuing.id, status="streaming")
@@ -317,16 +243,16 @@ class ChatService:
             request = replace(
                 request, messages=(*request.messages, ChatMessage("user", CONTINUE_PROMPT))
             )
-        state = _ReplyState()
+        state = ReplyState()
         if continuing is not None:
             state.parts.append(continuing.content)  # the words so far stay; new ones follow
         queue: asyncio.Queue = asyncio.Queue()
-        runner = asyncio.create_task(self._run(model, request, queue, state))
+        runner = asyncio.create_task(self._source.run(model, request, queue))
         self._active[runner] = state
         try:
             while True:
                 event = await queue.get()
-                if event is _END:
+                if event is END:
                     break
                 if isinstance(event, TextDelta):
                     state.add_text(event.text)
@@ -339,7 +265,7 @@ class ChatService:
                     state.sent = True
                     if not model.is_local:
                         # At once, not with the next flush: a crash must not leave "sending to".
-                        where = sent_to(_provider_name(model))
+                        where = sent_to(provider_name(model))
                         self._db.submit(Store.update_message, reply.id, destination=where)
                 elif isinstance(event, FallbackUsed):
                     state.answered_by = event.model
@@ -360,15 +286,15 @@ class ChatService:
             values = state.final_values()
             if not model.is_local and state.answered_by is None:
                 values["destination"] = (
-                    sent_to(_provider_name(model))
+                    sent_to(provider_name(model))
                     if state.sent or state.parts
-                    else not_sent(_provider_name(model), state.error)
+                    else not_sent(provider_name(model), state.error)
                 )
             elif not model.is_local and state.sent:  # the fallback answered, after the words left
-                values["destination"] = also_sent(state.answered_by.where, _provider_name(model))
+                values["destination"] = also_sent(state.answered_by.where, provider_name(model))
             values["cost_usd"] = self._cost_text(model, state)
             if continuing is not None:
-                values.update(_added_to(continuing, values))
+                values.update(added_to(continuing, values))
             # Written through the worker even if this generator is being closed.
             final = self._db.submit(Store.update_message, reply.id, **values)
         save_error = await self._written(final)
@@ -390,11 +316,11 @@ class ChatService:
     async def save_reply(self, *, message: Message) -> Message:
         """Write a reply that could not be saved when it finished (Retry saving): raises
         StorageError (DiskFull) again while there is still no room."""
-        values = {f: getattr(message, f) for f in _SAVED_FIELDS}
+        values = {f: getattr(message, f) for f in SAVED_FIELDS}
         await self._db.call(Store.update_message, message.id, **values)
         return await self._db.call(Store.message, message.id)
 
-    def _cost_text(self, model: ModelInfo, state: _ReplyState) -> str | None:
+    def _cost_text(self, model: ModelInfo, state: ReplyState) -> str | None:
         """Exact cost as Decimal text; None when the price (or the token count) is unknown."""
         answered = state.answered_by or model  # the fallback model, when one took over
         if self._usage is None:
@@ -449,157 +375,3 @@ class ChatService:
             temperature=float(defaults.get("temperature", self._settings.get("temperature", 0.7))),
             max_tokens=int(max_tokens) if max_tokens else None,
         )
-
-    async def _run(
-        self, model: ModelInfo, request: ChatRequest, queue: asyncio.Queue, state: _ReplyState
-    ) -> None:
-        try:
-            await self._stream_from(model, request, queue)
-        except asyncio.CancelledError:
-            pass
-        except Cancelled:
-            pass
-        except HearthError as err:
-            queue.put_nowait(Error(err))
-        except Exception:
-            log.exception("Reply failed")
-            queue.put_nowait(
-                Error(HearthError("The reply failed unexpectedly.", action="Try again."))
-            )
-        finally:
-            queue.put_nowait(_END)
-
-    async def _stream_from(
-        self, model: ModelInfo, request: ChatRequest, queue: asyncio.Queue
-    ) -> None:
-        """Put the backend's events on the queue; a failing cloud model may hand over to the
-        local fallback model (Settings), which then answers the same request."""
-        if model.provider == "local":
-            async with self._local_turn:
-                await self._stream_local(model, request, queue)
-            return
-        backend = await self._models.backend_for(model)
-        wrote_text = False
-        fallback_error = None
-        # aclosing: leaving the loop early (fallback) closes the HTTP stream now, not at GC time.
-        async with contextlib.aclosing(backend.stream_chat(request)) as events:
-            async for event in events:
-                if isinstance(event, Error) and not wrote_text and await self._fallback_ready():
-                    fallback_error = event.error
-                    break
-                wrote_text = wrote_text or isinstance(event, TextDelta)
-                queue.put_nowait(event)
-        if fallback_error is not None:
-            fallback = await self._models.resolve(self._settings.get("fallback_model"))
-            queue.put_nowait(FallbackUsed(fallback, fallback_error))
-            async with self._local_turn:
-                await self._stream_local(fallback, request, queue)
-
-    async def _fallback_ready(self) -> bool:
-        name = self._settings.get("fallback_model")
-        if not name:
-            return False
-        try:
-            return (await self._models.resolve(name)).provider == "local"
-        except HearthError:
-            return False
-
-    async def _stream_local(
-        self, model: ModelInfo, request: ChatRequest, queue: asyncio.Queue
-    ) -> None:
-        loop = asyncio.get_running_loop()
-
-        def progress(fraction: float) -> None:
-            loop.call_soon_threadsafe(queue.put_nowait, ModelLoading(model, fraction))
-
-        if self._models.loaded is None or self._models.loaded.id != model.id:
-            queue.put_nowait(ModelLoading(model, None))
-            backend = await self._models.backend_for(model, on_progress=progress)
-            queue.put_nowait(ModelLoading(model, 1.0))
-        else:
-            backend = await self._models.backend_for(model)
-        async with contextlib.aclosing(backend.stream_chat(request)) as events:
-            async for event in events:
-                queue.put_nowait(event)
-
-
-def _added_to(before: Message, values: dict) -> dict:
-    """A continued reply's tokens and cost: both requests', added (None when either's cost is
-    unknown); its time to the first word stays the first request's."""
-    added: dict = {"ttft_ms": before.ttft_ms}
-    for key in ("input_tokens", "output_tokens"):
-        if values.get(key) is not None or getattr(before, key) is not None:
-            added[key] = (getattr(before, key) or 0) + (values.get(key) or 0)
-    costs = (before.cost_usd, values.get("cost_usd"))
-    added["cost_usd"] = (
-        None if None in costs else decimal_text(sum((Decimal(c) for c in costs), Decimal(0)))
-    )
-    return added
-
-
-def _provider_name(model: ModelInfo) -> str:
-    return model.provider_name or model.provider
-
-
-class _ReplyState:
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.started = time.perf_counter()
-        self.first_token_at: float | None = None
-        self.last_flush = self.started
-        self.usage: Usage | None = None
-        self.finish_reason: str | None = None
-        self.error: HearthError | None = None
-        self.stop_requested = False
-        self.answered_by: ModelInfo | None = None  # the fallback model, when one took over
-        self.sent = False  # the request was written to a cloud provider (RequestSent)
-        self.write_error: StorageError | None = None  # the last streamed write that failed
-
-    def note_write(self, write: concurrent.futures.Future) -> None:
-        """Called on the database worker when a streamed write ends: a failure is kept (the
-        text is still in memory; the final write says whether the reply was saved)."""
-        error = write.exception()
-        if isinstance(error, StorageError):
-            self.write_error = error
-        elif error is not None:
-            log.error("Streamed write failed", exc_info=error)
-
-    @property
-    def text(self) -> str:
-        return "".join(self.parts)
-
-    def add_text(self, text: str) -> None:
-        if self.first_token_at is None:
-            self.first_token_at = time.perf_counter()
-        self.parts.append(text)
-
-    def due_for_flush(self) -> bool:
-        now = time.perf_counter()
-        if now - self.last_flush >= FLUSH_INTERVAL:
-            self.last_flush = now
-            return True
-        return False
-
-    def final_values(self) -> dict:
-        end = time.perf_counter()
-        values: dict = {"content": self.text}
-        stopped = self.stop_requested or (self.finish_reason is None and self.error is None)
-        if self.answered_by is not None:
-            m = self.answered_by
-            values.update(model_id=m.id, provider=m.provider, destination=m.where)
-        if self.error is not None:
-            values.update(status="error", error=self.error.plain())
-        elif stopped:
-            values["status"] = "stopped"
-        else:
-            values["status"] = "complete"
-        if self.first_token_at is not None:
-            values["ttft_ms"] = round((self.first_token_at - self.started) * 1000, 1)
-        if self.usage is not None:
-            values.update(
-                input_tokens=self.usage.input_tokens, output_tokens=self.usage.output_tokens
-            )
-            elapsed = end - (self.first_token_at or end)
-            if self.usage.output_tokens > 1 and elapsed > 0:
-                values["tokens_per_second"] = round((self.usage.output_tokens - 1) / elapsed, 2)
-        return values

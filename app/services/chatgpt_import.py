@@ -12,8 +12,8 @@ from app.services.import_common import (
     int_or_none,
     title_from_messages,
 )
-from app.store.history import ImportedConversation, ImportedMessage
 from app.store.store import now
+from app.store.trees import ImportedConversation, ImportedMessage
 
 CHATGPT = "chatgpt"
 CHATGPT_WHERE = "sent to ChatGPT"

@@ -27,10 +27,11 @@ from app.core.chat import ModelInfo, human_bytes
 from app.core.errors import HearthError, ModelNotFound
 from app.downloads.catalog import Catalog, CatalogFile, load_catalog
 from app.downloads.downloader import part_path
-from app.downloads.hub import HubClient, HubFile, HubRepo
+from app.downloads.hub import HubClient
+from app.downloads.hub_records import HubFile, HubRepo
 from app.downloads.queue import DOWNLOAD_RETRY, DownloadProgress, DownloadQueue
 from app.paths import models_dir
-from app.providers.http_stream import RetryPolicy
+from app.providers.http_retry import RetryPolicy
 from app.services.models import ModelService
 from app.store.settings import Settings
 

@@ -12,7 +12,9 @@ from app.core.errors import HearthError
 from app.core.records import Conversation, Message
 from app.store import Store
 from app.store import history as store_history
-from app.store.history import Branches, Page, Persona, SearchHit
+from app.store import personas as store_personas
+from app.store.history import Branches, Page, SearchHit
+from app.store.personas import Persona
 
 if TYPE_CHECKING:
     from app.services.models import ModelService
@@ -122,40 +124,42 @@ class HistoryService:
 
     async def system_prompt(self, *, conversation_id: int) -> str | None:
         """The conversation's own system prompt; None when it uses the app-wide one."""
-        return await self._db.call(store_history.conversation_system_prompt, conversation_id)
+        return await self._db.call(store_personas.conversation_system_prompt, conversation_id)
 
     async def set_system_prompt(self, *, conversation_id: int, text: str | None) -> None:
-        await self._db.call(store_history.set_conversation_system_prompt, conversation_id, text)
+        await self._db.call(store_personas.set_conversation_system_prompt, conversation_id, text)
 
     async def persona_id(self, *, conversation_id: int) -> int | None:
         """The persona whose instructions this conversation uses, if it was started with one."""
-        return await self._db.call(store_history.conversation_persona_id, conversation_id)
+        return await self._db.call(store_personas.conversation_persona_id, conversation_id)
 
     async def personas(self) -> list[Persona]:
-        return await self._db.call(store_history.personas)
+        return await self._db.call(store_personas.personas)
 
     async def create_persona(
         self, *, name: str, system_prompt: str, default_model: str | None = None
     ) -> Persona:
-        return await self._db.call(store_history.create_persona, name, system_prompt, default_model)
+        return await self._db.call(
+            store_personas.create_persona, name, system_prompt, default_model
+        )
 
     async def update_persona(self, *, persona_id: int, **values: str | None) -> Persona:
         """Change any of name=, system_prompt=, default_model= (None clears the model)."""
         unknown = set(values) - {"name", "system_prompt", "default_model"}
         if unknown:
             raise TypeError(f"unknown persona fields: {sorted(unknown)}")
-        return await self._db.call(store_history.update_persona, persona_id, **values)
+        return await self._db.call(store_personas.update_persona, persona_id, **values)
 
     async def delete_persona(self, *, persona_id: int) -> None:
-        await self._db.call(store_history.delete_persona, persona_id)
+        await self._db.call(store_personas.delete_persona, persona_id)
 
     async def apply_persona(self, *, conversation_id: int, persona_id: int) -> Persona:
         """Use a persona's system prompt in this conversation; the caller switches to its
         default_model when it has one."""
-        return await self._db.call(store_history.apply_persona, conversation_id, persona_id)
+        return await self._db.call(store_personas.apply_persona, conversation_id, persona_id)
 
     async def start_with_persona(self, *, persona_id: int) -> Conversation:
-        chosen = await self._db.call(store_history.persona, persona_id)
+        chosen = await self._db.call(store_personas.persona, persona_id)
         conv = await self._db.call(Store.create_conversation, "New chat")
         await self.apply_persona(conversation_id=conv.id, persona_id=chosen.id)
         return conv

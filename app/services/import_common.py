@@ -8,7 +8,7 @@ from typing import Any
 
 from app.core.errors import HearthError
 from app.services.chat import title_from
-from app.store.history import ImportedMessage
+from app.store.trees import ImportedMessage
 
 UNTITLED = "Imported chat"
 NOTHING_IMPORTED = "Nothing was imported."

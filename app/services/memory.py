@@ -20,8 +20,8 @@ from app.core.records import Message
 from app.services.models import ModelService
 from app.services.worker import DbWorker
 from app.store import Store
-from app.store import history as store_history
 from app.store import memory as store_memory
+from app.store import personas as store_personas
 from app.store.memory import DeletedMemory, Memory
 from app.store.settings import Settings
 
@@ -227,7 +227,7 @@ class MemoryService:
         """The system prompt for the next reply: the conversation's own prompt (a persona's, or
         one set for this chat), else `default_prompt` (the model's or the app-wide one), plus the
         memories relevant to the newest user message that this model may see."""
-        own = await self._db.call(store_history.conversation_system_prompt, conversation_id)
+        own = await self._db.call(store_personas.conversation_system_prompt, conversation_id)
         if default_prompt is None:
             default_prompt = self._settings.get("system_prompt") or ""
         base = own if own is not None else default_prompt

@@ -14,7 +14,7 @@ from app.core.chat import ModelInfo
 from app.core.errors import HearthError, ModelFileError, ModelNotFound
 from app.core.provider_errors import NoKey
 from app.netguard import is_loopback_url
-from app.providers import registry
+from app.providers import backends, registry
 from app.services.worker import DbWorker
 from app.store import Store
 from app.store.settings import Settings
@@ -103,7 +103,7 @@ class ModelService:
     async def refresh_provider(self, provider_id: str) -> list[ModelInfo]:
         """Ask the provider for its models now (the "Test" button); cached for offline use."""
         spec = registry.get_provider(provider_id)
-        backend = registry.create_backend(
+        backend = backends.create_backend(
             spec,
             "",
             registry.base_url_for(spec, self.base_url_overrides),
@@ -117,7 +117,7 @@ class ModelService:
 
     async def detect_local_servers(self) -> list[str]:
         """Probe Ollama and LM Studio on this computer; their models join the picker."""
-        found = await registry.detect_local_servers(self.base_url_overrides)
+        found = await backends.detect_local_servers(self.base_url_overrides)
         self._detected = {spec.id for spec in found}
         for spec in found:
             try:
@@ -204,7 +204,7 @@ class ModelService:
     ):
         """The chat backend for a model, loading it first when it is a local file."""
         if model.provider != registry.LOCAL:
-            return registry.backend_for_model_id(
+            return backends.backend_for_model_id(
                 model.id, base_url_overrides=self.base_url_overrides
             )
         async with self._load_lock:

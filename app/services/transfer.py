@@ -26,9 +26,9 @@ from app.services.import_common import (
     title_from_messages,
 )
 from app.services.worker import DbWorker
-from app.store import history as store_history
-from app.store.history import ConversationTree, ImportedConversation, ImportedMessage
+from app.store import trees as store_trees
 from app.store.store import now
+from app.store.trees import ConversationTree, ImportedConversation, ImportedMessage
 
 FORMAT = "hearth-export"
 VERSION = 2  # 2 added message ids, parent ids and the shown head: every branch round-trips
@@ -73,7 +73,7 @@ class TransferService:
         self._db = db
 
     async def trees(self, *, conversation_ids: list[int] | None) -> list[ConversationTree]:
-        return await self._db.call(store_history.conversation_trees, conversation_ids)
+        return await self._db.call(store_trees.conversation_trees, conversation_ids)
 
     async def export(self, *, conversation_ids: list[int] | None, format: str = "json") -> str:
         """The given conversations (None: all) as Hearth JSON with branches, or Markdown."""
@@ -96,7 +96,7 @@ class TransferService:
         kind, items = parse_export(data)
         # Conversations with nothing to show are not worth a row; they count as skipped.
         kept = [i for i in items if i.messages]
-        result = await self._db.call(store_history.write_imported, kept)
+        result = await self._db.call(store_trees.write_imported, kept)
         return ImportSummary(
             format=kind,
             conversations=len(result.conversation_ids),

@@ -13,10 +13,8 @@ price_overrides ({"openai:gpt-4o": {"input": "2.5", "output": "10"}}, USD per 1M
 from __future__ import annotations
 
 import logging
-import re
 import statistics
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from pathlib import Path
@@ -35,7 +33,6 @@ from app.core.money import (
     decimal_text,
     estimate_prompt_tokens,
     format_usd,
-    parse_amount,
     to_decimal,
     would_exceed,
 )
@@ -47,18 +44,28 @@ from app.providers.openrouter_prices import (
     fetch_dataset_prices,
     fetch_openrouter_prices,
 )
-from app.providers.prices import (
-    CACHE_FILE,
-    PriceBook,
-    PriceMatch,
-    PriceTable,
-    derive_aliases,
-)
+from app.providers.prices import CACHE_FILE, PriceBook, PriceMatch, PriceTable
 from app.services.usage_csv import write_csv
+from app.services.usage_records import (
+    EXPECTED_OUTPUT_TOKENS,
+    WHAT_IF_MODELS,
+    BudgetStatus,
+    Dashboard,
+    MonthReport,
+    PriceRefresh,
+    SendCheck,
+    WhatIf,
+    dataset_table,
+    over_budget_question,
+    parse_month,
+    settings_copy,
+    short_name,
+    stored_amount,
+)
 from app.services.worker import DbWorker
 from app.store import usage as store_usage
 from app.store.settings import Settings
-from app.store.usage import DayTotals, LocalVsCloud, ModelTotals, ProviderTotals, Totals
+from app.store.usage import ModelTotals, Totals
 
 log = logging.getLogger(__name__)
 
@@ -69,100 +76,6 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
     "price_overrides": {},
 }
 # The few popular models the dashboard compares this month's tokens against.
-WHAT_IF_MODELS = (
-    "openai:gpt-4o",
-    "openai:gpt-4o-mini",
-    "anthropic:claude-sonnet-4-20250514",
-    "gemini:gemini-2.5-flash",
-    "deepseek:deepseek-chat",
-)
-# A reply's length is unknown before it is written: assume a typical chat answer until the
-# user's own recent replies from that model say otherwise (typical_output_tokens).
-EXPECTED_OUTPUT_TOKENS = 500
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-class InvalidMonth(HearthError):
-    action = "Give the month as YYYY-MM, e.g. 2026-11."
-
-
-# -- results --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class BudgetStatus:
-    budget: Decimal | None  # None: no monthly budget set
-    spent: Decimal  # this month, replies with a known price
-    level: int  # 0, 50, 80 or 100
-    message: str  # "" below 50%
-    hard_stop: bool
-    unknown_price_replies: int
-
-    @property
-    def fraction(self) -> float | None:
-        """For a progress bar only (a float is fine for drawing, never for money)."""
-        return float(self.spent / self.budget) if self.budget else None
-
-    @property
-    def remaining(self) -> Decimal | None:
-        return None if self.budget is None else max(self.budget - self.spent, ZERO)
-
-
-@dataclass(frozen=True, slots=True)
-class SendCheck:
-    """Before a message goes to a cloud model: its estimate and whether to ask first."""
-
-    estimate: Decimal | None
-    budget: BudgetStatus
-    needs_confirmation: bool  # the hard stop is on and this would go over the budget
-    message: str  # the question to ask, or ""
-
-
-@dataclass(frozen=True, slots=True)
-class WhatIf:
-    model_id: str
-    cost: Decimal | None  # None: that model's price is unknown
-    input_tokens: int
-    output_tokens: int
-
-
-@dataclass(frozen=True, slots=True)
-class MonthReport:
-    month: str  # "2026-11"
-    totals: Totals
-    by_model: list[ModelTotals]
-    by_provider: list[ProviderTotals]
-
-
-@dataclass(frozen=True, slots=True)
-class Dashboard:
-    days: list[DayTotals]  # oldest first, every day present
-    today: Totals
-    month: MonthReport
-    local_vs_cloud: LocalVsCloud  # this month
-    budget: BudgetStatus
-    what_if: list[WhatIf]  # this month's tokens on a few popular models
-
-
-@dataclass(frozen=True, slots=True)
-class PriceRefresh:
-    dataset_models: int
-    openrouter_models: int
-    problems: list[str]  # plain-words reasons a part could not be refreshed
-
-
-def parse_month(text: str) -> tuple[int, int]:
-    found = _MONTH.match(text.strip())
-    if not found or not 1 <= int(found[2]) <= 12:
-        raise InvalidMonth(f"“{text}” is not a month.")
-    return int(found[1]), int(found[2])
-
-
-def short_name(model_id: str) -> str:
-    """ "gpt-4o" for "openai:gpt-4o": how the reference model is named under a reply."""
-    return model_id.partition(":")[2] or model_id
-
-
 # -- the service ------------------------------------------------------------------------------
 
 
@@ -193,7 +106,7 @@ class UsageService:
         raw = self._settings.get("price_overrides") or {}
         if raw != self._overrides_seen:
             self._book = self._book.with_overrides(raw)
-            self._overrides_seen = _copy(raw)
+            self._overrides_seen = settings_copy(raw)
         return self._book
 
     def price_for(self, model: ModelInfo | str) -> Price | None:
@@ -238,7 +151,7 @@ class UsageService:
                 fetched = await fetch_dataset_prices(url=dataset_url or MODELS_DEV_URL)
                 if not fetched:  # an empty answer must not wipe every known price
                     raise MalformedResponse(DATASET, detail="no prices for Hearth's providers")
-                table = _dataset_table(table, fetched, self._today().isoformat())
+                table = dataset_table(table, fetched, self._today().isoformat())
                 dataset_count = len(fetched)
             except HearthError as err:
                 problems.append(err.plain())
@@ -308,7 +221,7 @@ class UsageService:
                 return f"{tokens} · $0"
             reference = short_name(self.reference_model_id)
             return f"{tokens} · $0 — would have cost {format_usd(other)} on {reference}"
-        return f"{tokens} · {format_usd(_stored(message.cost_usd))}"
+        return f"{tokens} · {format_usd(stored_amount(message.cost_usd))}"
 
     # -- before sending ---------------------------------------------------------------------------
 
@@ -360,7 +273,7 @@ class UsageService:
         over = estimate != 0 and would_exceed(budget.spent, estimate, budget.budget)
         ask = budget.hard_stop and over
         return SendCheck(
-            estimate, budget, ask, _over_budget_question(estimate, budget) if ask else ""
+            estimate, budget, ask, over_budget_question(estimate, budget) if ask else ""
         )
 
     # -- totals ----------------------------------------------------------------------------------
@@ -487,40 +400,3 @@ class UsageService:
     def _month_range(self, yyyy_mm: str) -> tuple[datetime, datetime]:
         year, month = parse_month(yyyy_mm)
         return store_usage.month_range(year, month, self._tz)
-
-
-# -- helpers ------------------------------------------------------------------------------------
-
-
-def _stored(text: str | None) -> Decimal | None:
-    try:
-        return parse_amount(text)
-    except InvalidPrice:
-        return None
-
-
-def _over_budget_question(estimate: Decimal | None, budget: BudgetStatus) -> str:
-    cost = "an unknown amount" if estimate is None else f"about {format_usd(estimate)}"
-    limit = format_usd(budget.budget)
-    return (
-        f"This message may cost {cost} and would take this month's spending "
-        f"({format_usd(budget.spent)}) over your budget of {limit}. Send it anyway?"
-    )
-
-
-def _dataset_table(current: PriceTable, fetched: Mapping[str, Price], day: str) -> PriceTable:
-    """A freshly fetched dataset, keeping hand-made aliases whose target still exists."""
-    kept = {a: t for a, t in current.aliases.items() if t in fetched and a not in fetched}
-    return PriceTable(
-        models=dict(fetched),
-        aliases={**kept, **derive_aliases(fetched)},
-        source="models.dev api.json (https://models.dev/api.json, MIT)",
-        source_date=day,
-    )
-
-
-def _copy(raw: Any) -> Any:
-    """A deep-enough copy to notice later edits of the Settings dict in place."""
-    if isinstance(raw, Mapping):
-        return {k: _copy(v) for k, v in raw.items()}
-    return raw

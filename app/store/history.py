@@ -1,6 +1,8 @@
-"""History across conversations: full-text search, branches, personas, per-chat system prompts.
+"""History across conversations: full-text search, branches, pages of the shown branch, edits.
 
 Functions take the Store and run on the database worker thread, like Store's own methods.
+Personas and per-chat system prompts are in store.personas; whole trees (export, import) in
+store.trees.
 """
 
 from __future__ import annotations
@@ -10,8 +12,29 @@ import sqlite3
 from dataclasses import dataclass
 
 from app.core.errors import ConversationNotFound, HearthError, StorageError
-from app.core.records import Conversation, Message
-from app.store.store import Store, now
+from app.core.records import Message
+
+# Personas and trees are re-exported (`import X as X`): the window and the tests reach them as
+# `history.X`, and tests may change only their import lines; new code imports their own modules.
+from app.store.personas import Persona as Persona
+from app.store.personas import PersonaInvalid as PersonaInvalid
+from app.store.personas import PersonaNotFound as PersonaNotFound
+from app.store.personas import apply_persona as apply_persona
+from app.store.personas import conversation_persona_id as conversation_persona_id
+from app.store.personas import conversation_system_prompt as conversation_system_prompt
+from app.store.personas import create_persona as create_persona
+from app.store.personas import delete_persona as delete_persona
+from app.store.personas import persona as persona
+from app.store.personas import personas as personas
+from app.store.personas import set_conversation_system_prompt as set_conversation_system_prompt
+from app.store.personas import update_persona as update_persona
+from app.store.store import Store
+from app.store.trees import ConversationTree as ConversationTree
+from app.store.trees import ImportedConversation as ImportedConversation
+from app.store.trees import ImportedMessage as ImportedMessage
+from app.store.trees import conversation_tree as conversation_tree
+from app.store.trees import conversation_trees as conversation_trees
+from app.store.trees import write_imported as write_imported
 
 # Snippet markers: control characters nobody types, so a « in a message cannot be mistaken for a
 # match. Front ends turn them into bold text or «» with SearchHit.parts() / marked().
@@ -34,14 +57,6 @@ class MessageNotFound(HearthError):
 
 class NotEditable(HearthError):
     message = "Only your own messages can be edited."
-
-
-class PersonaNotFound(HearthError):
-    message = "That persona does not exist (it may have been deleted)."
-
-
-class PersonaInvalid(HearthError):
-    action = "Give the persona a name."
 
 
 # -- search --------------------------------------------------------------------------------------
@@ -360,284 +375,3 @@ def edit_message(store: Store, message_id: int, text: str) -> Message:
     if not text.strip():
         raise HearthError("The message is empty.", action="Type the new text, or cancel.")
     return store.add_message(cid, role="user", content=text, parent_id=parent_id)
-
-
-# -- per-conversation system prompt ---------------------------------------------------------------
-
-
-def conversation_system_prompt(store: Store, conversation_id: int) -> str | None:
-    """The conversation's own system prompt; None when it follows the app-wide one."""
-    row = store.db.execute(
-        "SELECT system_prompt FROM conversations WHERE id = ?", [conversation_id]
-    ).fetchone()
-    if row is None:
-        raise ConversationNotFound()
-    return row[0]
-
-
-def set_conversation_system_prompt(
-    store: Store, conversation_id: int, text: str | None, *, persona_id: int | None = None
-) -> None:
-    """Blank text (or None) goes back to the app-wide system prompt."""
-    value = text.strip() if text and text.strip() else None
-    with store.db.conn:
-        cursor = store.db.execute(
-            "UPDATE conversations SET system_prompt = ?, persona_id = ? WHERE id = ?",
-            [value, persona_id, conversation_id],
-        )
-    if cursor.rowcount == 0:
-        raise ConversationNotFound()
-
-
-def conversation_persona_id(store: Store, conversation_id: int) -> int | None:
-    row = store.db.execute(
-        "SELECT persona_id FROM conversations WHERE id = ?", [conversation_id]
-    ).fetchone()
-    if row is None:
-        raise ConversationNotFound()
-    return row[0]
-
-
-# -- personas ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Persona:
-    id: int
-    name: str
-    system_prompt: str
-    default_model: str | None
-    created: str
-    updated: str
-
-
-_PERSONA_COLUMNS = "id, name, system_prompt, default_model, created, updated"
-
-
-def _persona_name(name: str) -> str:
-    cleaned = " ".join((name or "").split())
-    if not cleaned:
-        raise PersonaInvalid("A persona needs a name.")
-    if len(cleaned) > 80:
-        raise PersonaInvalid("A persona's name can be at most 80 characters.")
-    return cleaned
-
-
-def _taken(name: str) -> PersonaInvalid:
-    return PersonaInvalid(f"There is already a persona called “{name}”.", action="Pick another.")
-
-
-def personas(store: Store) -> list[Persona]:
-    sql = f"SELECT {_PERSONA_COLUMNS} FROM personas ORDER BY name COLLATE NOCASE"
-    return [Persona(*row) for row in store.db.execute(sql).fetchall()]
-
-
-def persona(store: Store, persona_id: int) -> Persona:
-    sql = f"SELECT {_PERSONA_COLUMNS} FROM personas WHERE id = ?"
-    row = store.db.execute(sql, [persona_id]).fetchone()
-    if row is None:
-        raise PersonaNotFound()
-    return Persona(*row)
-
-
-def create_persona(
-    store: Store, name: str, system_prompt: str, default_model: str | None = None
-) -> Persona:
-    cleaned, stamp = _persona_name(name), now()
-    try:
-        with store.db.conn:
-            cursor = store.db.execute(
-                "INSERT INTO personas (name, system_prompt, default_model, created, updated) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [cleaned, system_prompt.strip(), default_model or None, stamp, stamp],
-            )
-    except sqlite3.IntegrityError as exc:
-        raise _taken(cleaned) from exc
-    return persona(store, cursor.lastrowid)
-
-
-def update_persona(store: Store, persona_id: int, **values: str | None) -> Persona:
-    """Change any of name, system_prompt, default_model."""
-    current = persona(store, persona_id)
-    name = _persona_name(values.get("name") or current.name)
-    prompt = values.get("system_prompt")
-    prompt = current.system_prompt if prompt is None else prompt.strip()
-    model = values.get("default_model", current.default_model)
-    try:
-        with store.db.conn:
-            store.db.execute(
-                "UPDATE personas SET name = ?, system_prompt = ?, default_model = ?, updated = ? "
-                "WHERE id = ?",
-                [name, prompt, model or None, now(), persona_id],
-            )
-    except sqlite3.IntegrityError as exc:
-        raise _taken(name) from exc
-    return persona(store, persona_id)
-
-
-def delete_persona(store: Store, persona_id: int) -> None:
-    """Conversations that used it keep their copy of its system prompt."""
-    with store.db.conn:
-        cursor = store.db.execute("DELETE FROM personas WHERE id = ?", [persona_id])
-        store.db.execute(
-            "UPDATE conversations SET persona_id = NULL WHERE persona_id = ?", [persona_id]
-        )
-    if cursor.rowcount == 0:
-        raise PersonaNotFound()
-
-
-def apply_persona(store: Store, conversation_id: int, persona_id: int) -> Persona:
-    """Copy the persona's system prompt into the conversation (a later edit of the persona does
-    not change chats already had with it)."""
-    chosen = persona(store, persona_id)
-    set_conversation_system_prompt(
-        store, conversation_id, chosen.system_prompt, persona_id=chosen.id
-    )
-    return chosen
-
-
-# -- export and import ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ConversationTree:
-    """A conversation with every branch: all its messages (oldest first) and the shown head."""
-
-    conversation: Conversation
-    system_prompt: str | None
-    head_message_id: int | None
-    messages: list[Message]
-
-    def shown(self) -> list[Message]:
-        """The shown branch, oldest first (what the window displays)."""
-        by_id = {m.id: m for m in self.messages}
-        chain, current = [], by_id.get(self.head_message_id)
-        while current is not None:
-            chain.append(current)
-            current = by_id.get(current.parent_id)
-        return chain[::-1]
-
-
-def conversation_tree(store: Store, conversation_id: int) -> ConversationTree:
-    conv = store.conversation(conversation_id)
-    head, prompt = store.db.execute(
-        "SELECT head_message_id, system_prompt FROM conversations WHERE id = ?", [conversation_id]
-    ).fetchone()
-    cols = ", ".join(_MESSAGE_FIELDS)
-    rows = store.db.execute(
-        f"SELECT {cols} FROM messages WHERE conversation_id = ? ORDER BY id", [conversation_id]
-    ).fetchall()
-    return ConversationTree(conv, prompt, head, [Message(*row) for row in rows])
-
-
-def conversation_trees(store: Store, conversation_ids: list[int] | None) -> list[ConversationTree]:
-    """The given conversations, or every one not deleted (None), pinned and newest first."""
-    ids = [c.id for c in store.conversations()] if conversation_ids is None else conversation_ids
-    return [conversation_tree(store, cid) for cid in ids]
-
-
-@dataclass(frozen=True, slots=True)
-class ImportedMessage:
-    """A message read from an export. `key`/`parent_key` link the tree inside one conversation;
-    parents come before their children."""
-
-    key: str
-    parent_key: str | None
-    role: str
-    content: str
-    created: str
-    model_id: str | None = None
-    provider: str | None = None
-    destination: str | None = None
-    status: str = "complete"
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    cost_usd: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ImportedConversation:
-    title: str
-    created: str
-    updated: str
-    messages: list[ImportedMessage]
-    head_key: str | None = None  # the shown branch ends here; None: the last message
-    source: str | None = None  # "chatgpt:<id>": a second import of the same one is skipped
-    pinned: bool = False
-    system_prompt: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ImportResult:
-    conversation_ids: tuple[int, ...]
-    messages: int
-    skipped: int  # already imported before
-
-
-_INSERT_MESSAGE = """
-    INSERT INTO messages (conversation_id, parent_id, role, content, created, model_id, provider,
-                          destination, status, input_tokens, output_tokens, cost_usd)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
-
-
-def write_imported(store: Store, items: list[ImportedConversation]) -> ImportResult:
-    """Write every conversation in ONE transaction: a failure part-way leaves nothing behind."""
-    conn = store.db.conn
-    ids: list[int] = []
-    count = skipped = 0
-    try:
-        with conn:
-            if not conn.in_transaction:
-                conn.execute("BEGIN IMMEDIATE")
-            for item in items:
-                if item.source and _already_imported(store, item.source):
-                    skipped += 1
-                    continue
-                ids.append(_write_conversation(store, item))
-                count += len(item.messages)
-    except sqlite3.Error as exc:
-        raise StorageError(
-            "The import could not be saved, so nothing was imported.",
-            action="Check that the disk is not full, then try again.",
-        ) from exc
-    return ImportResult(tuple(ids), count, skipped)
-
-
-def _already_imported(store: Store, source: str) -> bool:
-    row = store.db.execute(
-        "SELECT 1 FROM conversations WHERE imported_from = ? AND deleted IS NULL", [source]
-    ).fetchone()
-    return row is not None
-
-
-def _write_conversation(store: Store, item: ImportedConversation) -> int:
-    conn = store.db.conn
-    cid = conn.execute(
-        "INSERT INTO conversations (title, created, updated, pinned, system_prompt, imported_from)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        [item.title, item.created, item.updated, int(item.pinned), item.system_prompt, item.source],
-    ).lastrowid
-    new_ids: dict[str, int] = {}
-    for m in item.messages:
-        new_ids[m.key] = conn.execute(
-            _INSERT_MESSAGE,
-            [
-                cid,
-                new_ids.get(m.parent_key) if m.parent_key is not None else None,
-                m.role,
-                m.content,
-                m.created,
-                m.model_id,
-                m.provider,
-                m.destination,
-                m.status,
-                m.input_tokens,
-                m.output_tokens,
-                m.cost_usd,
-            ],
-        ).lastrowid
-    head = new_ids.get(item.head_key) if item.head_key is not None else None
-    if head is None and new_ids:
-        head = list(new_ids.values())[-1]
-    conn.execute("UPDATE conversations SET head_message_id = ? WHERE id = ?", [head, cid])
-    return cid

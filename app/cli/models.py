@@ -1,4 +1,8 @@
-"""`hearth pull` and `hearth rm`: download a model with a progress bar, remove one. No Qt here.
+"""`hearth models`, `add`, `pull`, `rm`: list, register, download and remove models. No Qt here.
+
+    hearth models                            # the models you can use
+    hearth models --provider openai --refresh
+    hearth add ~/models/phi.gguf             # register a file where it is
 
     hearth pull Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q4_k_m.gguf
     hearth pull qwen2.5-1.5b-instruct        # a catalog name: the best file for this computer
@@ -17,8 +21,10 @@ import shutil
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from app.cli.common import counted
 from app.core.chat import human_bytes
 from app.core.download_errors import DownloadFailed, NotFoundOnHub
 from app.core.errors import HearthError, ModelNotFound
@@ -26,9 +32,25 @@ from app.core.errors import HearthError, ModelNotFound
 # The downloader (httpx) is imported when a command here runs, not when `hearth` builds its parser.
 if TYPE_CHECKING:
     from app.downloads.queue import DownloadProgress
+    from app.services import Listings, Services
     from app.services.downloads import DownloadService
 
 PLAIN_EVERY = 10.0  # seconds between progress lines when output is not a terminal
+
+
+def add_models_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    models = sub.add_parser("models", parents=[common], help="list the models you can use")
+    models.add_argument(
+        "--provider", metavar="ID", help="list this provider's models (e.g. openai, ollama)"
+    )
+    models.add_argument(
+        "--refresh", action="store_true", help="ask the provider for its current list"
+    )
+
+
+def add_add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    add = sub.add_parser("add", parents=[common], help="register .gguf model files where they are")
+    add.add_argument("paths", nargs="+", metavar="FILE")
 
 
 def add_pull_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -49,6 +71,62 @@ def add_pull_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentP
         "rm", parents=[common], help="remove a model (its file too, if Hearth downloaded it)"
     )
     rm.add_argument("name", help="a model name from `hearth models`")
+
+
+async def cmd_models(services: Services | Listings, args: argparse.Namespace) -> int:
+    if args.provider:
+        return await _provider_models(services, args.provider, refresh=args.refresh)
+    models = await services.models.list_models()
+    if not models:
+        print("No models yet. Add one with: hearth add /path/to/model.gguf", file=sys.stderr)
+    for m in models:
+        missing = "" if m.path and Path(m.path).exists() else "  (file missing)"
+        print(f"{m.id}\t{m.where}\t{_details(m)}{missing}")
+    for group in (await services.models.all_models())[1:]:
+        state = "add a key: hearth keys set " + group.provider.id if group.needs_key else ""
+        print(
+            f"{group.provider.id}:…\t{group.models[0].where if group.models else ''}\t"
+            f"{counted(len(group.models), 'model')} {state}".rstrip()
+        )
+    return 0
+
+
+def _details(m) -> str:
+    from app.core.chat import human_params
+
+    parts = (
+        m.architecture,
+        human_params(m.parameters),
+        m.quantization,
+        f"{m.context_length} ctx" if m.context_length else "",
+        human_bytes(m.size_bytes),
+    )
+    return ", ".join(x for x in parts if x)
+
+
+async def _provider_models(
+    services: Services | Listings, provider_id: str, *, refresh: bool
+) -> int:
+    from app.providers.registry import get_provider
+
+    spec = get_provider(provider_id)
+    if refresh:
+        models = await services.models.refresh_provider(spec.id)
+    else:
+        group = next(g for g in await services.models.all_models() if g.provider == spec)
+        models = group.models
+    for m in models:
+        print(f"{m.id}\t{m.where}\t{_details(m)}")
+    return 0
+
+
+async def cmd_add(services: Services, args: argparse.Namespace) -> int:
+    added, failed = await services.models.add_from_disk(args.paths)
+    for m in added:
+        print(f"Added {m.id} ({m.where})")
+    for path, err in failed:
+        print(f"hearth: {path}: {err.plain()}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _downloads(services) -> tuple[DownloadService, bool]:

@@ -1,4 +1,4 @@
-"""`hearth memory`, `hearth search`, `hearth import`: memories and history from the command line."""
+"""`hearth memory add|list|edit|rm|pause|resume`: the facts Hearth gives to models."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from app.services import Services
 
 
-def add_memory_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_memory_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     memory = sub.add_parser(
         "memory", parents=[common], help="facts Hearth remembers and gives to models"
     )
@@ -25,15 +25,6 @@ def add_memory_parsers(sub: argparse._SubParsersAction, common: argparse.Argumen
     rm.add_argument("id", help="the memory's id (see `hearth memory list`)")
     actions.add_parser("pause", parents=[common], help="give no memory to any model until resumed")
     actions.add_parser("resume", parents=[common], help="give memories to models again")
-
-    search = sub.add_parser("search", parents=[common], help="search every conversation")
-    search.add_argument("text", nargs="+", help='words to find; "quote" an exact phrase')
-    search.add_argument("-n", "--limit", type=int, default=20, metavar="N", help="at most N hits")
-
-    imp = sub.add_parser(
-        "import", parents=[common], help="import a Hearth export or ChatGPT's conversations.json"
-    )
-    imp.add_argument("path", metavar="FILE", help="a .json file, or ChatGPT's export .zip")
 
 
 def _memory_id(text: str) -> int:
@@ -71,22 +62,4 @@ async def cmd_memory(services: Services, args: argparse.Namespace) -> int:
     else:
         memory.resume()
         print("Memory is on again.")
-    return 0
-
-
-async def cmd_search(services: Services, args: argparse.Namespace) -> int:
-    text = " ".join(args.text)
-    hits = await services.history.search(text=text, limit=max(1, args.limit))
-    if not hits:
-        print(f"hearth: no message matches “{text}”.", file=sys.stderr)
-        return 1
-    for hit in hits:
-        title = " ".join(hit.title.split())
-        print(f"{hit.conversation_id}\t{title}\t{hit.marked('«', '»')}")
-    return 0
-
-
-async def cmd_import(services: Services, args: argparse.Namespace) -> int:
-    summary = await services.transfer.import_file(path=args.path)
-    print(summary.plain())
     return 0

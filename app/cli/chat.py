@@ -1,0 +1,115 @@
+"""`hearth ask`, `history`, `show`, `search`: talk to a model and read past conversations."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import TYPE_CHECKING
+
+from app.cli.common import check_utf8, conversation_id, positive_int, read_stdin
+from app.core.errors import HearthError
+
+# What a command uses is imported when it runs (tests/test_startup.py checks).
+if TYPE_CHECKING:
+    from app.services import Listings, Services
+
+log = logging.getLogger(__name__)
+
+
+def add_chat_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    ask = sub.add_parser("ask", parents=[common], help="ask a model; the reply streams to stdout")
+    ask.add_argument("text", nargs="*", help="the message (read from stdin when left out)")
+    ask.add_argument("-m", "--model", help="a model name (see `hearth models`) or a .gguf path")
+    ask.add_argument(
+        "-c",
+        "--continue",
+        dest="cont",
+        action="store_true",
+        help="continue the latest conversation",
+    )
+    ask.add_argument("--conversation", type=int, metavar="ID", help="continue conversation ID")
+    ask.add_argument(
+        "--max-tokens", type=positive_int, metavar="N", help="stop the reply after N tokens"
+    )
+
+
+def add_history_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    sub.add_parser("history", parents=[common], help="list conversations")
+    show = sub.add_parser("show", parents=[common], help="print a conversation as Markdown")
+    show.add_argument("id", help="a conversation id, or `last`")
+
+
+def add_search_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    search = sub.add_parser("search", parents=[common], help="search every conversation")
+    search.add_argument("text", nargs="+", help='words to find; "quote" an exact phrase')
+    search.add_argument("-n", "--limit", type=int, default=20, metavar="N", help="at most N hits")
+
+
+async def cmd_ask(services: Services, args: argparse.Namespace) -> int:
+    from app.core.events import Notice, TextDelta
+    from app.services.chat import ModelLoading, ReplyFinished, ReplyStarted
+
+    text = " ".join(args.text).strip() if args.text else read_stdin().strip()
+    if not text.isascii():
+        check_utf8(text)
+    if not text:
+        raise HearthError("There is nothing to ask.", action="Type a message after `hearth ask`.")
+    cid = args.conversation
+    if args.cont and cid is None:
+        latest = await services.conversations.latest()
+        cid = latest.id if latest else None
+    finished = None
+    async for update in services.chat.send(
+        conversation_id=cid, text=text, model_id=args.model, max_tokens=args.max_tokens
+    ):
+        if isinstance(update, TextDelta):
+            sys.stdout.write(update.text)
+            sys.stdout.flush()
+        elif isinstance(update, ModelLoading) and update.progress is None:
+            print(f"Loading {update.model.id}…", file=sys.stderr)
+        elif isinstance(update, Notice):
+            print(f"({update.text})", file=sys.stderr)
+        elif isinstance(update, ReplyStarted):
+            log.info("Reply in conversation %s from %s", update.conversation.id, update.model.id)
+        elif isinstance(update, ReplyFinished):
+            finished = update
+    sys.stdout.write("\n")
+    if finished is not None and finished.save_error is not None:
+        # The reply is printed above, but not in the history: say so, and fail the command.
+        print(
+            f"hearth: {finished.save_error.message} It is printed above but not kept in your "
+            "history. Free some space on the disk, then ask again.",
+            file=sys.stderr,
+        )
+        return 1
+    if finished is not None and finished.error is not None:
+        raise finished.error
+    return 0
+
+
+async def cmd_history(services: Services | Listings, args: argparse.Namespace) -> int:
+    for c in await services.conversations.list():
+        print(f"{c.id}\t{c.title}\t{c.updated[:16].replace('T', ' ')}\t{c.message_count}")
+    return 0
+
+
+async def cmd_show(services: Services, args: argparse.Namespace) -> int:
+    from app.services.conversations import conversation_markdown
+
+    cid = await conversation_id(services, args.id)
+    (item,) = await services.conversations.export([cid])
+    print(conversation_markdown(item))
+    return 0
+
+
+async def cmd_search(services: Services | Listings, args: argparse.Namespace) -> int:
+    text = " ".join(args.text)
+    hits = await services.history.search(text=text, limit=max(1, args.limit))
+    if not hits:
+        print(f"hearth: no message matches “{text}”.", file=sys.stderr)
+        return 1
+    for hit in hits:
+        title = " ".join(hit.title.split())
+        print(f"{hit.conversation_id}\t{title}\t{hit.marked('«', '»')}")
+    return 0
