@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from app.ui.assistant_message import AssistantMessage
-from app.ui.user_message import UserMessage
+from app.ui.chat.assistant_message import AssistantMessage
+from app.ui.chat.user_message import UserMessage
 from tests import test_ui_support as support
 from tests.test_ui_support import (
     REPLY_TIMEOUT_MS,

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from app.ui.app import create_main_window, run_app
+from app.ui.shell.app import create_main_window, run_app
 
 __all__ = ["create_main_window", "run_app"]

@@ -1,0 +1,2 @@
+"""Comparing models side by side: the chooser, the view with its columns, and the session that
+streams each column."""

@@ -1,0 +1,1 @@
+"""Searching all chats: the panel, its delegate and texts, and the controller (search_actions)."""

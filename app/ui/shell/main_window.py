@@ -1,0 +1,392 @@
+"""The main window: conversations on the left, the chat on the right, the composer below it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.chat import ModelInfo
+from app.core.errors import HearthError
+from app.core.records import Conversation
+from app.services import Services
+from app.services.chat import ReplyFinished, ReplyStarted
+from app.services.models import ModelGroup
+from app.ui.chat.chat_session import ChatSession
+from app.ui.chat.chat_view import COLUMN_MAX_WIDTH, ChatView
+from app.ui.chat.composer import Composer
+from app.ui.chat.empty_chat import EmptyChat
+from app.ui.chat.history_actions import HistoryActions
+from app.ui.chat.link_prompt import confirm_open_link
+from app.ui.chat.markdown_render import warm_up as warm_up_renderer
+from app.ui.chat.send_actions import SendActions
+from app.ui.compare.compare_session import CompareSession
+from app.ui.compare.compare_view import CompareView
+from app.ui.conversations.conversation_actions import ConversationActions
+from app.ui.conversations.conversation_list import ConversationList
+from app.ui.costs.cost_actions import CostActions
+from app.ui.downloads.download_actions import DownloadActions
+from app.ui.downloads.download_indicator import DownloadIndicator
+from app.ui.memory.memory_actions import MemoryActions
+from app.ui.models.add_models import AddOutcome, add_model_files, ask_for_model_files
+from app.ui.models.loading_banner import LoadingBanner
+from app.ui.models.model_actions import DETECT_AFTER_S, ModelActions
+from app.ui.models.model_header import PICKER_SHORTCUT, ModelHeader
+from app.ui.models.model_picker import ModelPicker
+from app.ui.search.search_actions import SearchActions
+from app.ui.shell.tasks import TaskKeeper
+from app.ui.shell.theme import THEME_SETTING, Theme, theme_manager
+from app.ui.shell.toast import Toast
+from app.ui.shell.window_state import WindowState
+from app.ui.welcome.welcome import WelcomeScreen
+
+if TYPE_CHECKING:
+    from app.ui.settings.settings_dialog import SettingsDialog
+
+log = logging.getLogger(__name__)
+
+COMPOSER_HINT = "Enter to send · Shift+Enter for a new line · {picker} to choose a model"
+SETTINGS_SHORTCUT = QKeySequence("Ctrl+,")
+
+
+class MainWindow(
+    ConversationActions,
+    HistoryActions,
+    SearchActions,
+    MemoryActions,
+    ModelActions,
+    SendActions,
+    DownloadActions,
+    CostActions,
+    QMainWindow,
+):
+    def __init__(self, services: Services, *, data_dir: Path | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("Hearth")
+        self.services = services
+        self.tasks = TaskKeeper()
+        self.themes = theme_manager()
+        self.themes.set_choice(services.settings.get(THEME_SETTING))  # Settings → Appearance
+        self.window_state = WindowState(data_dir or services.data_dir)
+        self.groups: list[ModelGroup] = []
+        self.models: list[ModelInfo] = []  # every model that can answer now, local first
+        self.current_model: ModelInfo | None = None
+        self.settings_dialog: SettingsDialog | None = None
+        self.models_loaded: asyncio.Task | None = None  # the full list, online services too
+        self.servers_detected: asyncio.Task | None = None  # Ollama / LM Studio, just after start
+        self._models_generation = 0
+        self.conversations: list[Conversation] = []
+        self.conversation_id: int | None = None
+        self._last_sent_text = ""
+        self._busy_with = {"reply": False, "compare": False}
+        self._dialogs: list[QWidget] = []  # open non-modal dialogs, kept alive until closed
+        self._build()
+        self.session = ChatSession(services, self.chat_view, self.banner, self.tasks)
+        self.compare_session = CompareSession(services, self.compare_view, self.tasks)
+        self._connect()
+        self.setup_costs()
+        self.setup_history()
+        self.setup_search()
+        self.setup_memory()
+        self._add_shortcuts()
+        self.window_state.restore(self, self.splitter)
+        self.ready = self.tasks.spawn(self._start(), name="start")
+
+    # -- building ------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.welcome = WelcomeScreen()
+        self.sidebar = ConversationList()
+        self.toast = Toast()
+        self.header = ModelHeader()
+        self.picker = ModelPicker(self)
+        self.chat_view = ChatView(self.themes.theme)
+        self.compare_view = CompareView(self.themes.theme)
+        self.empty_chat = EmptyChat()
+        self.banner = LoadingBanner()
+        self.composer = Composer()
+        self.chat_stack = QStackedWidget()
+        self.chat_stack.addWidget(self.chat_view)
+        self.chat_stack.addWidget(self.empty_chat)
+        self.chat_stack.addWidget(self.compare_view)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.setHandleWidth(1)
+        self.splitter.addWidget(self._sidebar_pane())
+        self.splitter.addWidget(self._chat_pane())
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setCollapsible(1, False)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.splitter)
+        self.pages.addWidget(self.welcome)
+        self.setCentralWidget(self.pages)
+
+    def _sidebar_pane(self) -> QWidget:
+        pane = QWidget()
+        pane.setObjectName("sidebarPane")
+        pane.setMinimumWidth(180)
+        layout = QVBoxLayout(pane)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.sidebar, 1)
+        layout.addWidget(self.toast)
+        self.download_indicator = DownloadIndicator(self.services.downloads, pane)
+        indicator_row = QHBoxLayout()
+        indicator_row.setContentsMargins(8, 4, 8, 0)
+        indicator_row.addWidget(self.download_indicator)
+        layout.addLayout(indicator_row)
+        self.settings_button = QPushButton("Settings", pane)
+        self.settings_button.setObjectName("sidebarFooterButton")
+        self.settings_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        shortcut = SETTINGS_SHORTCUT.toString(QKeySequence.SequenceFormat.NativeText)
+        self.settings_button.setToolTip(f"Online services, keys and privacy ({shortcut})")
+        self.settings_button.clicked.connect(lambda: self.open_settings())
+        footer = QHBoxLayout()
+        footer.setContentsMargins(10, 4, 10, 10)
+        footer.addWidget(self.settings_button)
+        self.models_button = QPushButton("Models", pane)
+        self.models_button.setObjectName("sidebarFooterButton")
+        self.models_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.models_button.setToolTip("The models you have, and more to download")
+        self.models_button.clicked.connect(lambda: self.open_model_manager())
+        footer.addWidget(self.models_button)
+        footer.addStretch(1)
+        layout.addLayout(footer)
+        return pane
+
+    def _chat_pane(self) -> QWidget:
+        pane = QWidget()
+        pane.setObjectName("chatPane")
+        layout = QVBoxLayout(pane)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.header)
+        layout.addWidget(self.chat_stack, 1)
+        layout.addLayout(_centred(self.banner))
+        picker = PICKER_SHORTCUT.toString(QKeySequence.SequenceFormat.NativeText)
+        hint = QLabel(COMPOSER_HINT.format(picker=picker))
+        hint.setObjectName("composerHint")
+        column = QVBoxLayout()
+        column.setContentsMargins(0, 6, 0, 12)
+        column.setSpacing(6)
+        column.addWidget(self.composer)
+        column.addWidget(hint, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(_centred(column, margin=24))
+        return pane
+
+    def _connect(self) -> None:
+        self.welcome.add_model_requested.connect(self.choose_model_files)
+        self.welcome.cloud_requested.connect(lambda: self.open_settings("providers"))
+        self.welcome.download_requested.connect(self.open_downloads)
+        self.welcome.import_requested.connect(
+            lambda: self.open_settings("chats").chats.choose_import_file()
+        )
+        self.download_indicator.open_requested.connect(self.open_downloads)
+        self.empty_chat.add_model_requested.connect(self.choose_model_files)
+        self.header.picker_requested.connect(self.open_picker)
+        self.header.offline_clicked.connect(lambda: self.open_settings("privacy"))
+        self.header.chat_menu_requested.connect(self._show_chat_menu)
+        self.picker.model_chosen.connect(self._on_picker_chosen)
+        self.picker.add_key_requested.connect(lambda pid: self.open_settings("providers", pid))
+        self.picker.add_model_requested.connect(self.choose_model_files)
+        self.picker.providers_requested.connect(lambda: self.open_settings("providers"))
+        self.picker.favourite_toggled.connect(self.toggle_favourite)
+        self.sidebar.new_chat_requested.connect(self.new_chat)
+        self.sidebar.conversation_chosen.connect(self._spawn_open)
+        self.sidebar.rename_requested.connect(
+            lambda cid, title: self.tasks.spawn(self.rename_conversation(cid, title))
+        )
+        self.sidebar.pin_requested.connect(
+            lambda cid, pinned: self.tasks.spawn(self.pin_conversation(cid, pinned))
+        )
+        self.sidebar.delete_requested.connect(
+            lambda cid: self.tasks.spawn(self.delete_conversation(cid))
+        )
+        self.sidebar.export_requested.connect(self.export_conversation)
+        self.sidebar.search_changed.connect(
+            lambda _q: self.tasks.spawn(self.refresh_conversations())
+        )
+        self.composer.send_requested.connect(self.send)
+        self.composer.stop_requested.connect(self.stop_reply)
+        self.composer.compare_requested.connect(self.ask_compare)
+        self.banner.cancel_requested.connect(self.stop_reply)
+        self.chat_view.regenerate_requested.connect(lambda: self.regenerate())
+        self.chat_view.reply_action.connect(self.on_reply_action)
+        self.chat_view.link_clicked.connect(self._confirm_link)
+        self.session.busy_changed.connect(lambda busy: self._on_busy_changed("reply", busy))
+        self.session.reply_started.connect(self._on_reply_started)
+        self.session.reply_finished.connect(self._on_reply_finished)
+        self.session.failed.connect(self._on_send_failed)
+        # While answers are compared, the composer waits: one is kept, or the user goes back.
+        self.chat_stack.currentChanged.connect(lambda _i: self.composer.set_waiting(self.comparing))
+        self.compare_view.keep_requested.connect(self.keep_answer)
+        self.compare_view.back_requested.connect(self.leave_compare)
+        self.compare_session.busy_changed.connect(
+            lambda busy: self._on_busy_changed("compare", busy)
+        )
+        self.compare_session.conversation_started.connect(self._on_compare_started)
+        self.compare_session.failed.connect(self._on_compare_failed)
+        self.themes.changed.connect(self._on_theme_changed)
+
+    def _add_shortcuts(self) -> None:
+        QShortcut(QKeySequence.StandardKey.New, self, activated=self.new_chat)
+        QShortcut(PICKER_SHORTCUT, self, activated=lambda: self.open_picker())
+        QShortcut(SETTINGS_SHORTCUT, self, activated=lambda: self.open_settings())
+        # Only while a reply is written, so Esc still closes editors and menus the rest of the time.
+        self.stop_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        self.stop_shortcut.activated.connect(self.stop_reply)
+        self.stop_shortcut.setEnabled(False)
+
+    # -- start-up ------------------------------------------------------------------------------
+
+    async def _start(self) -> None:
+        # Model files and chats are enough to show the window. Which online services have a key
+        # is asked of the keychain, whose backends take ~0.1 s to load: just after, on a worker
+        # thread (a key found on a first start then leaves the welcome screen at once).
+        await self.show_local_models()
+        await self.refresh_conversations()
+        self.tasks.spawn(self.refresh_usage(), name="usage")
+        self.header.set_offline(self.services.providers.offline)
+        if not self.local_files and not self.conversations:
+            self.pages.setCurrentWidget(self.welcome)
+            self.prepare_welcome()  # its main button downloads the model suggested here
+        else:
+            self.pages.setCurrentWidget(self.splitter)
+            last = self.services.settings.get("last_conversation")
+            if any(c.id == last for c in self.conversations):
+                await self.open_conversation(last)
+            else:
+                self.new_chat()
+        self.models_loaded = self.tasks.spawn(self.after_models_changed(), name="models")
+        # Pure Python, so a worker thread can pay for the Markdown imports while the user reads.
+        self.tasks.spawn(asyncio.to_thread(warm_up_renderer, self.themes.theme), name="warm-up")
+        self.servers_detected = self.tasks.spawn(
+            self.detect_local_servers(delay=DETECT_AFTER_S), name="detect-servers"
+        )
+        self.start_downloads()  # unfinished downloads go on; finished ones join the picker
+
+    @property
+    def showing_welcome(self) -> bool:
+        return self.pages.currentWidget() is self.welcome
+
+    @property
+    def comparing(self) -> bool:
+        return self.chat_stack.currentWidget() is self.compare_view
+
+    # -- models --------------------------------------------------------------------------------
+
+    def choose_model_files(self) -> None:
+        dialog = ask_for_model_files(self, lambda paths: self.tasks.spawn(self.add_models(paths)))
+        self._keep(dialog)
+
+    async def add_models(self, paths: list[str]) -> AddOutcome:
+        """What “Add model from disk…” does once files are chosen (tests call it directly)."""
+        outcome = await add_model_files(self.services, list(paths))
+        await self.refresh_models()
+        if outcome.failures:
+            self._warn("Some files could not be added", outcome.failure_text())
+        if outcome.added and self.showing_welcome:
+            self.pages.setCurrentWidget(self.splitter)
+            self.new_chat()
+        return outcome
+
+    # -- chatting ------------------------------------------------------------------------------
+
+    def _on_busy_changed(self, what: str, busy: bool) -> None:
+        self._busy_with[what] = busy
+        busy = any(self._busy_with.values())  # a reply or a compare is being written
+        self.composer.set_busy(busy)
+        self.stop_shortcut.setEnabled(busy)
+
+    def _on_reply_started(self, started: ReplyStarted) -> None:
+        conversation = started.conversation
+        if self.conversation_id is None and self.chat_view.conversation_id == conversation.id:
+            self.conversation_id = conversation.id  # the new chat was just saved
+            self.services.settings.set("last_conversation", conversation.id)
+        if conversation.id == self.conversation_id:
+            self.header.set_chat_title(conversation.title)
+        self.tasks.spawn(self.refresh_conversations())
+
+    def _on_reply_finished(self, finished: ReplyFinished) -> None:
+        self.tasks.spawn(self.refresh_conversations())
+        self.after_reply()  # the chat's total, today, this month, the budget
+        self.on_reply_done(finished)  # a new chat's title; memory suggestions later
+
+    def _on_compare_started(self, started: ReplyStarted) -> None:
+        conversation = started.conversation
+        if self.conversation_id is None:
+            self.conversation_id = conversation.id
+            self.services.settings.set("last_conversation", conversation.id)
+        self.header.set_chat_title(conversation.title)
+        self.tasks.spawn(self.refresh_conversations())
+
+    def _on_compare_failed(self, error: HearthError) -> None:
+        self.leave_compare()
+        self._on_send_failed(error)
+
+    def _on_send_failed(self, error: HearthError) -> None:
+        self.chat_view.add_notice(error.plain(), error=True)
+        if not self.composer.text():
+            self.composer.set_text(self._last_sent_text)  # nothing typed is lost
+
+    # -- odds and ends -------------------------------------------------------------------------
+
+    def _confirm_link(self, url: QUrl) -> None:
+        self._keep(confirm_open_link(self, url))
+
+    def _warn(self, heading: str, detail: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, "Hearth", heading, parent=self)
+        box.setInformativeText(detail)
+        box.open()
+        self._keep(box)
+
+    def _keep(self, dialog: QWidget) -> None:
+        self._dialogs = [d for d in self._dialogs if d.isVisible()] + [dialog]
+
+    def _on_theme_changed(self, theme: Theme) -> None:
+        self.chat_view.set_theme(theme)
+        self.compare_view.set_theme(theme)
+        self.sidebar.list.viewport().update()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.window_state.save(self, self.splitter)
+        self.stop_reply()
+        self.forget_costs()
+        for dialog in (self.settings_dialog, self.usage_dashboard):
+            if dialog is not None:
+                dialog.close()
+        self.close_download_windows()
+        super().closeEvent(event)
+
+
+def _centred(inner, *, margin: int = 0) -> QHBoxLayout:
+    """Centre a widget or layout in a column no wider than the chat's."""
+    holder = QWidget()
+    holder.setMaximumWidth(COLUMN_MAX_WIDTH)
+    box = QVBoxLayout(holder)
+    box.setContentsMargins(margin, 0, margin, 0)
+    if isinstance(inner, QWidget):
+        box.addWidget(inner)
+    else:
+        box.addLayout(inner)
+    row = QHBoxLayout()
+    row.setContentsMargins(0, 0, 0, 0)
+    row.addStretch(1)
+    row.addWidget(holder, 12)
+    row.addStretch(1)
+    return row
