@@ -1,20 +1,29 @@
 """Search every conversation (Ctrl/Cmd+Shift+F) and find in the current chat (Ctrl/Cmd+F).
 
-A mixin of MainWindow, kept apart so each file stays small.
+A controller MainWindow composes: it is given the services, the task keeper and the widgets it
+drives, and opens a chat through the one callable it is handed (`open_at`), never through the
+window's attributes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QStackedWidget, QWidget
 
 from app.core.errors import HearthError
+from app.services import Services
 from app.store.history import SearchHit
+from app.ui.chat.chat_view import ChatView
+from app.ui.chat.composer import Composer
 from app.ui.chat.find_bar import FindBar
 from app.ui.chat.find_in_chat import ChatFinder
 from app.ui.search.search_panel import RESULT_LIMIT, SearchPanel
+from app.ui.shell.tasks import TaskKeeper
+from app.ui.shell.theme import ThemeManager
 
 log = logging.getLogger(__name__)
 
@@ -22,10 +31,31 @@ SEARCH_ALL_SHORTCUT = QKeySequence("Ctrl+Shift+F")  # Cmd+Shift+F on macOS
 SEARCH_PROBLEM = "Search is not available right now."
 
 
-class SearchActions:
-    def setup_search(self) -> None:
-        """Called once by MainWindow.__init__, after its widgets are built and connected."""
-        self.search_panel = SearchPanel(self)
+class SearchController:
+    def __init__(
+        self,
+        window: QWidget,
+        services: Services,
+        tasks: TaskKeeper,
+        themes: ThemeManager,
+        *,
+        chat_stack: QStackedWidget,
+        chat_view: ChatView,
+        composer: Composer,
+        showing_welcome: Callable[[], bool],
+        open_at: Callable[[int], Awaitable[bool]],
+    ) -> None:
+        """Built once by MainWindow.__init__, after its widgets are built and connected."""
+        self.window = window
+        self.services = services
+        self.tasks = tasks
+        self.themes = themes
+        self.chat_stack = chat_stack
+        self.chat_view = chat_view
+        self.composer = composer
+        self.showing_welcome = showing_welcome
+        self.open_conversation_at = open_at  # opens the chat that holds a message, scrolled there
+        self.search_panel = SearchPanel(window)
         self.search_panel.query_changed.connect(self._search_all)
         self.search_panel.hit_chosen.connect(self._open_hit)
         self._search_task: asyncio.Task | None = None
@@ -44,20 +74,20 @@ class SearchActions:
         self.find_bar.close_requested.connect(self.close_find)
         self.chat_stack.currentChanged.connect(lambda _i: self._refind())
         self.themes.changed.connect(lambda _theme: self.finder.refresh())
-        QShortcut(SEARCH_ALL_SHORTCUT, self, activated=self.open_search)
-        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.open_find)
-        self.find_next_shortcut = QShortcut(QKeySequence.StandardKey.FindNext, self)
+        QShortcut(SEARCH_ALL_SHORTCUT, window, activated=self.open_search)
+        QShortcut(QKeySequence.StandardKey.Find, window, activated=self.open_find)
+        self.find_next_shortcut = QShortcut(QKeySequence.StandardKey.FindNext, window)
         self.find_next_shortcut.activated.connect(lambda: self.finder.step(1))
-        self.find_previous_shortcut = QShortcut(QKeySequence.StandardKey.FindPrevious, self)
+        self.find_previous_shortcut = QShortcut(QKeySequence.StandardKey.FindPrevious, window)
         self.find_previous_shortcut.activated.connect(lambda: self.finder.step(-1))
         self._enable_find_keys(False)
 
     # -- every chat ----------------------------------------------------------------------------
 
     def open_search(self) -> None:
-        if self.showing_welcome:
+        if self.showing_welcome():
             return  # no chats yet
-        self.search_panel.popup_over(self)
+        self.search_panel.popup_over(self.window)
 
     def _search_all(self, query: str) -> None:
         if self._search_task is not None:
@@ -87,7 +117,7 @@ class SearchActions:
     # -- this chat -----------------------------------------------------------------------------
 
     def open_find(self) -> None:
-        if self.showing_welcome:
+        if self.showing_welcome():
             return
         was_open = self.find_bar.isVisible()
         self.find_bar.open()

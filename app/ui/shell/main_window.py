@@ -48,7 +48,7 @@ from app.ui.models.loading_banner import LoadingBanner
 from app.ui.models.model_actions import DETECT_AFTER_S, ModelActions
 from app.ui.models.model_header import PICKER_SHORTCUT, ModelHeader
 from app.ui.models.model_picker import ModelPicker
-from app.ui.search.search_actions import SearchActions
+from app.ui.search.search_actions import SearchController
 from app.ui.shell.tasks import TaskKeeper
 from app.ui.shell.theme import THEME_SETTING, Theme, theme_manager
 from app.ui.shell.toast import Toast
@@ -67,7 +67,6 @@ SETTINGS_SHORTCUT = QKeySequence("Ctrl+,")
 class MainWindow(
     ConversationActions,
     HistoryActions,
-    SearchActions,
     MemoryActions,
     ModelActions,
     SendActions,
@@ -101,7 +100,17 @@ class MainWindow(
         self._connect()
         self.setup_costs()
         self.setup_history()
-        self.setup_search()
+        self.search = SearchController(
+            self,
+            services,
+            self.tasks,
+            self.themes,
+            chat_stack=self.chat_stack,
+            chat_view=self.chat_view,
+            composer=self.composer,
+            showing_welcome=lambda: self.showing_welcome,
+            open_at=self.open_conversation_at,
+        )
         self.setup_memory()
         self._add_shortcuts()
         self.window_state.restore(self, self.splitter)
@@ -287,6 +296,29 @@ class MainWindow(
     @property
     def comparing(self) -> bool:
         return self.chat_stack.currentWidget() is self.compare_view
+
+    # -- search (tests reach the controller's widgets through the window) ------------------------
+
+    @property
+    def search_panel(self):
+        return self.search.search_panel
+
+    @property
+    def find_bar(self):
+        return self.search.find_bar
+
+    @property
+    def finder(self):
+        return self.search.finder
+
+    def open_search(self) -> None:
+        self.search.open_search()
+
+    def open_find(self) -> None:
+        self.search.open_find()
+
+    def close_find(self) -> None:
+        self.search.close_find()
 
     # -- models --------------------------------------------------------------------------------
 
