@@ -40,7 +40,7 @@ from app.ui.compare.compare_view import CompareView
 from app.ui.conversations.conversation_actions import ConversationActions
 from app.ui.conversations.conversation_list import ConversationList
 from app.ui.costs.cost_actions import CostActions
-from app.ui.downloads.download_actions import DownloadActions
+from app.ui.downloads.download_actions import DownloadController
 from app.ui.downloads.download_indicator import DownloadIndicator
 from app.ui.memory.memory_actions import MemoryActions
 from app.ui.models.add_models import AddOutcome, add_model_files, ask_for_model_files
@@ -70,7 +70,6 @@ class MainWindow(
     MemoryActions,
     ModelActions,
     SendActions,
-    DownloadActions,
     CostActions,
     QMainWindow,
 ):
@@ -95,6 +94,9 @@ class MainWindow(
         self._busy_with = {"reply": False, "compare": False}
         self._dialogs: list[QWidget] = []  # open non-modal dialogs, kept alive until closed
         self._build()
+        self.downloads = DownloadController(
+            services, self.tasks, self.welcome, parent=self, host=self
+        )
         self.session = ChatSession(services, self.chat_view, self.banner, self.tasks)
         self.compare_session = CompareSession(services, self.compare_view, self.tasks)
         self._connect()
@@ -273,7 +275,7 @@ class MainWindow(
         self.header.set_offline(self.services.providers.offline)
         if not self.local_files and not self.conversations:
             self.pages.setCurrentWidget(self.welcome)
-            self.prepare_welcome()  # its main button downloads the model suggested here
+            self.downloads.prepare_welcome()  # its main button downloads the model suggested here
         else:
             self.pages.setCurrentWidget(self.splitter)
             last = self.services.settings.get("last_conversation")
@@ -287,7 +289,7 @@ class MainWindow(
         self.servers_detected = self.tasks.spawn(
             self.detect_local_servers(delay=DETECT_AFTER_S), name="detect-servers"
         )
-        self.start_downloads()  # unfinished downloads go on; finished ones join the picker
+        self.downloads.start_downloads()  # unfinished go on; finished ones join the picker
 
     @property
     def showing_welcome(self) -> bool:
@@ -319,6 +321,36 @@ class MainWindow(
 
     def close_find(self) -> None:
         self.search.close_find()
+
+    # -- downloads (the controller's; tests and the other parts call them on the window) -------
+
+    @property
+    def _downloads_dialog(self):
+        return self.downloads.downloads_dialog
+
+    @property
+    def _model_manager(self):
+        return self.downloads.model_manager
+
+    def open_downloads(self):
+        return self.downloads.open_downloads()
+
+    def open_model_manager(self):
+        return self.downloads.open_model_manager()
+
+    def refresh_welcome_download(self) -> None:
+        self.downloads.refresh_welcome_download()
+
+    async def start_chat_with(self, model_id: str) -> None:
+        await self.downloads.start_chat_with(model_id)
+
+    def show_new_chat(self) -> None:
+        """A new chat in front: off the welcome screen, the window raised."""
+        if self.showing_welcome:
+            self.pages.setCurrentWidget(self.splitter)
+        self.new_chat()
+        self.raise_()
+        self.activateWindow()
 
     # -- models --------------------------------------------------------------------------------
 
@@ -402,7 +434,7 @@ class MainWindow(
         for dialog in (self.settings_dialog, self.usage_dashboard):
             if dialog is not None:
                 dialog.close()
-        self.close_download_windows()
+        self.downloads.close_download_windows()
         super().closeEvent(event)
 
 
