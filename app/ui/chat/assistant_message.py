@@ -34,7 +34,7 @@ from app.ui.chat.message_footer import (
 )
 from app.ui.chat.message_menu import Entry, attach_menu, show_more_menu
 from app.ui.chat.message_view import MessageView
-from app.ui.costs.cost_text import CostNote
+from app.ui.costs import CostNote
 from app.ui.shell.theme import Theme
 
 _THINKING = "<p style='color: gray;'>…</p>"

@@ -14,7 +14,7 @@ from app.services import Services
 from app.services.chat import FallbackUsed, ModelLoading, ReplyFinished, ReplyStarted
 from app.ui.chat.chat_view import ChatView
 from app.ui.chat.retry_countdown import RetryCountdown
-from app.ui.models.loading_banner import LoadingBanner
+from app.ui.models import LoadingBanner
 from app.ui.shell.tasks import TaskKeeper
 
 

@@ -18,7 +18,7 @@ from shiboken6 import isValid
 from app.ui.chat.chat_view import HOLD_MS, ChatView
 from app.ui.chat.find_bar import FindBar
 from app.ui.chat.message_view import MessageView
-from app.ui.search.search_text import NOTHING_TO_FIND, highlight_colours, highlight_pattern
+from app.ui.search import NOTHING_TO_FIND, highlight_colours, highlight_pattern
 from app.ui.shell.theme import Theme
 
 FindIds = Callable[[int, str], Awaitable[list[int]]]  # (conversation id, text) -> message ids

@@ -24,8 +24,8 @@ from app.ui.chat.message_footer import (
     model_label,
 )
 from app.ui.chat.privacy_warning import LOCAL, SEND, PrivacyWarning
-from app.ui.compare.compare_chooser import CompareChooser
-from app.ui.models.model_actions import REGENERATE
+from app.ui.compare import CompareChooser
+from app.ui.models import REGENERATE
 
 REGENERATE_MENU_SIZE = 5
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.services.models import ModelGroup
-from app.ui.models.picker_entries import PickerEntry, build_entries, context_length, context_text
+from app.ui.models import PickerEntry, build_entries, context_length, context_text
 from app.ui.shell.buttons import dialog_button
 
 MIN_MODELS, MAX_MODELS = 2, 3

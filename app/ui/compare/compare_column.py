@@ -17,11 +17,9 @@ from PySide6.QtWidgets import (
 from app.core.chat import ModelInfo
 from app.core.errors import HearthError
 from app.core.records import Message
-from app.ui.chat.assistant_message import CostNoteFor
-from app.ui.chat.markdown_render import document_style_sheet, render_markdown
-from app.ui.chat.message_view import MessageView
-from app.ui.costs.cost_text import CostNote, tokens_text
-from app.ui.models.where_badge import WhereBadge
+from app.ui.chat import CostNoteFor, MessageView, document_style_sheet, render_markdown
+from app.ui.costs import CostNote, tokens_text
+from app.ui.models import WhereBadge
 from app.ui.shell.buttons import dialog_button
 from app.ui.shell.theme import Theme
 

@@ -12,7 +12,7 @@ from app.core.errors import HearthError
 from app.core.events import Notice, Retrying, TextDelta
 from app.services import Services
 from app.services.chat import FallbackUsed, ModelLoading, ReplyFinished, ReplyStarted
-from app.ui.chat.retry_countdown import RetryCountdown
+from app.ui.chat import RetryCountdown
 from app.ui.compare.compare_view import CompareView
 from app.ui.shell.tasks import TaskKeeper
 

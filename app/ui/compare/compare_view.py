@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.core.chat import ModelInfo
-from app.ui.chat.assistant_message import CostNoteFor
+from app.ui.chat import CostNoteFor
 from app.ui.compare.compare_column import CompareColumn
 from app.ui.shell.theme import Theme
 

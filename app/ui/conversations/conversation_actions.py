@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QWidget
 
 from app.core.records import Conversation, Message
-from app.ui.chat.chat_paging import PAGE_SIZE
+from app.ui.chat import PAGE_SIZE
 from app.ui.conversations.export_chats import ask_for_export_path, export_to_file
 
 log = logging.getLogger(__name__)

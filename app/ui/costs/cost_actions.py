@@ -30,7 +30,7 @@ from app.ui.costs.cost_text import (
     totals_tip,
 )
 from app.ui.costs.usage_bar import UsageBar
-from app.ui.models import picker_entries
+from app.ui.models import forget_price_lookup, set_price_lookup
 
 if TYPE_CHECKING:
     from app.ui.costs.usage_dashboard import UsageDashboard
@@ -54,7 +54,7 @@ class CostActions:
         QShortcut(USAGE_SHORTCUT, self, activated=self.open_usage_dashboard)
         self.chat_view.set_cost_note(self.cost_note)
         self.compare_view.cost_note = self.cost_note
-        picker_entries.price_lookup = self.picker_price
+        set_price_lookup(self.picker_price)
         self.budget: BudgetStatus | None = None
         self._history_texts: list[str] = []  # the open chat, for the estimate
         self._typical_output: dict[str, int] = {}  # model id -> its usual reply length here
@@ -67,8 +67,7 @@ class CostActions:
 
     def forget_costs(self) -> None:
         """On close: the picker's price column must not call into closed services."""
-        if picker_entries.price_lookup == self.picker_price:
-            picker_entries.price_lookup = None
+        forget_price_lookup(self.picker_price)
 
     # -- prices and each reply's cost ------------------------------------------------------
 

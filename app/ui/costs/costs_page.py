@@ -22,7 +22,7 @@ from app.services.usage import WHAT_IF_MODELS, PriceRefresh, short_name
 from app.ui.costs.cost_text import price_cell
 from app.ui.costs.price_overrides import PriceOverrides
 from app.ui.costs.usage_charts import provider_name
-from app.ui.settings.privacy_page import separator, setting_row
+from app.ui.settings import separator, setting_row
 from app.ui.shell.buttons import dialog_button
 from app.ui.shell.switch import Switch
 from app.ui.shell.tasks import TaskKeeper

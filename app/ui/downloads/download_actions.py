@@ -19,10 +19,9 @@ if TYPE_CHECKING:
     from app.core.chat import ModelInfo
     from app.services import Services
     from app.ui.downloads.downloads_dialog import DownloadsDialog
-    from app.ui.models.model_manager import ModelManager
+    from app.ui.models import ModelManager
     from app.ui.shell.tasks import TaskKeeper
-    from app.ui.welcome.welcome import WelcomeScreen
-    from app.ui.welcome.welcome_download import WelcomeDownload
+    from app.ui.welcome import WelcomeDownload, WelcomeScreen
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +72,7 @@ class DownloadController:
     def prepare_welcome(self) -> WelcomeDownload:
         """The welcome screen's main button: download the model suggested for this computer."""
         if self.welcome_download is None:
-            from app.ui.welcome.welcome_download import WelcomeDownload  # only on a first start
+            from app.ui.welcome import WelcomeDownload  # only on a first start
 
             self.welcome_download = WelcomeDownload(
                 self.services,
@@ -113,7 +112,7 @@ class DownloadController:
         if self.downloads_dialog is not None:
             self.downloads_dialog.hide()
         if self.model_manager is None:
-            from app.ui.models.model_manager import ModelManager  # built on first use
+            from app.ui.models import ModelManager  # built on first use
 
             manager = ModelManager(self.services, self.tasks, self.parent)
             manager.models_changed.connect(lambda: self.tasks.spawn(self.host.refresh_models()))

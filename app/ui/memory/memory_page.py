@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.services import Services
 from app.ui.memory.memory_switches import MemorySwitches
-from app.ui.settings.privacy_page import separator, setting_row
+from app.ui.settings import separator, setting_row
 from app.ui.shell.buttons import dialog_button
 from app.ui.shell.tasks import TaskKeeper
 

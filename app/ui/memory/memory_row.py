@@ -10,7 +10,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
 
 from app.store.memory import Memory
-from app.ui.conversations.conversation_groups import local_date
+from app.ui.conversations import local_date
 
 
 def origin_text(memory: Memory) -> str:

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.services import Services
-from app.ui.settings.privacy_page import separator, setting_row
+from app.ui.settings import separator, setting_row
 from app.ui.shell.switch import Switch
 
 PAUSE_TEXT = (

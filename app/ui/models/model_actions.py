@@ -20,7 +20,7 @@ from app.services.models import ModelGroup
 from app.ui.models.picker_entries import all_models
 
 if TYPE_CHECKING:
-    from app.ui.settings.settings_dialog import SettingsDialog
+    from app.ui.settings import SettingsDialog
 
 log = logging.getLogger(__name__)
 
@@ -229,7 +229,7 @@ class ModelActions:
 
     def _settings(self) -> SettingsDialog:
         if self.settings_dialog is None:
-            from app.ui.settings.settings_dialog import SettingsDialog  # built on first use
+            from app.ui.settings import SettingsDialog  # built on first use
 
             dialog = SettingsDialog(self.services, self.tasks, self)
             dialog.models_changed.connect(

@@ -26,10 +26,7 @@ from app.core.chat import human_bytes
 from app.core.errors import HearthError
 from app.services import Services
 from app.services.downloads import InstalledModel, ModelDefaults
-from app.ui.downloads.download_confirm import ask_to_confirm
-from app.ui.downloads.download_events import DownloadEvents
-from app.ui.downloads.download_style import apply_downloads_style
-from app.ui.downloads.download_tasks import OwnedTasks
+from app.ui.downloads import DownloadEvents, OwnedTasks, apply_downloads_style, ask_to_confirm
 from app.ui.models.model_manager_row import InstalledRow
 from app.ui.shell.tasks import TaskKeeper
 

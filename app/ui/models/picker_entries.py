@@ -30,6 +30,20 @@ NO_PRICE = "—"
 # unit tests) every online model shows NO_PRICE.
 PriceLookup = Callable[[ModelInfo], "tuple[Decimal, Decimal] | None"]
 price_lookup: PriceLookup | None = None
+
+
+def set_price_lookup(lookup: PriceLookup | None) -> None:
+    """The cost meter hands its price lookup in (None when the window closes)."""
+    global price_lookup
+    price_lookup = lookup
+
+
+def forget_price_lookup(lookup: PriceLookup) -> None:
+    """Drop `lookup` if it is still the one in use (a newer window may have set its own)."""
+    if price_lookup == lookup:
+        set_price_lookup(None)
+
+
 UNKNOWN_PRICE = "price unknown"  # never "$0": that would be a promise
 
 

@@ -17,10 +17,7 @@ from PySide6.QtWidgets import QStackedWidget, QWidget
 from app.core.errors import HearthError
 from app.services import Services
 from app.store.history import SearchHit
-from app.ui.chat.chat_view import ChatView
-from app.ui.chat.composer import Composer
-from app.ui.chat.find_bar import FindBar
-from app.ui.chat.find_in_chat import ChatFinder
+from app.ui.chat import ChatFinder, ChatView, Composer, FindBar
 from app.ui.search.search_panel import RESULT_LIMIT, SearchPanel
 from app.ui.shell.tasks import TaskKeeper
 from app.ui.shell.theme import ThemeManager

@@ -13,7 +13,7 @@ from app.core.errors import HearthError
 from app.paths import db_path
 from app.services import Services
 from app.services.transfer import ImportSummary
-from app.ui.conversations.export_chats import ask_for_export_path, export_to_file
+from app.ui.conversations import ask_for_export_path, export_to_file
 from app.ui.settings.privacy_page import separator, setting_row
 from app.ui.shell.buttons import dialog_button
 from app.ui.shell.tasks import TaskKeeper

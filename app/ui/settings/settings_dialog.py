@@ -9,9 +9,8 @@ from PySide6.QtWidgets import QDialog, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from app.core.chat import ModelInfo
 from app.services import Services
-from app.ui.costs.costs_page import CostsPage
-from app.ui.memory.memory_page import MemoryPage
-from app.ui.memory.personas_page import PersonasPage
+from app.ui.costs import CostsPage
+from app.ui.memory import MemoryPage, PersonasPage
 from app.ui.settings.appearance_page import AppearancePage
 from app.ui.settings.chats_page import ChatsPage
 from app.ui.settings.privacy_page import PrivacyPage

@@ -18,9 +18,9 @@ from app.core.errors import HearthError
 from app.downloads.catalog import CatalogFile
 from app.downloads.queue import DownloadProgress
 from app.services import Services
-from app.ui.downloads.download_events import DownloadEvents
-from app.ui.downloads.download_text import (
+from app.ui.downloads import (
     ACTIVE,
+    DownloadEvents,
     failure_action,
     progress_words,
     size_words,
