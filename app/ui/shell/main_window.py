@@ -10,14 +10,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QSplitter,
     QStackedWidget,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -28,7 +24,7 @@ from app.services import Services
 from app.services.chat import ReplyFinished, ReplyStarted
 from app.services.models import ModelGroup
 from app.ui.chat.chat_session import ChatSession
-from app.ui.chat.chat_view import COLUMN_MAX_WIDTH, ChatView
+from app.ui.chat.chat_view import ChatView
 from app.ui.chat.composer import Composer
 from app.ui.chat.empty_chat import EmptyChat
 from app.ui.chat.history_actions import HistoryActions
@@ -41,7 +37,6 @@ from app.ui.conversations.conversation_actions import ConversationActions
 from app.ui.conversations.conversation_list import ConversationList
 from app.ui.costs.cost_actions import CostActions
 from app.ui.downloads.download_actions import DownloadController
-from app.ui.downloads.download_indicator import DownloadIndicator
 from app.ui.memory.memory_actions import MemoryActions
 from app.ui.models.add_models import AddOutcome, add_model_files, ask_for_model_files
 from app.ui.models.loading_banner import LoadingBanner
@@ -52,6 +47,7 @@ from app.ui.search.search_actions import SearchController
 from app.ui.shell.tasks import TaskKeeper
 from app.ui.shell.theme import THEME_SETTING, Theme, theme_manager
 from app.ui.shell.toast import Toast
+from app.ui.shell.window_layout import SETTINGS_SHORTCUT, SidebarPane, chat_pane
 from app.ui.shell.window_state import WindowState
 from app.ui.welcome.welcome import WelcomeScreen
 
@@ -59,9 +55,6 @@ if TYPE_CHECKING:
     from app.ui.settings.settings_dialog import SettingsDialog
 
 log = logging.getLogger(__name__)
-
-COMPOSER_HINT = "Enter to send · Shift+Enter for a new line · {picker} to choose a model"
-SETTINGS_SHORTCUT = QKeySequence("Ctrl+,")
 
 
 class MainWindow(
@@ -138,67 +131,20 @@ class MainWindow(
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.setHandleWidth(1)
-        self.splitter.addWidget(self._sidebar_pane())
-        self.splitter.addWidget(self._chat_pane())
+        sidebar = SidebarPane(self.sidebar, self.toast, self.services.downloads)
+        self.download_indicator = sidebar.download_indicator
+        self.settings_button = sidebar.settings_button
+        self.settings_button.clicked.connect(lambda: self.open_settings())
+        self.models_button = sidebar.models_button
+        self.models_button.clicked.connect(lambda: self.open_model_manager())
+        self.splitter.addWidget(sidebar)
+        self.splitter.addWidget(chat_pane(self.header, self.chat_stack, self.banner, self.composer))
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setCollapsible(1, False)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.splitter)
         self.pages.addWidget(self.welcome)
         self.setCentralWidget(self.pages)
-
-    def _sidebar_pane(self) -> QWidget:
-        pane = QWidget()
-        pane.setObjectName("sidebarPane")
-        pane.setMinimumWidth(180)
-        layout = QVBoxLayout(pane)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.sidebar, 1)
-        layout.addWidget(self.toast)
-        self.download_indicator = DownloadIndicator(self.services.downloads, pane)
-        indicator_row = QHBoxLayout()
-        indicator_row.setContentsMargins(8, 4, 8, 0)
-        indicator_row.addWidget(self.download_indicator)
-        layout.addLayout(indicator_row)
-        self.settings_button = QPushButton("Settings", pane)
-        self.settings_button.setObjectName("sidebarFooterButton")
-        self.settings_button.setCursor(Qt.CursorShape.PointingHandCursor)
-        shortcut = SETTINGS_SHORTCUT.toString(QKeySequence.SequenceFormat.NativeText)
-        self.settings_button.setToolTip(f"Online services, keys and privacy ({shortcut})")
-        self.settings_button.clicked.connect(lambda: self.open_settings())
-        footer = QHBoxLayout()
-        footer.setContentsMargins(10, 4, 10, 10)
-        footer.addWidget(self.settings_button)
-        self.models_button = QPushButton("Models", pane)
-        self.models_button.setObjectName("sidebarFooterButton")
-        self.models_button.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.models_button.setToolTip("The models you have, and more to download")
-        self.models_button.clicked.connect(lambda: self.open_model_manager())
-        footer.addWidget(self.models_button)
-        footer.addStretch(1)
-        layout.addLayout(footer)
-        return pane
-
-    def _chat_pane(self) -> QWidget:
-        pane = QWidget()
-        pane.setObjectName("chatPane")
-        layout = QVBoxLayout(pane)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.header)
-        layout.addWidget(self.chat_stack, 1)
-        layout.addLayout(_centred(self.banner))
-        picker = PICKER_SHORTCUT.toString(QKeySequence.SequenceFormat.NativeText)
-        hint = QLabel(COMPOSER_HINT.format(picker=picker))
-        hint.setObjectName("composerHint")
-        column = QVBoxLayout()
-        column.setContentsMargins(0, 6, 0, 12)
-        column.setSpacing(6)
-        column.addWidget(self.composer)
-        column.addWidget(hint, 0, Qt.AlignmentFlag.AlignHCenter)
-        layout.addLayout(_centred(column, margin=24))
-        return pane
 
     def _connect(self) -> None:
         self.welcome.add_model_requested.connect(self.choose_model_files)
@@ -436,21 +382,3 @@ class MainWindow(
                 dialog.close()
         self.downloads.close_download_windows()
         super().closeEvent(event)
-
-
-def _centred(inner, *, margin: int = 0) -> QHBoxLayout:
-    """Centre a widget or layout in a column no wider than the chat's."""
-    holder = QWidget()
-    holder.setMaximumWidth(COLUMN_MAX_WIDTH)
-    box = QVBoxLayout(holder)
-    box.setContentsMargins(margin, 0, margin, 0)
-    if isinstance(inner, QWidget):
-        box.addWidget(inner)
-    else:
-        box.addLayout(inner)
-    row = QHBoxLayout()
-    row.setContentsMargins(0, 0, 0, 0)
-    row.addStretch(1)
-    row.addWidget(holder, 12)
-    row.addStretch(1)
-    return row
