@@ -44,7 +44,10 @@ LAUNCH_SCRIPT = textwrap.dedent(
     import psutil, qasync
     from PySide6.QtCore import QTimer
     from app.services import open_services
-    from app.ui.shell.app import create_application, create_main_window
+    try:
+        from app.ui.shell.app import create_application, create_main_window
+    except ImportError:  # a --reference tree from before app/ui's feature packages
+        from app.ui.app import create_application, create_main_window
 
     app = create_application([])
     loop = qasync.QEventLoop(app)
