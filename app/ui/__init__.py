@@ -9,6 +9,7 @@ says what lives there. Map:
 - chat/           one conversation on screen: chat view and pages, messages, markdown, composer,
                   find in chat, the empty chat; sending and history paging
 - conversations/  the sidebar list of chats, exporting them; new, open, rename, pin, delete
+                  (ConversationController)
 - models/         the picker, header and where-badge, model manager, add from disk, loading
 - downloads/      the downloads window and indicator, and their controller (DownloadController)
 - welcome/        the first-run screen and its one-click download
@@ -23,9 +24,10 @@ package exports in its `__init__` (a lazy table, so importing a package costs no
 import-linter contracts in pyproject.toml enforce it. shell may use any feature to compose the
 window, and every feature may use shell's shared widgets.
 
-Controllers: search (SearchController) and downloads (DownloadController) are objects MainWindow
-composes, given their services, widgets and a narrow interface to the window. Conversations,
-history, memory and personas, models, sending and costs are still mixins of MainWindow.
+Controllers: conversations (ConversationController), search (SearchController) and downloads
+(DownloadController) are objects MainWindow composes, given their services, widgets and a narrow
+interface to the window. History, memory and personas, models, sending and costs are still
+mixins of MainWindow.
 """
 
 from __future__ import annotations

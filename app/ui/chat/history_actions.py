@@ -54,7 +54,7 @@ class HistoryActions:
         conversation_id = page.messages[0].conversation_id
         self.conversation_id = conversation_id
         self.sidebar.select(conversation_id)
-        self.show_opened(
+        self.chats.show_opened(
             conversation_id,
             page.messages,
             more_before=page.more_before,

@@ -194,7 +194,7 @@ class MemoryActions(PersonaActions):
         if len(replies) < SUGGEST_AFTER_REPLIES:
             return
         self._mark_suggested(conversation_id)
-        title = self._title_of(conversation_id)
+        title = self.chats.title_of(conversation_id)
         if memory.should_suggest_after(model):
             await self.run_suggestions(conversation_id, model, title)
         elif not model.is_local and not self.services.providers.offline:

@@ -126,7 +126,7 @@ class PersonaActions:
     async def _open_prompt_dialog(self, conversation_id: int) -> SystemPromptDialog:
         own = await self.services.history.system_prompt(conversation_id=conversation_id)
         dialog = SystemPromptDialog(
-            self._title_of(conversation_id), own, self.default_system_prompt(), self
+            self.chats.title_of(conversation_id), own, self.default_system_prompt(), self
         )
         dialog.default_saved.connect(
             lambda text: self.tasks.spawn(self.set_default_system_prompt(conversation_id, text))

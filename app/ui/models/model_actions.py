@@ -238,7 +238,9 @@ class ModelActions:
             dialog.offline_changed.connect(self._on_offline_changed)
             dialog.costs_changed.connect(self.on_costs_changed)
             dialog.dashboard_requested.connect(self.open_usage_dashboard)
-            dialog.chats_imported.connect(lambda _summary: self.tasks.spawn(self.after_import()))
+            dialog.chats_imported.connect(
+                lambda _summary: self.tasks.spawn(self.chats.after_import())
+            )
             dialog.set_local_models(self.local_files)
             self.connect_memory_settings(dialog)
             self.settings_dialog = dialog

@@ -33,7 +33,7 @@ from app.ui.chat.markdown_render import warm_up as warm_up_renderer
 from app.ui.chat.send_actions import SendActions
 from app.ui.compare.compare_session import CompareSession
 from app.ui.compare.compare_view import CompareView
-from app.ui.conversations.conversation_actions import ConversationActions
+from app.ui.conversations.conversation_actions import ConversationController
 from app.ui.conversations.conversation_list import ConversationList
 from app.ui.costs.cost_actions import CostActions
 from app.ui.downloads.download_actions import DownloadController
@@ -58,7 +58,6 @@ log = logging.getLogger(__name__)
 
 
 class MainWindow(
-    ConversationActions,
     HistoryActions,
     MemoryActions,
     ModelActions,
@@ -81,8 +80,6 @@ class MainWindow(
         self.models_loaded: asyncio.Task | None = None  # the full list, online services too
         self.servers_detected: asyncio.Task | None = None  # Ollama / LM Studio, just after start
         self._models_generation = 0
-        self.conversations: list[Conversation] = []
-        self.conversation_id: int | None = None
         self._last_sent_text = ""
         self._busy_with = {"reply": False, "compare": False}
         self._dialogs: list[QWidget] = []  # open non-modal dialogs, kept alive until closed
@@ -92,6 +89,9 @@ class MainWindow(
         )
         self.session = ChatSession(services, self.chat_view, self.banner, self.tasks)
         self.compare_session = CompareSession(services, self.compare_view, self.tasks)
+        self.chats = ConversationController(
+            self, services, self.tasks, widgets=self, host=self, keep=self._keep, warn=self._warn
+        )
         self._connect()
         self.setup_costs()
         self.setup_history()
@@ -157,24 +157,24 @@ class MainWindow(
         self.empty_chat.add_model_requested.connect(self.choose_model_files)
         self.header.picker_requested.connect(self.open_picker)
         self.header.offline_clicked.connect(lambda: self.open_settings("privacy"))
-        self.header.chat_menu_requested.connect(self._show_chat_menu)
+        self.header.chat_menu_requested.connect(self.chats.show_chat_menu)
         self.picker.model_chosen.connect(self._on_picker_chosen)
         self.picker.add_key_requested.connect(lambda pid: self.open_settings("providers", pid))
         self.picker.add_model_requested.connect(self.choose_model_files)
         self.picker.providers_requested.connect(lambda: self.open_settings("providers"))
         self.picker.favourite_toggled.connect(self.toggle_favourite)
         self.sidebar.new_chat_requested.connect(self.new_chat)
-        self.sidebar.conversation_chosen.connect(self._spawn_open)
+        self.sidebar.conversation_chosen.connect(self.chats.spawn_open)
         self.sidebar.rename_requested.connect(
-            lambda cid, title: self.tasks.spawn(self.rename_conversation(cid, title))
+            lambda cid, title: self.tasks.spawn(self.chats.rename_conversation(cid, title))
         )
         self.sidebar.pin_requested.connect(
-            lambda cid, pinned: self.tasks.spawn(self.pin_conversation(cid, pinned))
+            lambda cid, pinned: self.tasks.spawn(self.chats.pin_conversation(cid, pinned))
         )
         self.sidebar.delete_requested.connect(
-            lambda cid: self.tasks.spawn(self.delete_conversation(cid))
+            lambda cid: self.tasks.spawn(self.chats.delete_conversation(cid))
         )
-        self.sidebar.export_requested.connect(self.export_conversation)
+        self.sidebar.export_requested.connect(self.chats.export_conversation)
         self.sidebar.search_changed.connect(
             lambda _q: self.tasks.spawn(self.refresh_conversations())
         )
@@ -293,10 +293,39 @@ class MainWindow(
     def show_new_chat(self) -> None:
         """A new chat in front: off the welcome screen, the window raised."""
         if self.showing_welcome:
-            self.pages.setCurrentWidget(self.splitter)
+            self.show_chats()
         self.new_chat()
         self.raise_()
         self.activateWindow()
+
+    # -- conversations (the controller's; tests and the other parts call them on the window) ---
+
+    @property
+    def conversation_id(self) -> int | None:
+        return self.chats.conversation_id
+
+    @conversation_id.setter
+    def conversation_id(self, value: int | None) -> None:
+        self.chats.conversation_id = value
+
+    @property
+    def conversations(self) -> list[Conversation]:
+        return self.chats.conversations
+
+    def show_chats(self) -> None:
+        self.pages.setCurrentWidget(self.splitter)
+
+    def new_chat(self) -> None:
+        self.chats.new_chat()
+
+    async def refresh_conversations(self) -> None:
+        await self.chats.refresh_conversations()
+
+    async def open_conversation(self, conversation_id: int) -> None:
+        await self.chats.open_conversation(conversation_id)
+
+    async def _export(self, conversation_id: int, path: Path) -> None:
+        await self.chats._export(conversation_id, path)
 
     # -- models --------------------------------------------------------------------------------
 
