@@ -24,10 +24,10 @@ package exports in its `__init__` (a lazy table, so importing a package costs no
 import-linter contracts in pyproject.toml enforce it. shell may use any feature to compose the
 window, and every feature may use shell's shared widgets.
 
-Controllers: conversations (ConversationController), search (SearchController) and downloads
-(DownloadController) are objects MainWindow composes, given their services, widgets and a narrow
-interface to the window. History, memory and personas, models, sending and costs are still
-mixins of MainWindow.
+Controllers: conversations (ConversationController), history paging and editing
+(HistoryController), search (SearchController) and downloads (DownloadController) are objects
+MainWindow composes, given their services, widgets and a narrow interface to the window. Memory
+and personas, models, sending and costs are still mixins of MainWindow.
 """
 
 from __future__ import annotations

@@ -1,27 +1,75 @@
 """Editing and resending, branches (‹ 1/2 ›), opening a chat at a message, paging long chats
 (up, down, and back to the latest), and which memories each reply on screen was given.
 
-A mixin of MainWindow, kept apart so each file stays small.
+A controller MainWindow composes. It is given the services, task keeper and widgets it drives,
+the conversation controller (which chat is open, and showing one), and reaches sending, costs and
+models only through the narrow `HistoryHost` interface.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING, Protocol
 
 from app.core.chat import ModelInfo
 from app.core.errors import HearthError
 from app.core.records import Message
+from app.services import Services
 from app.ui.chat.chat_paging import PAGE_SIZE
+from app.ui.chat.chat_session import ChatSession
+from app.ui.chat.chat_view import ChatView
+from app.ui.shell.tasks import TaskKeeper
+from app.ui.shell.toast import Toast
+
+if TYPE_CHECKING:
+    from app.ui.conversations import ConversationController
 
 log = logging.getLogger(__name__)
 
 BUSY_NOTE = "Wait for the reply to finish (or stop it) first."
 
 
-class HistoryActions:
-    def setup_history(self) -> None:
-        """Called once by MainWindow.__init__, after its widgets are built and connected."""
+class HistoryHost(Protocol):
+    """What editing and paging need from sending, costs and models."""
+
+    @property
+    def busy(self) -> bool: ...  # a reply or a comparison is being written
+
+    @property
+    def current_model(self) -> ModelInfo | None: ...
+
+    def check_then(self, text, model, after, *, history=None) -> None: ...  # privacy checks
+
+    def guard_budget(self, models, draft, proceed, on_cancel=None) -> None: ...
+
+    def forget_sent_text(self) -> None: ...  # no failed reply refills the composer with it
+
+    async def use_chat_model(self, conversation_id, messages, *, more_after=False) -> None: ...
+
+    async def load_history(self) -> None: ...  # the whole chat's text, for the estimate
+
+
+class HistoryController:
+    def __init__(
+        self,
+        services: Services,
+        tasks: TaskKeeper,
+        *,
+        chat_view: ChatView,
+        session: ChatSession,
+        toast: Toast,
+        chats: ConversationController,
+        host: HistoryHost,
+    ) -> None:
+        """Built once by MainWindow.__init__, after its widgets are built and connected."""
+        self.services = services
+        self.tasks = tasks
+        self.chat_view = chat_view
+        self.session = session
+        self.toast = toast
+        self.chats = chats
+        self.host = host
         self._marks_task: asyncio.Task | None = None
         view = self.chat_view
         view.earlier_requested.connect(
@@ -52,8 +100,8 @@ class HistoryActions:
         if not page.messages:
             return False
         conversation_id = page.messages[0].conversation_id
-        self.conversation_id = conversation_id
-        self.sidebar.select(conversation_id)
+        self.chats.conversation_id = conversation_id
+        self.chats.sidebar.select(conversation_id)
         self.chats.show_opened(
             conversation_id,
             page.messages,
@@ -61,7 +109,7 @@ class HistoryActions:
             more_after=page.more_after,
             focus_id=message_id,
         )
-        model = self.use_chat_model(conversation_id, page.messages, more_after=page.more_after)
+        model = self.host.use_chat_model(conversation_id, page.messages, more_after=page.more_after)
         self.tasks.spawn(model, name="chat-model")
         return self.chat_view.reveal_message(message_id)
 
@@ -114,25 +162,25 @@ class HistoryActions:
 
     async def switch_branch(self, message_id: int) -> None:
         """‹ ›: show another version of a message, and what followed it."""
-        if self.busy:
+        if self.host.busy:
             self.toast.inform(BUSY_NOTE)
             return
-        conversation_id = self.conversation_id
+        conversation_id = self.chats.conversation_id
         page = await self.services.history.switch_branch(message_id=message_id, after=PAGE_SIZE)
-        if conversation_id != self.conversation_id or self.busy:
+        if conversation_id != self.chats.conversation_id or self.host.busy:
             return
         self.chat_view.show_branch(message_id, page.messages, more_after=page.more_after)
         # The estimate follows the version shown: all of it, read in the background.
-        self.tasks.spawn(self.load_history(), name="history-text")
+        self.tasks.spawn(self.host.load_history(), name="history-text")
         self.refresh_message_marks()
 
     def edit_and_resend(self, message: Message, text: str) -> None:
         """Save & send from a message's editor: the new version gets a fresh reply; the old
         one and its replies stay as a branch (‹ 1/2 ›)."""
-        if self.busy:
+        if self.host.busy:
             self.toast.inform(BUSY_NOTE)
             return
-        model = self.current_model
+        model = self.host.current_model
         if model is None or model.is_local:
             self.tasks.spawn(self._resend(message, text, model), name="resend")
             return
@@ -143,25 +191,25 @@ class HistoryActions:
         history = await self.services.conversations.messages(message.conversation_id)
 
         def after_privacy(chosen: ModelInfo | None) -> None:
-            self.guard_budget(
+            self.host.guard_budget(
                 [chosen], text, lambda: self.tasks.spawn(self._resend(message, text, chosen))
             )
 
-        self.check_then(text, model, after_privacy, history=history)
+        self.host.check_then(text, model, after_privacy, history=history)
 
     async def _resend(self, message: Message, text: str, model: ModelInfo | None) -> None:
-        if self.busy:
+        if self.host.busy:
             return
         try:
             edited = await self.services.history.edit(message_id=message.id, text=text)
         except HearthError as error:
             self.toast.inform(error.plain())
             return
-        if self.busy or self.chat_view.conversation_id != message.conversation_id:
+        if self.host.busy or self.chat_view.conversation_id != message.conversation_id:
             return
         # The edit's text is kept in its message: should no reply start, the composer is not
         # to be refilled with an older message sent from it.
-        self._last_sent_text = ""
+        self.host.forget_sent_text()
         self.session.reply_to(
             edited_id=message.id, user_message=edited, model_id=model.id if model else None
         )

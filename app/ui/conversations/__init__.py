@@ -9,16 +9,19 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from app.ui.conversations.conversation_actions import ConversationController
     from app.ui.conversations.conversation_groups import local_date
     from app.ui.conversations.export_chats import ask_for_export_path, export_to_file
 
 _EXPORTS = {
+    "ConversationController": "app.ui.conversations.conversation_actions",
     "ask_for_export_path": "app.ui.conversations.export_chats",
     "export_to_file": "app.ui.conversations.export_chats",
     "local_date": "app.ui.conversations.conversation_groups",
 }
 
 __all__ = [
+    "ConversationController",
     "ask_for_export_path",
     "export_to_file",
     "local_date",

@@ -27,7 +27,7 @@ from app.ui.chat.chat_session import ChatSession
 from app.ui.chat.chat_view import ChatView
 from app.ui.chat.composer import Composer
 from app.ui.chat.empty_chat import EmptyChat
-from app.ui.chat.history_actions import HistoryActions
+from app.ui.chat.history_actions import HistoryController
 from app.ui.chat.link_prompt import confirm_open_link
 from app.ui.chat.markdown_render import warm_up as warm_up_renderer
 from app.ui.chat.send_actions import SendActions
@@ -58,7 +58,6 @@ log = logging.getLogger(__name__)
 
 
 class MainWindow(
-    HistoryActions,
     MemoryActions,
     ModelActions,
     SendActions,
@@ -94,7 +93,15 @@ class MainWindow(
         )
         self._connect()
         self.setup_costs()
-        self.setup_history()
+        self.history = HistoryController(
+            services,
+            self.tasks,
+            chat_view=self.chat_view,
+            session=self.session,
+            toast=self.toast,
+            chats=self.chats,
+            host=self,
+        )
         self.search = SearchController(
             self,
             services,
@@ -326,6 +333,15 @@ class MainWindow(
 
     async def _export(self, conversation_id: int, path: Path) -> None:
         await self.chats._export(conversation_id, path)
+
+    async def open_conversation_at(self, message_id: int) -> bool:
+        return await self.history.open_conversation_at(message_id)
+
+    def refresh_message_marks(self) -> asyncio.Task:
+        return self.history.refresh_message_marks()
+
+    def forget_sent_text(self) -> None:
+        self._last_sent_text = ""
 
     # -- models --------------------------------------------------------------------------------
 
