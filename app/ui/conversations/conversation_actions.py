@@ -75,6 +75,25 @@ class ConversationController:
         self._warn = warn
         self.conversations: list[Conversation] = []
         self.conversation_id: int | None = None
+        self._connect()
+
+    def _connect(self) -> None:
+        self.header.chat_menu_requested.connect(self.show_chat_menu)
+        self.sidebar.new_chat_requested.connect(self.new_chat)
+        self.sidebar.conversation_chosen.connect(self.spawn_open)
+        self.sidebar.rename_requested.connect(
+            lambda cid, title: self.tasks.spawn(self.rename_conversation(cid, title))
+        )
+        self.sidebar.pin_requested.connect(
+            lambda cid, pinned: self.tasks.spawn(self.pin_conversation(cid, pinned))
+        )
+        self.sidebar.delete_requested.connect(
+            lambda cid: self.tasks.spawn(self.delete_conversation(cid))
+        )
+        self.sidebar.export_requested.connect(self.export_conversation)
+        self.sidebar.search_changed.connect(
+            lambda _q: self.tasks.spawn(self.refresh_conversations())
+        )
 
     async def refresh_conversations(self) -> None:
         conversations = await self.services.conversations.list()

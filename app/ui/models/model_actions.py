@@ -257,6 +257,6 @@ class ModelActions:
 
     def _on_offline_changed(self, offline: bool) -> None:
         self.header.set_offline(offline)
-        self.refresh_welcome_download()
+        self.downloads.refresh_welcome_download()
         if self.picker.isVisible():
             self.open_picker(getattr(self, "_picker_purpose", PICK))

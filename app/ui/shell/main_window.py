@@ -1,4 +1,8 @@
-"""The main window: conversations on the left, the chat on the right, the composer below it."""
+"""The main window: conversations on the left, the chat on the right, the composer below it.
+
+It lays out the widgets and composes the controllers (conversations, history, search, downloads),
+each given what it needs; the methods that only hand over to a controller are kept for callers
+(and tests) that ask the window. Memory, models, sending and costs are still mixins."""
 
 from __future__ import annotations
 
@@ -143,7 +147,7 @@ class MainWindow(
         self.settings_button = sidebar.settings_button
         self.settings_button.clicked.connect(lambda: self.open_settings())
         self.models_button = sidebar.models_button
-        self.models_button.clicked.connect(lambda: self.open_model_manager())
+        self.models_button.clicked.connect(lambda: self.downloads.open_model_manager())
         self.splitter.addWidget(sidebar)
         self.splitter.addWidget(chat_pane(self.header, self.chat_stack, self.banner, self.composer))
         self.splitter.setStretchFactor(1, 1)
@@ -156,35 +160,19 @@ class MainWindow(
     def _connect(self) -> None:
         self.welcome.add_model_requested.connect(self.choose_model_files)
         self.welcome.cloud_requested.connect(lambda: self.open_settings("providers"))
-        self.welcome.download_requested.connect(self.open_downloads)
+        self.welcome.download_requested.connect(self.downloads.open_downloads)
         self.welcome.import_requested.connect(
             lambda: self.open_settings("chats").chats.choose_import_file()
         )
-        self.download_indicator.open_requested.connect(self.open_downloads)
+        self.download_indicator.open_requested.connect(self.downloads.open_downloads)
         self.empty_chat.add_model_requested.connect(self.choose_model_files)
         self.header.picker_requested.connect(self.open_picker)
         self.header.offline_clicked.connect(lambda: self.open_settings("privacy"))
-        self.header.chat_menu_requested.connect(self.chats.show_chat_menu)
         self.picker.model_chosen.connect(self._on_picker_chosen)
         self.picker.add_key_requested.connect(lambda pid: self.open_settings("providers", pid))
         self.picker.add_model_requested.connect(self.choose_model_files)
         self.picker.providers_requested.connect(lambda: self.open_settings("providers"))
         self.picker.favourite_toggled.connect(self.toggle_favourite)
-        self.sidebar.new_chat_requested.connect(self.new_chat)
-        self.sidebar.conversation_chosen.connect(self.chats.spawn_open)
-        self.sidebar.rename_requested.connect(
-            lambda cid, title: self.tasks.spawn(self.chats.rename_conversation(cid, title))
-        )
-        self.sidebar.pin_requested.connect(
-            lambda cid, pinned: self.tasks.spawn(self.chats.pin_conversation(cid, pinned))
-        )
-        self.sidebar.delete_requested.connect(
-            lambda cid: self.tasks.spawn(self.chats.delete_conversation(cid))
-        )
-        self.sidebar.export_requested.connect(self.chats.export_conversation)
-        self.sidebar.search_changed.connect(
-            lambda _q: self.tasks.spawn(self.refresh_conversations())
-        )
         self.composer.send_requested.connect(self.send)
         self.composer.stop_requested.connect(self.stop_reply)
         self.composer.compare_requested.connect(self.ask_compare)
@@ -284,18 +272,6 @@ class MainWindow(
     @property
     def _model_manager(self):
         return self.downloads.model_manager
-
-    def open_downloads(self):
-        return self.downloads.open_downloads()
-
-    def open_model_manager(self):
-        return self.downloads.open_model_manager()
-
-    def refresh_welcome_download(self) -> None:
-        self.downloads.refresh_welcome_download()
-
-    async def start_chat_with(self, model_id: str) -> None:
-        await self.downloads.start_chat_with(model_id)
 
     def show_new_chat(self) -> None:
         """A new chat in front: off the welcome screen, the window raised."""
