@@ -14,6 +14,7 @@ says what lives there. Map:
 - downloads/      the downloads window and indicator, and their controller (DownloadController)
 - welcome/        the first-run screen and its one-click download
 - costs/          usage bar, dashboard, charts, cost texts, budget, the costs settings page
+                  (CostController)
 - memory/         memories (manager, suggestions, switches, settings page) and personas
 - search/         search across all chats and find in this chat (SearchController)
 - compare/        the same message answered by several models side by side
@@ -25,9 +26,9 @@ import-linter contracts in pyproject.toml enforce it. shell may use any feature 
 window, and every feature may use shell's shared widgets.
 
 Controllers: conversations (ConversationController), history paging and editing
-(HistoryController), search (SearchController) and downloads (DownloadController) are objects
-MainWindow composes, given their services, widgets and a narrow interface to the window. Memory
-and personas, models, sending and costs are still mixins of MainWindow.
+(HistoryController), search (SearchController), downloads (DownloadController) and the cost
+meter (CostController) are objects MainWindow composes, given their services, widgets and a
+narrow interface to the window. Memory and personas, models and sending are still mixins.
 """
 
 from __future__ import annotations

@@ -13,8 +13,10 @@ from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QMenu
 
 from app.core.chat import ModelInfo
+from app.core.errors import HearthError
 from app.core.records import Message
 from app.providers.registry import all_providers
+from app.services.chat import ReplyFinished, ReplyStarted
 from app.ui.chat.message_footer import (
     CONTINUE,
     OPEN_SETTINGS,
@@ -58,7 +60,7 @@ class SendActions:
                 [chosen],
                 text,
                 lambda: self._send_now(text, chosen),
-                on_cancel=lambda: self.restore_draft(text),
+                on_cancel=lambda: self.costs.restore_draft(text),
             )
 
         self.check_then(text, model, after_privacy, history=history)
@@ -251,3 +253,42 @@ class SendActions:
         await self.open_conversation(conversation_id)
         self.compare_view.clear()
         await self.refresh_conversations()
+
+    # -- what the chat and compare sessions say --------------------------------------------------
+
+    def _on_busy_changed(self, what: str, busy: bool) -> None:
+        self._busy_with[what] = busy
+        busy = any(self._busy_with.values())  # a reply or a compare is being written
+        self.composer.set_busy(busy)
+        self.stop_shortcut.setEnabled(busy)
+
+    def _on_reply_started(self, started: ReplyStarted) -> None:
+        conversation = started.conversation
+        if self.conversation_id is None and self.chat_view.conversation_id == conversation.id:
+            self.conversation_id = conversation.id  # the new chat was just saved
+            self.services.settings.set("last_conversation", conversation.id)
+        if conversation.id == self.conversation_id:
+            self.header.set_chat_title(conversation.title)
+        self.tasks.spawn(self.refresh_conversations())
+
+    def _on_reply_finished(self, finished: ReplyFinished) -> None:
+        self.tasks.spawn(self.refresh_conversations())
+        self.costs.after_reply()  # the chat's total, today, this month, the budget
+        self.on_reply_done(finished)  # a new chat's title; memory suggestions later
+
+    def _on_compare_started(self, started: ReplyStarted) -> None:
+        conversation = started.conversation
+        if self.conversation_id is None:
+            self.conversation_id = conversation.id
+            self.services.settings.set("last_conversation", conversation.id)
+        self.header.set_chat_title(conversation.title)
+        self.tasks.spawn(self.refresh_conversations())
+
+    def _on_compare_failed(self, error: HearthError) -> None:
+        self.leave_compare()
+        self._on_send_failed(error)
+
+    def _on_send_failed(self, error: HearthError) -> None:
+        self.chat_view.add_notice(error.plain(), error=True)
+        if not self.composer.text():
+            self.composer.set_text(self._last_sent_text)  # nothing typed is lost

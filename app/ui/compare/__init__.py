@@ -10,12 +10,18 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from app.ui.compare.compare_chooser import CompareChooser
+    from app.ui.compare.compare_session import CompareSession
+    from app.ui.compare.compare_view import CompareView
 
 _EXPORTS = {
+    "CompareView": "app.ui.compare.compare_view",
+    "CompareSession": "app.ui.compare.compare_session",
     "CompareChooser": "app.ui.compare.compare_chooser",
 }
 
 __all__ = [
+    "CompareView",
+    "CompareSession",
     "CompareChooser",
 ]
 

@@ -1,9 +1,11 @@
 """The cost meter in the window: each reply's cost, the chat's total, today and this month in the
 status bar, the budget's warnings and hard stop, the estimate next to Send, the dashboard.
 
-A mixin of MainWindow, kept apart so each file stays small; it uses the window's services,
-header, composer, chat and compare views, toast and task keeper. Every total comes from the
-usage service, whose queries run on the database worker, so the window never waits on disk.
+A controller MainWindow composes: it is given the services, task keeper and the widgets it
+drives (header, composer, chat and compare views, toast), and asks the window only through the
+narrow `CostHost` interface (the model and chat shown, Settings, keeping a dialog open). Every
+total comes from the usage service, whose queries run on the database worker, so the window never
+waits on disk.
 """
 
 from __future__ import annotations
@@ -11,14 +13,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QWidget
 
 from app.core.chat import ModelInfo
 from app.core.money import estimate_prompt_tokens, would_exceed
 from app.core.records import Message
+from app.services import Services
 from app.services.usage import EXPECTED_OUTPUT_TOKENS, BudgetStatus, SendCheck
 from app.ui.costs.budget_confirm import BudgetConfirm
 from app.ui.costs.cost_text import (
@@ -33,7 +37,12 @@ from app.ui.costs.usage_bar import UsageBar
 from app.ui.models import forget_price_lookup, set_price_lookup
 
 if TYPE_CHECKING:
+    from app.ui.chat import ChatView, Composer
+    from app.ui.compare import CompareSession, CompareView
     from app.ui.costs.usage_dashboard import UsageDashboard
+    from app.ui.models import ModelHeader
+    from app.ui.shell.tasks import TaskKeeper
+    from app.ui.shell.toast import Toast
 
 USAGE_SHORTCUT = QKeySequence("Ctrl+Shift+U")
 # The estimate follows the typing, a moment after the last key (one cheap sync call).
@@ -41,24 +50,54 @@ ESTIMATE_DELAY_MS = 150
 WARNED_KEY = "budget_warning_seen"  # {"month": "2026-11", "level": 80}: each warning once
 
 
-class CostActions:
-    usage_dashboard: UsageDashboard | None = None
-    budget_confirm: BudgetConfirm | None = None
+class CostHost(Protocol):
+    """What the cost meter asks of the window."""
 
-    def setup_costs(self) -> None:
+    @property
+    def current_model(self) -> ModelInfo | None: ...
+
+    @property
+    def conversation_id(self) -> int | None: ...
+
+    def open_settings(self, page: str = ..., provider_id: str | None = ...): ...
+
+    def _keep(self, dialog: QWidget) -> None: ...  # a non-modal dialog, kept alive while open
+
+
+class CostController:
+    def __init__(
+        self,
+        window: QWidget,
+        services: Services,
+        tasks: TaskKeeper,
+        *,
+        widgets: CostWidgets,
+        host: CostHost,
+    ) -> None:
+        self.window = window  # parent of the usage bar, the dashboard and the budget question
+        self.services = services
+        self.tasks = tasks
+        self.header = widgets.header
+        self.composer = widgets.composer
+        self.chat_view = widgets.chat_view
+        self.compare_view = widgets.compare_view
+        self.compare_session = widgets.compare_session
+        self.toast = widgets.toast
+        self.host = host
+        self.usage_dashboard: UsageDashboard | None = None
+        self.budget_confirm: BudgetConfirm | None = None
         keys = USAGE_SHORTCUT.toString(QKeySequence.SequenceFormat.NativeText)
-        self.usage_bar = UsageBar(keys, self)
-        self.setStatusBar(self.usage_bar)
+        self.usage_bar = UsageBar(keys, window)
         self.usage_bar.dashboard_requested.connect(self.open_usage_dashboard)
-        self.usage_bar.budget_requested.connect(lambda: self.open_settings("costs"))
-        QShortcut(USAGE_SHORTCUT, self, activated=self.open_usage_dashboard)
+        self.usage_bar.budget_requested.connect(lambda: self.host.open_settings("costs"))
+        QShortcut(USAGE_SHORTCUT, window, activated=self.open_usage_dashboard)
         self.chat_view.set_cost_note(self.cost_note)
         self.compare_view.cost_note = self.cost_note
         set_price_lookup(self.picker_price)
         self.budget: BudgetStatus | None = None
         self._history_texts: list[str] = []  # the open chat, for the estimate
         self._typical_output: dict[str, int] = {}  # model id -> its usual reply length here
-        self._estimate_timer = QTimer(self)
+        self._estimate_timer = QTimer(window)
         self._estimate_timer.setSingleShot(True)
         self._estimate_timer.setInterval(ESTIMATE_DELAY_MS)
         self._estimate_timer.timeout.connect(self.update_estimate)
@@ -90,7 +129,7 @@ class CostActions:
         self.tasks.spawn(self._after_reply(), name="after-reply")
 
     async def _after_reply(self) -> None:
-        model = self.current_model
+        model = self.host.current_model
         if model is not None and not model.is_local:
             self._typical_output.pop(model.id, None)  # one more reply to learn from
         await asyncio.gather(self.refresh_chat_cost(), self.refresh_usage(), self.load_history())
@@ -98,12 +137,12 @@ class CostActions:
 
     async def refresh_chat_cost(self) -> None:
         """The header's total for the open chat."""
-        cid = self.conversation_id
+        cid = self.host.conversation_id
         if cid is None:
             self.header.set_chat_cost("")
             return
         totals = await self.services.usage.conversation_total(conversation_id=cid)
-        if cid != self.conversation_id:
+        if cid != self.host.conversation_id:
             return  # another chat is open now
         tip = totals_tip(totals, "This chat so far")
         self.header.set_chat_cost(amount_text(totals) if totals.replies else "", tip)
@@ -136,9 +175,9 @@ class CostActions:
     # -- the estimate next to Send ---------------------------------------------------------
 
     async def load_history(self) -> None:
-        cid = self.conversation_id
+        cid = self.host.conversation_id
         messages = await self.services.conversations.messages(cid) if cid is not None else []
-        if cid == self.conversation_id:
+        if cid == self.host.conversation_id:
             self.set_history(messages)
 
     def set_history(self, messages: list[Message]) -> None:
@@ -150,16 +189,16 @@ class CostActions:
         self.tasks.spawn(self._learn_typical_output(), name="typical-output")
 
     async def _learn_typical_output(self) -> None:
-        model = self.current_model
+        model = self.host.current_model
         if model is None or model.is_local or model.id in self._typical_output:
             return
         tokens = await self.services.usage.typical_output_tokens(model_id=model.id)
         self._typical_output[model.id] = tokens
-        if self.current_model is model:
+        if self.host.current_model is model:
             self.update_estimate()
 
     def update_estimate(self) -> None:
-        model = self.current_model
+        model = self.host.current_model
         if model is None or model.is_local:
             self.composer.set_estimate("")
             return
@@ -210,7 +249,7 @@ class CostActions:
         if not check.needs_confirmation:
             proceed()
             return
-        dialog = BudgetConfirm(check, self)
+        dialog = BudgetConfirm(check, self.window)
 
         def chosen(send_anyway: bool) -> None:
             if send_anyway:
@@ -220,7 +259,7 @@ class CostActions:
 
         dialog.chosen.connect(chosen)
         self.budget_confirm = dialog
-        self._keep(dialog)
+        self.host._keep(dialog)
         dialog.open()
 
     async def budget_check(self, online: list[ModelInfo], draft: str) -> SendCheck:
@@ -262,7 +301,20 @@ class CostActions:
         if self.usage_dashboard is None:
             from app.ui.costs.usage_dashboard import UsageDashboard  # QtCharts: on first use
 
-            self.usage_dashboard = UsageDashboard(self.services, self.tasks, self)
-            self.usage_dashboard.settings_requested.connect(lambda: self.open_settings("costs"))
+            self.usage_dashboard = UsageDashboard(self.services, self.tasks, self.window)
+            self.usage_dashboard.settings_requested.connect(
+                lambda: self.host.open_settings("costs")
+            )
         self.usage_dashboard.present()
         return self.usage_dashboard
+
+
+class CostWidgets(Protocol):
+    """The widgets the cost meter writes to (MainWindow has them all)."""
+
+    header: ModelHeader
+    composer: Composer
+    chat_view: ChatView
+    compare_view: CompareView
+    compare_session: CompareSession
+    toast: Toast

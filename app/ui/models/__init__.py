@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from app.ui.models.loading_banner import LoadingBanner
     from app.ui.models.model_actions import REGENERATE
+    from app.ui.models.model_header import ModelHeader
     from app.ui.models.model_manager import ModelManager
     from app.ui.models.picker_entries import (
         PickerEntry,
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from app.ui.models.where_badge import WhereBadge
 
 _EXPORTS = {
+    "ModelHeader": "app.ui.models.model_header",
     "LoadingBanner": "app.ui.models.loading_banner",
     "ModelManager": "app.ui.models.model_manager",
     "PickerEntry": "app.ui.models.picker_entries",
@@ -37,6 +39,7 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "ModelHeader",
     "LoadingBanner",
     "ModelManager",
     "PickerEntry",

@@ -135,7 +135,7 @@ class ModelActions:
     def _show_current_model(self) -> None:
         self.header.set_model(self.current_model)
         self.empty_chat.set_model(self.current_model)
-        self.on_model_shown()  # the estimate next to Send follows the model
+        self.costs.on_model_shown()  # the estimate next to Send follows the model
 
     async def detect_local_servers(self, *, delay: float = 0.0) -> None:
         """Ollama or LM Studio running on this computer join the picker (loopback only)."""
@@ -236,8 +236,8 @@ class ModelActions:
                 lambda: self.tasks.spawn(self.after_models_changed(), name="models-changed")
             )
             dialog.offline_changed.connect(self._on_offline_changed)
-            dialog.costs_changed.connect(self.on_costs_changed)
-            dialog.dashboard_requested.connect(self.open_usage_dashboard)
+            dialog.costs_changed.connect(self.costs.on_costs_changed)
+            dialog.dashboard_requested.connect(self.costs.open_usage_dashboard)
             dialog.chats_imported.connect(
                 lambda _summary: self.tasks.spawn(self.chats.after_import())
             )

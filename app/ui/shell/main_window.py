@@ -1,8 +1,8 @@
 """The main window: conversations on the left, the chat on the right, the composer below it.
 
-It lays out the widgets and composes the controllers (conversations, history, search, downloads),
-each given what it needs; the methods that only hand over to a controller are kept for callers
-(and tests) that ask the window. Memory, models, sending and costs are still mixins."""
+It lays out the widgets and composes the controllers (conversations, history, search, downloads,
+costs), each given what it needs; the methods that only hand over to a controller are kept for
+callers (and tests) that ask the window. Memory, models and sending are still mixins."""
 
 from __future__ import annotations
 
@@ -22,10 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.chat import ModelInfo
-from app.core.errors import HearthError
 from app.core.records import Conversation
 from app.services import Services
-from app.services.chat import ReplyFinished, ReplyStarted
 from app.services.models import ModelGroup
 from app.ui.chat.chat_session import ChatSession
 from app.ui.chat.chat_view import ChatView
@@ -39,7 +37,7 @@ from app.ui.compare.compare_session import CompareSession
 from app.ui.compare.compare_view import CompareView
 from app.ui.conversations.conversation_actions import ConversationController
 from app.ui.conversations.conversation_list import ConversationList
-from app.ui.costs.cost_actions import CostActions
+from app.ui.costs.cost_actions import CostController
 from app.ui.downloads.download_actions import DownloadController
 from app.ui.memory.memory_actions import MemoryActions
 from app.ui.models.add_models import AddOutcome, add_model_files, ask_for_model_files
@@ -65,7 +63,6 @@ class MainWindow(
     MemoryActions,
     ModelActions,
     SendActions,
-    CostActions,
     QMainWindow,
 ):
     def __init__(self, services: Services, *, data_dir: Path | None = None) -> None:
@@ -96,7 +93,8 @@ class MainWindow(
             self, services, self.tasks, widgets=self, host=self, keep=self._keep, warn=self._warn
         )
         self._connect()
-        self.setup_costs()
+        self.costs = CostController(self, services, self.tasks, widgets=self, host=self)
+        self.setStatusBar(self.costs.usage_bar)
         self.history = HistoryController(
             services,
             self.tasks,
@@ -212,7 +210,7 @@ class MainWindow(
         # thread (a key found on a first start then leaves the welcome screen at once).
         await self.show_local_models()
         await self.refresh_conversations()
-        self.tasks.spawn(self.refresh_usage(), name="usage")
+        self.tasks.spawn(self.costs.refresh_usage(), name="usage")
         self.header.set_offline(self.services.providers.offline)
         if not self.local_files and not self.conversations:
             self.pages.setCurrentWidget(self.welcome)
@@ -310,6 +308,35 @@ class MainWindow(
     async def _export(self, conversation_id: int, path: Path) -> None:
         await self.chats._export(conversation_id, path)
 
+    # -- costs (the controller's; the other controllers and tests ask the window) -----------
+
+    @property
+    def usage_bar(self):
+        return self.costs.usage_bar
+
+    @property
+    def usage_dashboard(self):
+        return self.costs.usage_dashboard
+
+    @property
+    def budget_confirm(self):
+        return self.costs.budget_confirm
+
+    async def refresh_usage(self) -> None:
+        await self.costs.refresh_usage()
+
+    def set_history(self, messages) -> None:
+        self.costs.set_history(messages)
+
+    async def load_history(self) -> None:
+        await self.costs.load_history()
+
+    async def refresh_chat_cost(self) -> None:
+        await self.costs.refresh_chat_cost()
+
+    def guard_budget(self, models, draft, proceed, on_cancel=None) -> None:
+        self.costs.guard_budget(models, draft, proceed, on_cancel)
+
     async def open_conversation_at(self, message_id: int) -> bool:
         return await self.history.open_conversation_at(message_id)
 
@@ -336,45 +363,6 @@ class MainWindow(
             self.new_chat()
         return outcome
 
-    # -- chatting ------------------------------------------------------------------------------
-
-    def _on_busy_changed(self, what: str, busy: bool) -> None:
-        self._busy_with[what] = busy
-        busy = any(self._busy_with.values())  # a reply or a compare is being written
-        self.composer.set_busy(busy)
-        self.stop_shortcut.setEnabled(busy)
-
-    def _on_reply_started(self, started: ReplyStarted) -> None:
-        conversation = started.conversation
-        if self.conversation_id is None and self.chat_view.conversation_id == conversation.id:
-            self.conversation_id = conversation.id  # the new chat was just saved
-            self.services.settings.set("last_conversation", conversation.id)
-        if conversation.id == self.conversation_id:
-            self.header.set_chat_title(conversation.title)
-        self.tasks.spawn(self.refresh_conversations())
-
-    def _on_reply_finished(self, finished: ReplyFinished) -> None:
-        self.tasks.spawn(self.refresh_conversations())
-        self.after_reply()  # the chat's total, today, this month, the budget
-        self.on_reply_done(finished)  # a new chat's title; memory suggestions later
-
-    def _on_compare_started(self, started: ReplyStarted) -> None:
-        conversation = started.conversation
-        if self.conversation_id is None:
-            self.conversation_id = conversation.id
-            self.services.settings.set("last_conversation", conversation.id)
-        self.header.set_chat_title(conversation.title)
-        self.tasks.spawn(self.refresh_conversations())
-
-    def _on_compare_failed(self, error: HearthError) -> None:
-        self.leave_compare()
-        self._on_send_failed(error)
-
-    def _on_send_failed(self, error: HearthError) -> None:
-        self.chat_view.add_notice(error.plain(), error=True)
-        if not self.composer.text():
-            self.composer.set_text(self._last_sent_text)  # nothing typed is lost
-
     # -- odds and ends -------------------------------------------------------------------------
 
     def _confirm_link(self, url: QUrl) -> None:
@@ -397,7 +385,7 @@ class MainWindow(
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.window_state.save(self, self.splitter)
         self.stop_reply()
-        self.forget_costs()
+        self.costs.forget_costs()
         for dialog in (self.settings_dialog, self.usage_dashboard):
             if dialog is not None:
                 dialog.close()
