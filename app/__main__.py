@@ -10,14 +10,14 @@ log = logging.getLogger("app")
 
 
 def run_window(folder: Path) -> int:
-    from app.ui.platform_check import window_can_open
+    from app.ui.shell.platform_check import window_can_open
 
     if not window_can_open():  # before Qt, whose missing-plugin error aborts the process
         return 1
     from app.core.errors import HearthError
     from app.services import open_services
     from app.store import Store
-    from app.ui.app import run_app
+    from app.ui.shell.app import run_app
 
     try:
         services = open_services(folder)
@@ -28,7 +28,7 @@ def run_window(folder: Path) -> int:
         return startup_failed(err, folder)
     except Exception:
         log.exception("Could not start")
-        from app.ui.startup_error import UNEXPECTED
+        from app.ui.shell.startup_error import UNEXPECTED
 
         return startup_failed(UNEXPECTED, folder)
     return run_app(services, data_dir=folder)
@@ -36,7 +36,7 @@ def run_window(folder: Path) -> int:
 
 def startup_failed(err, folder: Path | None) -> int:
     """The window could not open: a plain dialog saying why (and the log's place)."""
-    from app.ui.startup_error import show_startup_error
+    from app.ui.shell.startup_error import show_startup_error
 
     log_file = folder / "logs" / "hearth.log" if folder is not None else None
     shown = log_file if log_file is not None and log_file.is_file() else None

@@ -33,8 +33,8 @@ from PySide6.QtCore import QCoreApplication, QEvent, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QScrollArea  # noqa: E402
 
 from app.core.records import Message  # noqa: E402
-from app.ui.assistant_message import AssistantMessage  # noqa: E402
-from app.ui.theme import LIGHT  # noqa: E402
+from app.ui.chat.assistant_message import AssistantMessage  # noqa: E402
+from app.ui.shell.theme import LIGHT  # noqa: E402
 
 GOAL_MS = 16.0
 LENGTHS = (6_000, 24_000, 96_000)
@@ -87,7 +87,7 @@ def worst_stall_ms(app: QApplication, finish: Callable[[], None]) -> tuple[float
     """The longest the event loop was busy, from the finish call to WATCH_MS later: as wall
     time between the ticks of a 1 ms timer, and as this thread's CPU time per slice of work
     (the finish call, then each pass of the event loop), which other programs cannot inflate."""
-    # The window runs the cycle collector from its own timer (app/ui/main_thread_gc.py), not
+    # The window runs the cycle collector from its own timer (app/ui/shell/main_thread_gc.py), not
     # because a reply finished: collected here beforehand, so its pause is not counted.
     gc.collect()
     gc.disable()

@@ -44,8 +44,8 @@ from PySide6.QtWidgets import QAbstractSlider, QApplication  # noqa: E402
 
 from app.services import open_services  # noqa: E402
 from app.store.history import ImportedConversation, ImportedMessage, write_imported  # noqa: E402
-from app.ui.app import create_application, create_main_window  # noqa: E402
-from app.ui.message_view import MessageView  # noqa: E402
+from app.ui.chat.message_view import MessageView  # noqa: E402
+from app.ui.shell.app import create_application, create_main_window  # noqa: E402
 
 GOAL_FIRST_PAINT_MS = 300.0
 LONG_CHAT = 10_000

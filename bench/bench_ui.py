@@ -44,7 +44,10 @@ LAUNCH_SCRIPT = textwrap.dedent(
     import psutil, qasync
     from PySide6.QtCore import QTimer
     from app.services import open_services
-    from app.ui.app import create_application, create_main_window
+    try:
+        from app.ui.shell.app import create_application, create_main_window
+    except ImportError:  # a --reference tree from before app/ui's feature packages
+        from app.ui.app import create_application, create_main_window
 
     app = create_application([])
     loop = qasync.QEventLoop(app)
@@ -144,7 +147,7 @@ def bench_stall(tokens: int, rate: float) -> tuple[list[float], list[float], int
     from app.core.events import TextDelta
     from app.services import open_services
     from app.store import Store
-    from app.ui.app import create_application, create_main_window
+    from app.ui.shell.app import create_application, create_main_window
 
     app = create_application([])
     loop = qasync.QEventLoop(app)
@@ -257,10 +260,10 @@ def bench_sse_to_screen(events: int, rate: float) -> tuple[list[float], list[flo
 
     from app.core.events import TextDelta
     from app.services import open_services
-    from app.ui.app import create_application, create_main_window, install_asyncgen_hooks
-    from app.ui.assistant_message import AssistantMessage
-    from app.ui.chat_session import ChatSession
-    from app.ui.message_view import MessageView
+    from app.ui.chat.assistant_message import AssistantMessage
+    from app.ui.chat.chat_session import ChatSession
+    from app.ui.chat.message_view import MessageView
+    from app.ui.shell.app import create_application, create_main_window, install_asyncgen_hooks
 
     pieces = realistic_reply(events)
     painted: list[tuple[float, int]] = []  # (when, characters of the reply on screen)

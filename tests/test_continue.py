@@ -16,7 +16,7 @@ from app import secrets
 from app.services import open_services
 from app.services.chat import CONTINUE_PROMPT, NothingToContinue, ReplyFinished, ReplyStarted
 from app.store import Store
-from app.ui.message_footer import CONTINUE
+from app.ui.chat.message_footer import CONTINUE
 from tests import test_ui_support as support
 from tests.test_ui_reply_footer import assert_one_line, save_shot
 from tests.test_ui_support import (

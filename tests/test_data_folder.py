@@ -145,7 +145,7 @@ def test_a_file_that_is_not_a_database(data_dir):
 
 
 def test_the_start_up_dialog_text_names_the_file_and_what_to_do(qapp, data_dir):
-    from app.ui.startup_error import startup_dialog
+    from app.ui.shell.startup_error import startup_dialog
 
     db = _damaged_database(data_dir, backup=True)
     with pytest.raises(DatabaseDamaged) as caught:

@@ -13,11 +13,11 @@ from PySide6.QtGui import QPalette
 
 from app.core.chat import ModelInfo
 from app.paths import logs_dir
-from app.ui import crash
-from app.ui.composer import Composer
-from app.ui.tasks import TaskKeeper
-from app.ui.theme import theme_manager
-from app.ui.where_badge import WhereBadge
+from app.ui.chat.composer import Composer
+from app.ui.models.where_badge import WhereBadge
+from app.ui.shell import crash
+from app.ui.shell.tasks import TaskKeeper
+from app.ui.shell.theme import theme_manager
 from tests import test_ui_support as support
 
 # Fixtures shared by the window tests (tests/conftest.py belongs to the whole suite).
@@ -34,7 +34,7 @@ def test_run_app_opens_the_window_and_closes_the_services(tmp_path):
         from PySide6.QtWidgets import QApplication
         from app.services import open_services
         from app.ui import run_app
-        from app.ui.app import create_application
+        from app.ui.shell.app import create_application
 
         create_application()  # the timer below needs the application's event dispatcher
         data = Path({str(tmp_path)!r})

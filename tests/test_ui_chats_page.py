@@ -80,7 +80,7 @@ def test_a_damaged_file_imports_nothing_and_says_why(qtbot, open_window, tmp_pat
 
 
 def test_the_welcome_screen_offers_to_import_chatgpt_chats(qtbot, open_window, monkeypatch):
-    from app.ui.chats_page import ChatsPage
+    from app.ui.settings.chats_page import ChatsPage
 
     chosen = []
     monkeypatch.setattr(ChatsPage, "choose_import_file", lambda page: chosen.append(page))

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 
 from app import secrets
 from app.netguard import socket_guard
-from app.ui.message_footer import OPEN_SETTINGS, RETRY, USE_LOCAL
+from app.ui.chat.message_footer import OPEN_SETTINGS, RETRY, USE_LOCAL
 from tests import test_ui_support as support
 from tests.test_ui_support import (
     OPENAI_KEY,

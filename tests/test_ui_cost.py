@@ -17,9 +17,9 @@ from PySide6.QtGui import QKeySequence
 from app import secrets
 from app.services.usage_csv import read_csv
 from app.store.usage import Totals
-from app.ui.cost_text import amount_text, estimate_text
-from app.ui.costs_page import OFFLINE_REFRESH
-from app.ui.picker_entries import price_text
+from app.ui.costs.cost_text import amount_text, estimate_text
+from app.ui.costs.costs_page import OFFLINE_REFRESH
+from app.ui.models.picker_entries import price_text
 from tests import test_ui_support as support
 from tests.test_ui_support import (
     OPENAI_KEY,

@@ -17,17 +17,17 @@ from app.downloads.queue import DownloadProgress
 from app.netguard import socket_guard
 from app.services import open_services
 from app.services.downloads import ModelDefaults
-from app.ui.download_confirm import confirm_button
-from app.ui.download_indicator import DownloadIndicator
-from app.ui.download_text import (
+from app.ui.downloads.download_confirm import confirm_button
+from app.ui.downloads.download_indicator import DownloadIndicator
+from app.ui.downloads.download_text import (
     choice_headline,
     duration_words,
     indicator_summary,
     progress_words,
 )
-from app.ui.downloads_dialog import DownloadsDialog
-from app.ui.model_manager import ModelManager
-from app.ui.tasks import TaskKeeper
+from app.ui.downloads.downloads_dialog import DownloadsDialog
+from app.ui.models.model_manager import ModelManager
+from app.ui.shell.tasks import TaskKeeper
 from tests import test_ui_support as support
 from tests.hub_server import FakeHub, Fault
 from tests.test_ui_support import wait_for
@@ -399,7 +399,8 @@ def test_model_manager_lists_edits_defaults_and_deletes_after_asking(
     # Show in folder opens the folder that holds the file.
     opened = []
     monkeypatch.setattr(
-        "app.ui.model_manager.QDesktopServices.openUrl", lambda url: opened.append(url) or True
+        "app.ui.models.model_manager.QDesktopServices.openUrl",
+        lambda url: opened.append(url) or True,
     )
     click(qtbot, downloaded.folder_button)
     assert Path(opened[0].toLocalFile()) == data_dir / "models" / REPO
@@ -431,7 +432,7 @@ def test_model_manager_lists_edits_defaults_and_deletes_after_asking(
 
 
 def test_a_catalog_model_lands_in_the_picker_and_starts_a_chat(qtbot, qloop, data_dir, hub):
-    from app.ui.main_window import MainWindow
+    from app.ui.shell.main_window import MainWindow
 
     services = open_services(data_dir)
     window = MainWindow(services)
@@ -457,7 +458,7 @@ def test_a_catalog_model_lands_in_the_picker_and_starts_a_chat(qtbot, qloop, dat
 def test_indicator_shows_in_the_sidebar_while_downloading(
     qtbot, qloop, data_dir, slow_hub, tiny_gguf
 ):
-    from app.ui.main_window import MainWindow
+    from app.ui.shell.main_window import MainWindow
 
     services = open_services(data_dir)
     wait_for(qtbot, services.models.add_from_disk([tiny_gguf]))
@@ -498,7 +499,7 @@ def test_models_in_the_sidebar_opens_your_models_and_never_stacks_windows(
 ):
     from PySide6.QtWidgets import QApplication, QDialog
 
-    from app.ui.main_window import MainWindow
+    from app.ui.shell.main_window import MainWindow
 
     services = open_services(data_dir)
     wait_for(qtbot, services.models.add_from_disk([tiny_gguf]))
@@ -537,7 +538,7 @@ def test_models_in_the_sidebar_opens_your_models_and_never_stacks_windows(
 
 @pytest.fixture
 def first_window(qtbot, qloop, data_dir, unpinned_catalog):
-    from app.ui.main_window import MainWindow
+    from app.ui.shell.main_window import MainWindow
 
     services = open_services(data_dir)
     window = MainWindow(services)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from app import secrets
 from app.store import Store
-from app.ui.unsaved_notice import SAVED, UnsavedReplyNotice
+from app.ui.chat.unsaved_notice import SAVED, UnsavedReplyNotice
 from tests import test_ui_support as support
 from tests.test_ui_support import (
     OPENAI_KEY,
@@ -74,7 +74,7 @@ def test_full_disk_keeps_the_reply_says_so_and_retry_saving_stores_it(
 
 
 def test_a_damaged_settings_file_is_said_in_the_window(qtbot, open_window, data_dir):
-    from app.ui.app import show_startup_notices
+    from app.ui.shell.app import show_startup_notices
 
     (data_dir / "settings.json").write_text('{"temperature": ')
     window, services = open_window()

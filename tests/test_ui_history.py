@@ -11,12 +11,12 @@ from PySide6.QtWidgets import QAbstractSlider
 from app.core.errors import NoModelChosen
 from app.store.history import ImportedConversation, ImportedMessage, write_imported
 from app.store.memory import add_memory
-from app.ui.assistant_message import AssistantMessage
-from app.ui.chat_pages import MAX_DRAWN_PAGES
-from app.ui.chat_view import PAGE_SIZE
-from app.ui.message_footer import BRANCH_NEXT, BRANCH_PREVIOUS, EDIT, REMEMBER, USED_MEMORIES
-from app.ui.notice_line import NoticeLine
-from app.ui.user_message import UserMessage
+from app.ui.chat.assistant_message import AssistantMessage
+from app.ui.chat.chat_pages import MAX_DRAWN_PAGES
+from app.ui.chat.chat_view import PAGE_SIZE
+from app.ui.chat.message_footer import BRANCH_NEXT, BRANCH_PREVIOUS, EDIT, REMEMBER, USED_MEMORIES
+from app.ui.chat.user_message import UserMessage
+from app.ui.shell.notice_line import NoticeLine
 from tests import test_ui_support as support
 from tests.test_ui_support import (
     REPLY_TIMEOUT_MS,
@@ -52,7 +52,7 @@ def footer_words(widget) -> str:
 
 def click_link(widget, action: str) -> None:
     """Click a link in a user message's footer (shown while the pointer is over it)."""
-    from app.ui.markdown_render import ACTION_SCHEME
+    from app.ui.chat.markdown_render import ACTION_SCHEME
 
     widget._hovered = True
     widget._render_footer()

@@ -10,7 +10,7 @@ import time
 from PySide6.QtCore import QTimer
 
 from app.providers import llama_probe
-from app.ui.loading_banner import LoadingBanner
+from app.ui.models.loading_banner import LoadingBanner
 from tests import test_ui_support as support
 from tests.gguf_factory import KERNEL_SHAPE, write_tiny_gguf
 from tests.test_ui_support import add_tiny_model, send_by_keyboard, wait_for, wait_until_idle

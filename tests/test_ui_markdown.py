@@ -11,16 +11,16 @@ from PySide6.QtCore import QUrl  # noqa: E402
 from PySide6.QtGui import QGuiApplication, QImage, QPixmap, QTextDocument  # noqa: E402
 
 from app.core.records import Message  # noqa: E402
-from app.ui import markdown_render  # noqa: E402
-from app.ui.assistant_message import AssistantMessage  # noqa: E402
-from app.ui.markdown_render import (  # noqa: E402
+from app.ui.chat import markdown_render  # noqa: E402
+from app.ui.chat.assistant_message import AssistantMessage  # noqa: E402
+from app.ui.chat.markdown_render import (  # noqa: E402
     RenderedMarkdown,
     StreamedMarkdown,
     render_markdown,
 )
-from app.ui.message_footer import footer_facts, status_words  # noqa: E402
-from app.ui.message_view import MessageView  # noqa: E402
-from app.ui.theme import DARK, LIGHT  # noqa: E402
+from app.ui.chat.message_footer import footer_facts, status_words  # noqa: E402
+from app.ui.chat.message_view import MessageView  # noqa: E402
+from app.ui.shell.theme import DARK, LIGHT  # noqa: E402
 
 CODE_REPLY = "Here:\n\n```python\ndef add(a, b):\n    return a + b\n```\n"
 

@@ -15,8 +15,8 @@ from app import secrets
 from app.core.chat import ModelInfo
 from app.services.history import TITLE_PROMPT
 from app.services.memory import SUGGEST_PROMPT
-from app.ui.memory_actions import REMEMBER_HOW, memory_excerpt
-from app.ui.memory_suggestions import AskToSuggest, MemorySuggestions
+from app.ui.memory.memory_actions import REMEMBER_HOW, memory_excerpt
+from app.ui.memory.memory_suggestions import AskToSuggest, MemorySuggestions
 from tests import test_ui_support as support
 from tests.test_ui_support import (
     OPENAI_KEY,

@@ -6,9 +6,9 @@ from PySide6.QtCore import QPoint
 from PySide6.QtGui import QGuiApplication, QTextCursor
 
 from app.core.records import Message
-from app.ui.assistant_message import AssistantMessage
-from app.ui.theme import LIGHT
-from app.ui.user_message import UserMessage
+from app.ui.chat.assistant_message import AssistantMessage
+from app.ui.chat.user_message import UserMessage
+from app.ui.shell.theme import LIGHT
 
 
 def _message(role: str, content: str, **kw) -> Message:

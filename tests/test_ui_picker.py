@@ -8,7 +8,7 @@ from app import secrets
 from app.core.chat import ModelInfo
 from app.providers.registry import get_provider
 from app.services.models import ModelGroup
-from app.ui.picker_entries import (
+from app.ui.models.picker_entries import (
     NEEDS_KEY,
     OFFLINE_TIP,
     build_entries,
@@ -161,8 +161,8 @@ def test_offline_mode_greys_out_online_models_in_the_picker(
 def test_rows_lead_with_plain_words_and_keep_the_numbers_in_the_tooltip(
     qtbot, open_window, tiny_gguf
 ):
-    from app.ui import picker_entries
-    from app.ui.picker_delegate import PickerDelegate
+    from app.ui.models import picker_entries
+    from app.ui.models.picker_delegate import PickerDelegate
 
     secrets.set_key("openai", OPENAI_KEY)
     window, _services = open_window()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.ui import platform_check
+from app.ui.shell import platform_check
 
 ROOT = Path(__file__).resolve().parent.parent
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11 is Linux's")
@@ -23,7 +23,7 @@ def test_a_missing_xcb_library_is_named_with_its_package(tmp_path):
     script = textwrap.dedent(
         """
         import sys
-        from app.ui import platform_check
+        from app.ui.shell import platform_check
         platform_check.XCB_LIBRARIES = {
             "libxcb-cursor0": "libhearth-test-missing-cursor.so.0",
             "libc6": "libc.so.6",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from app.ui import popup_frame
+from app.ui.shell import popup_frame
 from tests import test_ui_support as support
 from tests.test_ui_support import add_tiny_model
 
@@ -64,7 +64,7 @@ def test_the_sidebar_download_line_ends_in_an_ellipsis_when_narrow(qtbot, qloop,
     from PySide6.QtWidgets import QWidget
 
     from app.services import open_services
-    from app.ui.download_indicator import DownloadIndicator
+    from app.ui.downloads.download_indicator import DownloadIndicator
     from tests.test_ui_support import wait_for
 
     services = open_services(data_dir)
@@ -89,7 +89,7 @@ def test_the_sidebar_download_line_ends_in_an_ellipsis_when_narrow(qtbot, qloop,
 
 
 def test_settings_provider_names_and_headings_end_in_an_ellipsis(qtbot, open_window):
-    from app.ui.providers_page import shown_text
+    from app.ui.settings.providers_page import shown_text
 
     window, _services = open_window()
     page = window.open_settings().providers

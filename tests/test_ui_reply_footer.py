@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from app import secrets
-from app.ui.message_footer import MORE
+from app.ui.chat.message_footer import MORE
 from tests import test_ui_support as support
 from tests.test_ui_support import (
     OPENAI_KEY,

@@ -10,8 +10,8 @@ from PySide6.QtCore import QPoint, Qt
 
 from app.store import Store
 from app.store.history import MATCH_END, MATCH_START, SearchHit
-from app.ui.message_view import MessageView
-from app.ui.search_text import (
+from app.ui.chat.message_view import MessageView
+from app.ui.search.search_text import (
     NOTHING_TO_FIND,
     TYPE_A_WORD,
     TYPE_TO_SEARCH,

@@ -210,7 +210,7 @@ def _group(window, provider_id):
 def test_key_state_words(source):
     from app.providers.registry import get_provider
     from app.services.providers import ProviderStatus
-    from app.ui.provider_panel import key_state_text
+    from app.ui.settings.provider_panel import key_state_text
 
     status = ProviderStatus(get_provider("openai"), source, "https://api.openai.com/v1", False)
     expected = {
@@ -241,7 +241,7 @@ def test_the_theme_is_chosen_in_settings_applied_at_once_and_remembered(
     from PySide6.QtGui import QPalette
     from PySide6.QtWidgets import QApplication
 
-    from app.ui.theme import DARK, LIGHT, theme_manager
+    from app.ui.shell.theme import DARK, LIGHT, theme_manager
 
     window, services = open_window()
     try:

@@ -25,7 +25,7 @@ REPLY_TIMEOUT_MS = 30_000
 
 @pytest.fixture
 def qloop(qapp):
-    from app.ui.app import install_asyncgen_hooks
+    from app.ui.shell.app import install_asyncgen_hooks
 
     loop = qasync.QEventLoop(qapp, already_running=True)
     asyncio.set_event_loop(loop)
@@ -172,14 +172,14 @@ def wait_until_idle(qtbot, window) -> None:
 
 
 def shown_replies(window):
-    from app.ui.assistant_message import AssistantMessage
+    from app.ui.chat.assistant_message import AssistantMessage
 
     return [w for w in window.chat_view.messages_shown() if isinstance(w, AssistantMessage)]
 
 
 def choose_in_more(widget, label: str) -> None:
     """Open a reply's ⋯ menu and choose the entry with this label ("Remember this", ...)."""
-    from app.ui.message_footer import MORE
+    from app.ui.chat.message_footer import MORE
 
     click_footer(widget, MORE)
     menu = widget.more_menu
@@ -190,7 +190,7 @@ def choose_in_more(widget, label: str) -> None:
 
 def click_footer(widget, action: str) -> None:
     """Click a link in a reply's footer ("retry", "open-settings", ...), as the label would."""
-    from app.ui.markdown_render import ACTION_SCHEME
+    from app.ui.chat.markdown_render import ACTION_SCHEME
 
     assert f"{ACTION_SCHEME}:{action}" in widget.footer.text(), widget.footer.text()
     widget.footer.linkActivated.emit(f"{ACTION_SCHEME}:{action}")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from app.ui.assistant_message import AssistantMessage
-from app.ui.user_message import UserMessage
+from app.ui.chat.assistant_message import AssistantMessage
+from app.ui.chat.user_message import UserMessage
 from tests import test_ui_support as support
 from tests.test_ui_support import (
     REPLY_TIMEOUT_MS,
@@ -226,3 +228,35 @@ def test_keyboard_shortcuts_for_new_chat_and_search(qtbot, open_window):
     qtbot.waitUntil(window.search_panel.field.hasFocus)
     qtbot.keyClick(window.search_panel.field, Qt.Key.Key_Escape)
     assert not window.search_panel.isVisible()
+
+
+LOCAL_SENTENCE = " answers on this computer. Nothing you write here leaves it."
+
+
+def _sentence_fits(qtbot, window, width: int) -> None:
+    window.resize(width, 600)
+    detail = window.empty_chat.detail
+    qtbot.waitUntil(lambda: detail.width() <= window.empty_chat.width())
+    # Wrapped over as many lines as it needs, all of them drawn: nothing cut off at the end.
+    qtbot.waitUntil(lambda: detail.height() >= detail.heightForWidth(detail.width()))
+    assert detail.geometry().right() <= window.empty_chat.contentsRect().right()
+
+
+def test_the_empty_chat_shows_its_whole_sentence_at_any_width(qtbot, open_window, short_gguf):
+    window, _services = open_window()
+    model = add_tiny_model(qtbot, window, short_gguf)
+    window.show()
+    detail = window.empty_chat.detail
+    for width in (800, 640, 520):
+        _sentence_fits(qtbot, window, width)
+        assert detail.text() == model.display_name + LOCAL_SENTENCE
+    # A long name is shortened in the middle, never the sentence; the whole name is in the tooltip.
+    long_name = "Qwen2.5-Coder-32B-Instruct-abliterated-uncensored-Q4_K_M-imatrix-final-v2"
+    window.empty_chat.set_model(replace(model, display_name=long_name))
+    for width in (800, 520):
+        _sentence_fits(qtbot, window, width)
+        assert detail.text().endswith(LOCAL_SENTENCE)
+        shown_name = detail.text().split(" answers on")[0]
+        assert "…" in shown_name and shown_name[:6] == long_name[:6]
+        assert shown_name[-6:] == long_name[-6:]
+        assert detail.toolTip() == long_name

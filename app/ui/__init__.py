@@ -1,7 +1,38 @@
-"""The desktop window. The only package that imports PySide6 or qasync."""
+"""The desktop window. The only package that imports PySide6 or qasync.
+
+One package per feature; each owns its widgets and its controller, and its `__init__` docstring
+says what lives there. Map:
+
+- shell/          the application and event loop, MainWindow (lays out the features and wires
+                  their controllers), window layout, theme, crash and startup-error dialogs,
+                  toasts, small shared widgets, task keeper, window state, PySide6 workarounds
+- chat/           one conversation on screen: chat view and pages, messages, markdown, composer,
+                  find in chat, the empty chat; sending and history paging
+- conversations/  the sidebar list of chats, exporting them; new, open, rename, pin, delete
+                  (ConversationController)
+- models/         the picker, header and where-badge, model manager, add from disk, loading
+- downloads/      the downloads window and indicator, and their controller (DownloadController)
+- welcome/        the first-run screen and its one-click download
+- costs/          usage bar, dashboard, charts, cost texts, budget, the costs settings page
+                  (CostController)
+- memory/         memories (manager, suggestions, switches, settings page) and personas
+- search/         search across all chats and find in this chat (SearchController)
+- compare/        the same message answered by several models side by side
+- settings/       the settings dialog and its general pages (providers, privacy, appearance, chats)
+
+A new feature gets its own package here. Features use one another only through the names a
+package exports in its `__init__` (a lazy table, so importing a package costs nothing); the
+import-linter contracts in pyproject.toml enforce it. shell may use any feature to compose the
+window, and every feature may use shell's shared widgets.
+
+Controllers: conversations (ConversationController), history paging and editing
+(HistoryController), search (SearchController), downloads (DownloadController) and the cost
+meter (CostController) are objects MainWindow composes, given their services, widgets and a
+narrow interface to the window. Memory and personas, models and sending are still mixins.
+"""
 
 from __future__ import annotations
 
-from app.ui.app import create_main_window, run_app
+from app.ui.shell.app import create_main_window, run_app
 
 __all__ = ["create_main_window", "run_app"]

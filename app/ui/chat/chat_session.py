@@ -1,0 +1,172 @@
+"""Runs one reply at a time and routes its updates to the chat view, the banner and the window."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from PySide6.QtCore import QObject, Signal
+
+from app.core.errors import HearthError
+from app.core.events import Notice, RequestSent, Retrying, TextDelta
+from app.core.records import Message
+from app.services import Services
+from app.services.chat import FallbackUsed, ModelLoading, ReplyFinished, ReplyStarted
+from app.ui.chat.chat_view import ChatView
+from app.ui.chat.retry_countdown import RetryCountdown
+from app.ui.models import LoadingBanner
+from app.ui.shell.tasks import TaskKeeper
+
+
+class ChatSession(QObject):
+    busy_changed = Signal(bool)
+    reply_started = Signal(object)  # ReplyStarted
+    reply_finished = Signal(object)  # ReplyFinished
+    failed = Signal(object)  # HearthError raised before a reply could start
+
+    def __init__(
+        self, services: Services, view: ChatView, banner: LoadingBanner, tasks: TaskKeeper
+    ) -> None:
+        super().__init__(view)
+        self._services = services
+        self._view = view
+        self._banner = banner
+        self._tasks = tasks
+        self._task: asyncio.Task | None = None
+        self.conversation_id: int | None = None
+        self.reply_id: int | None = None
+        self._text = ""
+        self.unsaved_notice = None  # the last reply the disk had no room for, if any
+        self.countdown = RetryCountdown(self._show_countdown, self)
+
+    @property
+    def busy(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def send(self, *, conversation_id: int | None, text: str, model_id: str | None) -> asyncio.Task:
+        updates = self._services.chat.send(
+            conversation_id=conversation_id, text=text, model_id=model_id
+        )
+        return self._start(updates)
+
+    def regenerate(self, *, conversation_id: int, model_id: str | None) -> asyncio.Task:
+        self._view.remove_trailing_replies()
+        updates = self._services.chat.regenerate(conversation_id=conversation_id, model_id=model_id)
+        return self._start(updates)
+
+    def reply_to(
+        self, *, edited_id: int, user_message: Message, model_id: str | None
+    ) -> asyncio.Task:
+        """Edit and resend, step two: the edited message and what followed it leave the screen
+        and the new version (already stored) takes their place at once, so it stays shown even
+        when no reply can start (no model, say); the reply follows it."""
+        self._view.remove_from(edited_id)
+        self._view.add_user_message(user_message)
+        updates = self._services.chat.reply_to(
+            conversation_id=user_message.conversation_id,
+            user_message_id=user_message.id,
+            model_id=model_id,
+        )
+        return self._start(updates)
+
+    def continue_reply(self, *, message_id: int) -> asyncio.Task:
+        """A stopped reply goes on in place: its widget streams again from its last word."""
+        return self._start(self._services.chat.continue_reply(message_id=message_id))
+
+    def stop(self) -> None:
+        if self.busy:
+            self._services.chat.stop()
+
+    def _start(self, updates: AsyncIterator) -> asyncio.Task:
+        self._task = self._tasks.spawn(self._consume(updates), name="reply")
+        return self._task
+
+    async def _consume(self, updates: AsyncIterator) -> None:
+        self._set_busy(True)
+        try:
+            async for update in updates:
+                self._apply(update)
+        except HearthError as error:
+            self.failed.emit(error)
+        finally:
+            self._banner.hide()
+            self.countdown.stop()
+            self.reply_id = None
+            self._set_busy(False)
+
+    def _apply(self, update) -> None:
+        if isinstance(update, TextDelta):
+            if self.countdown.active:
+                self.countdown.stop()
+            self._text += update.text
+            self._view.stream_into(self.reply_id, self._text)
+        elif isinstance(update, ReplyStarted):
+            self._on_started(update)
+        elif isinstance(update, ModelLoading):
+            self._banner.show_progress(update.model, update.progress)
+        elif isinstance(update, Retrying):
+            self.countdown.start(update)
+        elif isinstance(update, RequestSent):
+            widget = self._view.reply_widget(self.reply_id) if self.reply_id else None
+            if widget is not None:
+                widget.mark_sent()  # "sending to OpenAI" becomes "sent to OpenAI"
+        elif isinstance(update, FallbackUsed):
+            self.countdown.stop()
+            if self._is_shown():
+                self._view.add_notice_before(self.reply_id, update.text)
+        elif isinstance(update, Notice):
+            if self._is_shown():
+                self._view.add_notice(update.text)
+        elif isinstance(update, ReplyFinished):
+            self._banner.hide()
+            self.countdown.stop()
+            self._view.finish_reply(update.message, update.error)
+            if update.save_error is not None and self._is_shown():
+                self._offer_retry_saving(update)
+            self.reply_finished.emit(update)
+        # Reasoning text is not shown yet; the final reply is what the user asked for.
+
+    def _offer_retry_saving(self, finished: ReplyFinished) -> None:
+        """The disk had no room for the reply: it stays on screen, with Retry saving."""
+        from app.ui.chat.unsaved_notice import UnsavedReplyNotice
+
+        chat = self._services.chat
+        notice = UnsavedReplyNotice(
+            finished.message,
+            finished.save_error,
+            lambda message: chat.save_reply(message=message),
+            self._tasks.spawn,
+        )
+        self._view.add_notice_widget(notice)
+        self.unsaved_notice = notice
+
+    def _on_started(self, started: ReplyStarted) -> None:
+        self.conversation_id = started.conversation.id
+        self.reply_id = started.reply.id
+        self._text = started.reply.content  # "" for a new reply; the words so far, continued
+        if self._view.conversation_id is None:
+            self._view.conversation_id = started.conversation.id  # a new chat just got its id
+        if self._is_shown():
+            user = started.user_message
+            if user is not None and self._view.widget_for_message(user.id) is None:
+                self._view.add_user_message(user)  # not drawn already (as an edit is)
+            continued = self._view.reply_widget(started.reply.id)
+            if continued is not None:
+                continued.resume(started.reply)
+            else:
+                self._view.add_reply(started.reply)
+            if started.memories:
+                self._view.set_used_memories({started.reply.id: started.memories})
+            self._view.scroll_to_bottom()
+        self.reply_started.emit(started)
+
+    def _show_countdown(self, text: str) -> None:
+        if self._is_shown():
+            self._view.set_live_note(self.reply_id, text)
+
+    def _is_shown(self) -> bool:
+        return self._view.conversation_id == self.conversation_id
+
+    def _set_busy(self, busy: bool) -> None:
+        self._view.set_regenerate_allowed(not busy)
+        self.busy_changed.emit(busy)
