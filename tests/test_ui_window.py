@@ -260,3 +260,9 @@ def test_the_empty_chat_shows_its_whole_sentence_at_any_width(qtbot, open_window
         assert "…" in shown_name and shown_name[:6] == long_name[:6]
         assert shown_name[-6:] == long_name[-6:]
         assert detail.toolTip() == long_name
+
+
+def test_the_first_window_fits_the_screen(open_window):
+    window, _ = open_window()
+    room = window.screen().availableGeometry()  # the offscreen screen is 800×600
+    assert window.width() <= room.width() and window.height() <= room.height()
