@@ -51,8 +51,8 @@ def _ready_folder(data_dir: Path) -> int:
     return max(p.stat().st_size for p in data_dir.rglob("*") if p.is_file())
 
 
-def test_cli_ask_on_a_full_disk_prints_the_reply_says_so_and_fails(data_dir):
-    biggest = _ready_folder(data_dir)
+def _ask_for_a_long_reply(data_dir: Path, preexec_fn=None) -> subprocess.CompletedProcess:
+    """`hearth ask` an OpenAI-wire server on loopback for LONG_REPLY, in data_dir."""
     with WireServer() as server:
         server.script(
             "POST",
@@ -65,15 +65,20 @@ def test_cli_ask_on_a_full_disk_prints_the_reply_says_so_and_fails(data_dir):
             "HEARTH_OPENAI_BASE_URL": server.base_url + "/v1",
             "OPENAI_API_KEY": "sk-test-disk-full-0000000000000000",
         }
-        result = subprocess.run(
+        return subprocess.run(
             [sys.executable, "-m", "app", "ask", "--model", "openai:gpt-4o-mini", "Write a lot"],
             capture_output=True,
             text=True,
             env=env,
             cwd=ROOT,
             timeout=120,
-            preexec_fn=_limit_file_size(biggest + 64 * 1024),
+            preexec_fn=preexec_fn,
         )
+
+
+def test_cli_ask_on_a_full_disk_prints_the_reply_says_so_and_fails(data_dir):
+    biggest = _ready_folder(data_dir)
+    result = _ask_for_a_long_reply(data_dir, _limit_file_size(biggest + 64 * 1024))
     assert "Traceback" not in result.stderr
     assert result.returncode != 0, "a reply that was not saved must not look like success"
     assert "Your disk is full: this reply is not saved yet" in result.stderr
@@ -111,26 +116,7 @@ def test_cli_ask_on_a_really_full_disk(tmp_path, room, says):
         _ready_folder(data_dir)
         free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
         (disk / "filler").write_bytes(b"\0" * max(free - room, 0))
-        with WireServer() as server:
-            server.script(
-                "POST",
-                "/v1/chat/completions",
-                sse_reply(split_every(encode_sse(openai_events(LONG_REPLY, usage=USAGE)), 16384)),
-            )
-            env = {
-                **os.environ,
-                "HEARTH_DATA_DIR": str(data_dir),
-                "HEARTH_OPENAI_BASE_URL": server.base_url + "/v1",
-                "OPENAI_API_KEY": "sk-test-disk-full-0000000000000000",
-            }
-            result = subprocess.run(
-                [sys.executable, "-m", "app", "ask", "-m", "openai:gpt-4o-mini", "Write a lot"],
-                capture_output=True,
-                text=True,
-                env=env,
-                cwd=ROOT,
-                timeout=120,
-            )
+        result = _ask_for_a_long_reply(data_dir)
         assert "Traceback" not in result.stderr, result.stderr
         assert result.returncode == 1
         assert says in result.stderr
