@@ -198,6 +198,101 @@ def m011_fts_prefix_index(db: sqlite_utils.Database) -> None:
     db.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
 
 
+@migration
+def m012_documents(db: sqlite_utils.Database) -> None:
+    # Chat with documents. A collection ("Taxes 2026") holds roots (files or folders as added);
+    # each file found under a root is one doc_files row, read into chunks that keep the page
+    # (or heading) and character offsets of their text, so a citation points to it exactly.
+    # `next_page` lets reading resume after a restart; `sha256` keeps unchanged files unread.
+    db.executescript(
+        """
+        CREATE TABLE doc_collections (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            enabled INTEGER NOT NULL DEFAULT 1,
+            created TEXT NOT NULL
+        );
+        CREATE TABLE doc_roots (
+            id INTEGER PRIMARY KEY,
+            collection_id INTEGER NOT NULL REFERENCES doc_collections(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,
+            is_folder INTEGER NOT NULL,
+            added TEXT NOT NULL,
+            UNIQUE (collection_id, path)
+        );
+        CREATE TABLE doc_files (
+            id INTEGER PRIMARY KEY,
+            collection_id INTEGER NOT NULL REFERENCES doc_collections(id) ON DELETE CASCADE,
+            root_id INTEGER REFERENCES doc_roots(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,
+            size INTEGER,
+            mtime REAL,
+            sha256 TEXT,
+            state TEXT NOT NULL DEFAULT 'waiting',
+            reason TEXT,
+            pages INTEGER,
+            next_page INTEGER NOT NULL DEFAULT 0,
+            chunks INTEGER NOT NULL DEFAULT 0,
+            indexed TEXT,
+            UNIQUE (collection_id, path)
+        );
+        CREATE INDEX doc_files_state ON doc_files (state);
+        CREATE TABLE doc_chunks (
+            id INTEGER PRIMARY KEY,
+            file_id INTEGER NOT NULL REFERENCES doc_files(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            page INTEGER,
+            heading TEXT,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            text TEXT NOT NULL
+        );
+        CREATE INDEX doc_chunks_file ON doc_chunks (file_id, seq);
+        CREATE VIRTUAL TABLE doc_chunks_fts USING FTS5 (
+            text, heading, tokenize='unicode61 remove_diacritics 2', prefix='2 3',
+            content=doc_chunks, content_rowid=id
+        );
+        CREATE TRIGGER doc_chunks_ai AFTER INSERT ON doc_chunks BEGIN
+            INSERT INTO doc_chunks_fts (rowid, text, heading)
+            VALUES (new.id, new.text, new.heading);
+        END;
+        CREATE TRIGGER doc_chunks_ad AFTER DELETE ON doc_chunks BEGIN
+            INSERT INTO doc_chunks_fts (doc_chunks_fts, rowid, text, heading)
+            VALUES ('delete', old.id, old.text, old.heading);
+        END;
+        CREATE TRIGGER doc_chunks_au AFTER UPDATE ON doc_chunks BEGIN
+            INSERT INTO doc_chunks_fts (doc_chunks_fts, rowid, text, heading)
+            VALUES ('delete', old.id, old.text, old.heading);
+            INSERT INTO doc_chunks_fts (rowid, text, heading)
+            VALUES (new.id, new.text, new.heading);
+        END;
+        """
+    )
+    # The passages a reply was given, as JSON [{file, page, text, ...}], for its footer and export.
+    db.execute("ALTER TABLE messages ADD COLUMN sources TEXT")
+
+
+@migration
+def m013_document_vectors(db: sqlite_utils.Database) -> None:
+    # One embedding per chunk and embedding model, float32 little-endian. Deleted with its chunk
+    # by a trigger (not only ON DELETE CASCADE: a connection without foreign_keys=ON still cleans).
+    db.executescript(
+        """
+        CREATE TABLE doc_vectors (
+            chunk_id INTEGER NOT NULL REFERENCES doc_chunks(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            dim INTEGER NOT NULL,
+            vector BLOB NOT NULL,
+            PRIMARY KEY (chunk_id, model)
+        );
+        CREATE INDEX doc_vectors_model ON doc_vectors (model);
+        CREATE TRIGGER doc_chunks_vectors_ad AFTER DELETE ON doc_chunks BEGIN
+            DELETE FROM doc_vectors WHERE chunk_id = old.id;
+        END;
+        """
+    )
+
+
 def _ensure_table(db: sqlite_utils.Database) -> None:
     # IF NOT EXISTS: another process may be creating it at this very moment.
     with db.conn:
