@@ -14,7 +14,7 @@ from app.core.records import Conversation, Message
 from app.logsetup import setup_logging
 from app.services.chat import title_from
 from app.services.transfer import export_json, export_markdown
-from app.store.history import ConversationTree
+from app.store.trees import ConversationTree
 
 
 def _words(messages):

@@ -13,7 +13,9 @@ from app.services.chat import ReplyFinished
 from app.services.history import clean_title
 from app.store import Store
 from app.store import history as h
-from app.store.history import MATCH_END, MATCH_START, NotEditable, PersonaInvalid
+from app.store import personas as ps
+from app.store.history import MATCH_END, MATCH_START, NotEditable
+from app.store.personas import PersonaInvalid
 from tests.wire_servers import WireServer, encode_sse, openai_events, openai_usage, sse_reply
 
 COMPLETIONS = "/v1/chat/completions"
@@ -253,29 +255,29 @@ def test_edit_and_resend_streams_a_reply_to_the_new_version(services, monkeypatc
 
 
 def test_personas_crud_and_conversation_prompt(store):
-    coach = h.create_persona(store, " Running   coach ", "You are a running coach.", "tiny-chat")
+    coach = ps.create_persona(store, " Running   coach ", "You are a running coach.", "tiny-chat")
     assert coach.name == "Running coach" and coach.default_model == "tiny-chat"
     with pytest.raises(PersonaInvalid, match="already"):
-        h.create_persona(store, "running COACH", "x")
+        ps.create_persona(store, "running COACH", "x")
     with pytest.raises(PersonaInvalid):
-        h.create_persona(store, "  ", "x")
-    chef = h.create_persona(store, "Chef", "You are a chef.")
-    assert [p.name for p in h.personas(store)] == ["Chef", "Running coach"]
+        ps.create_persona(store, "  ", "x")
+    chef = ps.create_persona(store, "Chef", "You are a chef.")
+    assert [p.name for p in ps.personas(store)] == ["Chef", "Running coach"]
     conv = store.create_conversation()
-    assert h.conversation_system_prompt(store, conv.id) is None
-    h.apply_persona(store, conv.id, coach.id)
-    assert h.conversation_system_prompt(store, conv.id) == "You are a running coach."
-    assert h.conversation_persona_id(store, conv.id) == coach.id
-    renamed = h.update_persona(store, coach.id, system_prompt="Be tough.", default_model=None)
+    assert ps.conversation_system_prompt(store, conv.id) is None
+    ps.apply_persona(store, conv.id, coach.id)
+    assert ps.conversation_system_prompt(store, conv.id) == "You are a running coach."
+    assert ps.conversation_persona_id(store, conv.id) == coach.id
+    renamed = ps.update_persona(store, coach.id, system_prompt="Be tough.", default_model=None)
     assert renamed.system_prompt == "Be tough." and renamed.default_model is None
-    assert h.conversation_system_prompt(store, conv.id) == "You are a running coach."
+    assert ps.conversation_system_prompt(store, conv.id) == "You are a running coach."
     with pytest.raises(PersonaInvalid):
-        h.update_persona(store, chef.id, name="running coach")
-    h.delete_persona(store, coach.id)
-    assert h.conversation_system_prompt(store, conv.id) == "You are a running coach."
-    assert h.conversation_persona_id(store, conv.id) is None
-    h.set_conversation_system_prompt(store, conv.id, "  ")
-    assert h.conversation_system_prompt(store, conv.id) is None
+        ps.update_persona(store, chef.id, name="running coach")
+    ps.delete_persona(store, coach.id)
+    assert ps.conversation_system_prompt(store, conv.id) == "You are a running coach."
+    assert ps.conversation_persona_id(store, conv.id) is None
+    ps.set_conversation_system_prompt(store, conv.id, "  ")
+    assert ps.conversation_system_prompt(store, conv.id) is None
 
 
 # -- titles ---------------------------------------------------------------------------------------

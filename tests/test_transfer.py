@@ -20,7 +20,9 @@ from app.services.import_common import ImportFailed, epoch_to_iso
 from app.services.transfer import export_json, export_markdown, parse_export
 from app.store import Store
 from app.store import history as h
-from app.store.history import ImportedConversation, ImportedMessage
+from app.store import personas as ps
+from app.store import trees as store_trees
+from app.store.trees import ImportedConversation, ImportedMessage
 
 FIXTURE = Path(__file__).parent / "fixtures" / "chatgpt_conversations.json"
 
@@ -46,7 +48,7 @@ def open_store(folder: Path) -> Store:
 
 def tree_shape(store: Store, cid: int):
     """Everything a round trip must keep, with ids replaced by positions."""
-    tree = h.conversation_tree(store, cid)
+    tree = store_trees.conversation_tree(store, cid)
     pos = {m.id: i for i, m in enumerate(tree.messages)}
     messages = [
         (
@@ -88,7 +90,7 @@ def build_branchy_conversation(store: Store) -> int:
     h.edit_message(store, follow.id, "And a sauce without tomatoes?")
     store.add_message(conv.id, role="assistant", content="Pesto.", model_id="tiny-chat")
     h.show_message(store, follow.id)  # the user went back to the first version
-    h.set_conversation_system_prompt(store, conv.id, "Answer in metric units.")
+    ps.set_conversation_system_prompt(store, conv.id, "Answer in metric units.")
     store.set_pinned(conv.id, True)
     return conv.id
 
@@ -98,7 +100,7 @@ def test_hearth_json_round_trip_keeps_every_branch(tmp_path):
     cid = build_branchy_conversation(source)
     other = source.create_conversation("Second")
     source.add_message(other.id, role="user", content="hello")
-    trees = h.conversation_trees(source, None)
+    trees = store_trees.conversation_trees(source, None)
     text = export_markdown(trees)
     data = export_json(trees).encode()
     expected = tree_shape(source, cid)
@@ -193,7 +195,7 @@ def test_chatgpt_edits_and_regenerations_become_branches(imported):
     h.show_message(store, question.previous_id)
     assert store.messages(conv.id)[-1].content == "At room temperature, once or twice a day."
     # Hidden system prompt and custom instructions are not imported.
-    all_text = " ".join(m.content for m in h.conversation_tree(store, conv.id).messages)
+    all_text = " ".join(m.content for m in store_trees.conversation_tree(store, conv.id).messages)
     assert "Be concise" not in all_text and "user profile" not in all_text.lower()
     assert conv.created.startswith("2024-06-10T06:13:20")
 
@@ -350,11 +352,11 @@ def test_a_failure_while_writing_rolls_everything_back(tmp_path):
         [ImportedMessage("a", None, "user", None, "2024-01-01T00:00:00+00:00")],  # NOT NULL
     )  # fmt: skip
     with pytest.raises(StorageError, match="nothing was imported"):
-        h.write_imported(store, [good, good, broken])
+        store_trees.write_imported(store, [good, good, broken])
     assert store.db.execute("SELECT count(*) FROM conversations").fetchone()[0] == 0
     assert store.db.execute("SELECT count(*) FROM messages_fts").fetchone()[0] == 0
     assert isinstance(store.db.conn, sqlite3.Connection) and not store.db.conn.in_transaction
-    h.write_imported(store, [good])  # and the store still works afterwards
+    store_trees.write_imported(store, [good])  # and the store still works afterwards
     assert [c.title for c in store.conversations()] == ["ok"]
     store.close()
 

@@ -59,14 +59,14 @@ def test_search_opens_the_chat_with_its_cloud_model(qtbot, open_window, short_gg
     window, _services = open_window()
     local = add_tiny_model(qtbot, window, short_gguf)
     cid = _cloud_chat(qtbot, window, openai_server)
-    window.new_chat()
+    window.chats.new_chat()
     window.choose_model(local.id)
     assert window.header.badge.text() == "on this computer"
 
     activate(qtbot, window)
     qtbot.keyClick(window.composer.edit, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier
                    | Qt.KeyboardModifier.ShiftModifier)  # fmt: skip
-    panel = window.search_panel
+    panel = window.search.search_panel
     qtbot.waitUntil(panel.isVisible)
     qtbot.keyClicks(panel.field, "marmalade")
     qtbot.waitUntil(lambda: len(panel.hits) >= 1)
@@ -83,8 +83,8 @@ def test_clicking_a_chat_in_the_sidebar_brings_its_model(
     window, _services = open_window()
     local = add_tiny_model(qtbot, window, short_gguf)
     cid = _cloud_chat(qtbot, window, openai_server)
-    window.new_chat()
+    window.chats.new_chat()
     window.choose_model(local.id)
-    wait_for(qtbot, window.open_conversation(cid))
+    wait_for(qtbot, window.chats.open_conversation(cid))
     qtbot.waitUntil(lambda: window.current_model.id == CLOUD)
     assert window.header.badge.text() == "sent to OpenAI"

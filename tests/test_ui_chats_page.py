@@ -87,5 +87,5 @@ def test_the_welcome_screen_offers_to_import_chatgpt_chats(qtbot, open_window, m
     window, _services = open_window()
     assert window.showing_welcome and window.welcome.import_link.isVisible()
     window.welcome.import_link.click()
-    assert chosen and chosen[0] is window.settings_dialog.chats
-    assert window.settings_dialog.tabs.currentWidget() is window.settings_dialog.chats
+    assert chosen and chosen[0] is window.settings.dialog.chats
+    assert window.settings.dialog.tabs.currentWidget() is window.settings.dialog.chats

@@ -107,7 +107,7 @@ def test_a_rejected_key_offers_open_settings(qtbot, window_with_both, openai_ser
     assert "The key was rejected by OpenAI" in reply.footer.text()
     assert OPENAI_KEY not in reply.footer.text()
     click_footer(reply, OPEN_SETTINGS)
-    dialog = window.settings_dialog
+    dialog = window.settings.dialog
     assert dialog.isVisible()
     assert dialog.providers.current.provider_id == "openai"
     dialog.close()
@@ -132,7 +132,9 @@ def test_an_error_mid_stream_keeps_the_words_and_retry_asks_again(
     assert "What arrived so far is kept" in partial.footer.text()
     assert partial.actions == [RETRY]
 
-    window.choose_model(window.local_files[0].id)  # Retry asks the model that failed, not this
+    window.choose_model(
+        window.models.local_files[0].id
+    )  # Retry asks the model that failed, not this
     click_footer(partial, RETRY)
     wait_until_idle(qtbot, window)
     [again] = shown_replies(window)
@@ -203,7 +205,7 @@ def test_regenerate_with_another_model(qtbot, window_with_both, openai_server):
     wait_until_idle(qtbot, window)
     [first] = shown_replies(window)
     choose_in_more(first, "Regenerate with another model…")
-    menu = window.regenerate_menu
+    menu = window.sending.regenerate_menu
     [with_cloud] = [a for a in menu.actions() if "gpt-4o-mini" in a.text()]
     assert "sent to OpenAI" in with_cloud.text()
     menu.close()
@@ -225,7 +227,7 @@ def test_compare_a_local_and_an_online_model_and_keep_one(qtbot, window_with_bot
         Qt.Key.Key_Return,
         Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
     )
-    chooser = window.compare_chooser
+    chooser = window.compare.compare_chooser
     qtbot.waitUntil(chooser.isVisible)
     assert chooser.ticked == [local.id]  # the current model is ticked already
     assert not chooser.compare_button.isEnabled()

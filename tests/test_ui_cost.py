@@ -91,11 +91,11 @@ def test_a_cloud_reply_shows_its_exact_cost_and_the_totals_follow(
     qtbot.waitUntil(lambda: window.header.cost.text() == "$0.00046")
     assert window.header.cost.isVisible()
     assert "2 replies, 1,017 tokens in · 511 out" in window.header.cost.toolTip()
-    qtbot.waitUntil(lambda: window.usage_bar.summary.text().startswith("Today $0.00046"))
-    assert window.usage_bar.summary.text().endswith(" $0.00046")
-    assert not window.usage_bar.pill.isVisible()  # no budget set
+    qtbot.waitUntil(lambda: window.costs.usage_bar.summary.text().startswith("Today $0.00046"))
+    assert window.costs.usage_bar.summary.text().endswith(" $0.00046")
+    assert not window.costs.usage_bar.pill.isVisible()  # no budget set
 
-    window.new_chat()
+    window.chats.new_chat()
     assert not window.header.cost.isVisible()
     # The picker's price column knows the prices now (and never shows an unknown one as $0).
     assert price_text(window.find_model(MINI)) == "$0.15 / $0.60"
@@ -146,7 +146,7 @@ def test_an_unknown_price_is_never_shown_as_zero(qtbot, cloud_window, openai_ser
     assert "40 tokens in · 8 out · price unknown" in reply.footer.toolTip()
     assert "$0" not in reply.footer.text()
     qtbot.waitUntil(lambda: window.header.cost.text() == "price unknown")
-    qtbot.waitUntil(lambda: "Today price unknown" in window.usage_bar.summary.text())
+    qtbot.waitUntil(lambda: "Today price unknown" in window.costs.usage_bar.summary.text())
 
 
 def test_the_estimate_follows_the_typing_and_hides_for_local_models(
@@ -178,7 +178,7 @@ def test_budget_warning_at_80_percent_and_the_hard_stop(qtbot, cloud_window, ope
     openai_answers(openai_server, "Costly", tokens_in=1000, tokens_out=500)  # $0.00045: 90%
     openai_answers(openai_server, "Sent", tokens_in=10, tokens_out=2)
     send_and_wait(qtbot, window, "First")
-    bar = window.usage_bar
+    bar = window.costs.usage_bar
     qtbot.waitUntil(lambda: bar.pill.property("level") == 80)
     assert bar.pill.isVisible() and bar.pill.text() == "90% of $0.0005 budget"
     assert "80% of this month's budget is used" in bar.pill.toolTip()
@@ -186,14 +186,16 @@ def test_budget_warning_at_80_percent_and_the_hard_stop(qtbot, cloud_window, ope
     assert window.toast.undo_button.text() == "See usage"
     qtbot.waitUntil(lambda: window.composer.estimate.property("over") is True)
     window.toast.dismiss()
-    wait_for(qtbot, window.refresh_usage())
+    wait_for(qtbot, window.costs.refresh_usage())
     assert not window.toast.isVisible()  # each warning once
 
     services.settings.set("budget_hard_stop", True)
     asked = len(chats(openai_server))
     send_by_keyboard(qtbot, window, "Second")
-    qtbot.waitUntil(lambda: window.budget_confirm is not None and window.budget_confirm.isVisible())
-    dialog = window.budget_confirm
+    qtbot.waitUntil(
+        lambda: window.costs.budget_confirm is not None and window.costs.budget_confirm.isVisible()
+    )
+    dialog = window.costs.budget_confirm
     assert "$0.00045 of your $0.0005 budget" in dialog.text.text()
     qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
@@ -203,9 +205,9 @@ def test_budget_warning_at_80_percent_and_the_hard_stop(qtbot, cloud_window, ope
 
     window.composer.clear()
     send_by_keyboard(qtbot, window, "Second")
-    qtbot.waitUntil(lambda: window.budget_confirm is not dialog)
-    qtbot.waitUntil(window.budget_confirm.isVisible)
-    qtbot.mouseClick(window.budget_confirm.send_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.costs.budget_confirm is not dialog)
+    qtbot.waitUntil(window.costs.budget_confirm.isVisible)
+    qtbot.mouseClick(window.costs.budget_confirm.send_button, Qt.MouseButton.LeftButton)
     wait_until_idle(qtbot, window)
     assert len(chats(openai_server)) == asked + 1
     assert shown_replies(window)[-1].message.content == "Sent"
@@ -224,8 +226,8 @@ def test_the_dashboard_charts_the_month_and_exports_csv(
         Qt.Key.Key_U,
         Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
     )
-    dashboard = window.usage_dashboard
-    assert QKeySequence("Ctrl+Shift+U").toString() in window.usage_bar.summary.toolTip()
+    dashboard = window.costs.usage_dashboard
+    assert QKeySequence("Ctrl+Shift+U").toString() in window.costs.usage_bar.summary.toolTip()
     qtbot.waitUntil(lambda: dashboard.isVisible() and dashboard.data is not None)
     qtbot.waitUntil(lambda: dashboard.data.month.totals.replies == 1)
 
@@ -267,7 +269,7 @@ def test_compare_columns_show_each_answers_cost(qtbot, cloud_window, openai_serv
     window, _services = cloud_window
     for _ in range(2):
         openai_answers(openai_server, "Same", " answer", tokens_in=17, tokens_out=11)
-    window.compare("Which?", [MINI, "openai:gpt-4o"])
+    window.compare.compare("Which?", [MINI, "openai:gpt-4o"])
     view = window.compare_view
     qtbot.waitUntil(lambda: all(c.finished for c in view.columns), timeout=REPLY_TIMEOUT_MS)
     mini, full = view.columns
@@ -280,7 +282,7 @@ def test_compare_columns_show_each_answers_cost(qtbot, cloud_window, openai_serv
 def test_costs_settings_save_a_budget_and_a_price_of_your_own(qtbot, cloud_window, online_again):
     window, services = cloud_window
     page = window.open_settings("costs").costs
-    assert window.settings_dialog.tabs.currentWidget() is page
+    assert window.settings.dialog.tabs.currentWidget() is page
     assert not page.hard_stop.isEnabled()  # no budget yet
     page.budget_edit.clear()
     qtbot.keyClicks(page.budget_edit, "$20")
@@ -288,7 +290,7 @@ def test_costs_settings_save_a_budget_and_a_price_of_your_own(qtbot, cloud_windo
     assert services.settings.get("monthly_budget_usd") == "20"
     assert page.hard_stop.isEnabled()
     assert page.budget_note.text() == "Saved: $20.00 a month."
-    qtbot.waitUntil(lambda: window.usage_bar.pill.text() == "0% of $20.00 budget")
+    qtbot.waitUntil(lambda: window.costs.usage_bar.pill.text() == "0% of $20.00 budget")
     qtbot.mouseClick(page.hard_stop, Qt.MouseButton.LeftButton)
     assert services.settings.get("budget_hard_stop") is True
     page.budget_edit.setText("twenty")

@@ -440,12 +440,12 @@ def test_a_catalog_model_lands_in_the_picker_and_starts_a_chat(qtbot, qloop, dat
     wait_for(qtbot, window.ready)
     assert window.showing_welcome
     click(qtbot, window.welcome.other_link)  # “See other models to download…”
-    dialog = window._downloads_dialog
+    dialog = window.downloads.downloads_dialog
     wait_for(qtbot, dialog.loaded)
     download_from_catalog(qtbot, dialog)
     row = dialog.panel.row_for(MODEL_ID)
     qtbot.waitUntil(lambda: row.state == "done", timeout=15000)
-    qtbot.waitUntil(lambda: any(m.id == MODEL_ID for m in window.local_files))  # at once
+    qtbot.waitUntil(lambda: any(m.id == MODEL_ID for m in window.models.local_files))  # at once
     click(qtbot, row.chat_button)
     qtbot.waitUntil(lambda: not window.showing_welcome)
     assert window.current_model.id == MODEL_ID
@@ -512,16 +512,16 @@ def test_models_in_the_sidebar_opens_your_models_and_never_stacks_windows(
         return [w for w in shown if isinstance(w, QDialog) and w.isVisible()]
 
     click(qtbot, window.models_button)
-    manager = window._model_manager
-    assert manager is not None and manager.isVisible() and window._downloads_dialog is None
+    manager = window.downloads.model_manager
+    assert manager is not None and manager.isVisible() and window.downloads.downloads_dialog is None
     wait_for(qtbot, manager.loaded)
     qtbot.waitUntil(lambda: manager.row_for("tiny-chat") is not None)
     assert manager.download_button.text() == "Download more…"
     click(qtbot, window.models_button)  # a second click: the same window, raised
-    assert window._model_manager is manager and open_dialogs() == [manager]
+    assert window.downloads.model_manager is manager and open_dialogs() == [manager]
 
     click(qtbot, manager.download_button)
-    dialog = window._downloads_dialog
+    dialog = window.downloads.downloads_dialog
     qtbot.waitUntil(dialog.isVisible)
     assert open_dialogs() == [dialog]  # in place of “Your models”, not on top of it
     click(qtbot, dialog.manage_button)
@@ -578,7 +578,7 @@ def test_one_click_on_welcome_downloads_the_suggested_model_then_opens_a_chat(
     assert welcome.progress_box.isVisible() and not welcome.main_button.isVisible()
     assert welcome.progress_title.text() == "Downloading Qwen2.5 1.5B Instruct…"
     assert welcome.cancel_button.isVisible()
-    assert window.showing_welcome and window._downloads_dialog is None  # in place
+    assert window.showing_welcome and window.downloads.downloads_dialog is None  # in place
     qtbot.waitUntil(lambda: welcome.progress_bar.value() > 100)
     welcome.grab().save("/tmp/hearth13-welcome-during.png")
 
@@ -587,7 +587,7 @@ def test_one_click_on_welcome_downloads_the_suggested_model_then_opens_a_chat(
     assert window.current_model.id == model_id
     assert window.chat_stack.currentWidget() is window.empty_chat
     assert window.header.picker.text().startswith(window.current_model.display_name)
-    assert any(m.id == model_id for m in window.local_files)  # in the picker too
+    assert any(m.id == model_id for m in window.models.local_files)  # in the picker too
 
 
 def test_cancel_on_welcome_stops_and_offers_the_download_again(
@@ -626,10 +626,10 @@ def test_welcome_without_network_or_with_offline_mode_says_what_happens(
     window.open_settings("privacy").privacy.offline_switch.setChecked(True)
     qtbot.waitUntil(lambda: welcome.main_button.text().startswith("Offline mode is on"))
     assert "Turn it off in Settings → Privacy" in welcome.hint.text()
-    window.settings_dialog.hide()
+    window.settings.dialog.hide()
     click(qtbot, welcome.main_button)
-    qtbot.waitUntil(window.settings_dialog.isVisible)
-    assert window.settings_dialog.tabs.currentWidget() is window.settings_dialog.privacy
+    qtbot.waitUntil(window.settings.dialog.isVisible)
+    assert window.settings.dialog.tabs.currentWidget() is window.settings.dialog.privacy
     button = welcome.main_button
     qtbot.waitUntil(lambda: button.width() >= button.sizeHint().width())  # laid out again
     welcome.grab().save("/tmp/hearth13-welcome-offline.png")

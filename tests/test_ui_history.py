@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractSlider
 
 from app.core.errors import NoModelChosen
-from app.store.history import ImportedConversation, ImportedMessage, write_imported
 from app.store.memory import add_memory
+from app.store.trees import ImportedConversation, ImportedMessage, write_imported
 from app.ui.chat.assistant_message import AssistantMessage
 from app.ui.chat.chat_pages import MAX_DRAWN_PAGES
 from app.ui.chat.chat_view import PAGE_SIZE
@@ -92,8 +92,8 @@ def screen_top(view):
 
 def open_chat(qtbot, window, conversation_id: int) -> None:
     window.pages.setCurrentWidget(window.splitter)  # no model yet: past the welcome screen
-    wait_for(qtbot, window.refresh_conversations())
-    wait_for(qtbot, window.open_conversation(conversation_id))
+    wait_for(qtbot, window.chats.refresh_conversations())
+    wait_for(qtbot, window.chats.open_conversation(conversation_id))
     wait_for(qtbot, window.refresh_message_marks())
 
 
@@ -284,7 +284,7 @@ def test_open_at_a_message_on_a_hidden_branch_shows_that_branch(qtbot, open_wind
     open_chat(qtbot, window, other)
     window.resize(900, 640)
 
-    assert wait_for(qtbot, window.open_conversation_at(old.id)) is True
+    assert wait_for(qtbot, window.history.open_conversation_at(old.id)) is True
     assert window.conversation_id == cid
     assert window.sidebar._current_id == cid
     widget = window.chat_view.widget_for_message(old.id)
@@ -328,7 +328,7 @@ def test_used_memories_line_and_popup(qtbot, open_window, short_gguf):
 
     # Reopened later, the line comes from what was stored with the reply.
     cid = window.conversation_id
-    window.new_chat()
+    window.chats.new_chat()
     open_chat(qtbot, window, cid)
     qtbot.waitUntil(lambda: "Used 1 memory" in footer_words(shown_replies(window)[0]))
 
@@ -357,8 +357,8 @@ def open_far_up(qtbot, window, services, count: int = 1200, back: int = 500):
     target = stored[-back]
     window.pages.setCurrentWidget(window.splitter)
     window.resize(900, 640)
-    wait_for(qtbot, window.refresh_conversations())
-    assert wait_for(qtbot, window.open_conversation_at(target.id)) is True
+    wait_for(qtbot, window.chats.refresh_conversations())
+    assert wait_for(qtbot, window.history.open_conversation_at(target.id)) is True
     view = window.chat_view
     qtbot.waitUntil(lambda: not view._pending_older and not view._pending_newer)
     return cid, stored, target
@@ -462,7 +462,9 @@ def scroll_up_pages(qtbot, view, pages: int, *, bounded: bool = True) -> None:
         oldest = view.oldest_loaded_id
         bar.triggerAction(QAbstractSlider.SliderAction.SliderToMinimum)
         top_widget, offset = screen_top(view)
-        qtbot.waitUntil(lambda n=oldest: view.oldest_loaded_id != n and not view._pending_older)
+        qtbot.waitUntil(
+            lambda n=oldest: view.oldest_loaded_id != n and not view._pending_older, timeout=15000
+        )
         qtbot.wait(300)
         assert bar.value() > 0  # the reading position is kept, not left at the top
         assert abs(offset_of(view, top_widget) - offset) <= 2
@@ -604,6 +606,6 @@ def test_conversation_changed_fires_on_open_and_new_chat(qtbot, open_window):
     open_chat(qtbot, window, first)
     open_chat(qtbot, window, first)  # the same chat again: no change
     open_chat(qtbot, window, second)
-    window.new_chat()
-    window.new_chat()
+    window.chats.new_chat()
+    window.chats.new_chat()
     assert changed == [first, second, None]

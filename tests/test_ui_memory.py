@@ -157,7 +157,7 @@ def test_a_long_message_is_remembered_by_its_start():
 
 
 def open_manager(qtbot, window):
-    manager = window.open_memory_manager()
+    manager = window.memory.open_memory_manager()
     qtbot.waitUntil(manager.isVisible)
     wait_for(qtbot, manager.loaded)
     return manager
@@ -237,14 +237,14 @@ def test_manager_switches_change_what_models_may_get(qtbot, on_ollama, openai_se
     assert memory.suggestions_enabled
 
     # Settings → Memory shows the same state, and opens the manager.
-    page = window.open_memory_settings()
+    page = window.memory.open_memory_settings()
     assert page.switches.cloud_switches["openai"].isChecked()
     assert page.switches.suggest_switch.isChecked()
     manager.close()
     click(qtbot, page.manage_button)
-    qtbot.waitUntil(window.memory_manager.isVisible)
-    window.memory_manager.close()
-    window.settings_dialog.close()
+    qtbot.waitUntil(window.memory.memory_manager.isVisible)
+    window.memory.memory_manager.close()
+    window.settings.dialog.close()
 
 
 def test_paused_memory_is_left_out_of_the_prompt(qtbot, on_ollama, ollama_server):
@@ -258,7 +258,7 @@ def test_paused_memory_is_left_out_of_the_prompt(qtbot, on_ollama, ollama_server
     first, paused = replies_asked(ollama_server)
     assert "I keep bees on my roof" in system_text(first)
     assert "I keep bees" not in paused.body.decode()
-    window.memory_manager.close()
+    window.memory.memory_manager.close()
 
 
 # -- suggestions -------------------------------------------------------------------------------
@@ -268,8 +268,8 @@ def reply_and_title(qtbot, window, text: str) -> None:
     """Send, wait for the reply, and for a new chat's title (asked of the model after it)."""
     send_by_keyboard(qtbot, window, text)
     wait_until_idle(qtbot, window)
-    if window.title_task is not None:
-        wait_for(qtbot, window.title_task)
+    if window.personas.title_task is not None:
+        wait_for(qtbot, window.personas.title_task)
 
 
 def two_exchanges(qtbot, window) -> int:
@@ -289,9 +289,9 @@ def test_suggestions_after_a_chat_save_only_the_ticked_ones(qtbot, on_ollama, ol
         "- The user lives in Lyon\n- The user keeps bees\n- The user likes quiche",
     )
     cid = two_exchanges(qtbot, window)
-    window.new_chat()  # leaving the chat is when suggestions are made
-    qtbot.waitUntil(lambda: window.memory_suggestions is not None, timeout=10_000)
-    dialog = window.memory_suggestions
+    window.chats.new_chat()  # leaving the chat is when suggestions are made
+    qtbot.waitUntil(lambda: window.memory.memory_suggestions is not None, timeout=10_000)
+    dialog = window.memory.memory_suggestions
     assert isinstance(dialog, MemorySuggestions) and dialog.isVisible()
     assert [b.text() for b in dialog.boxes] == [
         "The user lives in Lyon",
@@ -312,9 +312,9 @@ def test_suggestions_after_a_chat_save_only_the_ticked_ones(qtbot, on_ollama, ol
     }
 
     # Once per chat: leaving it again asks nothing more.
-    wait_for(qtbot, window.open_conversation(cid))
-    wait_for(qtbot, window.suggest_for(cid))
-    window.new_chat()
+    wait_for(qtbot, window.chats.open_conversation(cid))
+    wait_for(qtbot, window.memory.suggest_for(cid))
+    window.chats.new_chat()
     qtbot.wait(200)
     assert len(suggestions_asked(ollama_server)) == 1
 
@@ -324,7 +324,7 @@ def test_not_now_saves_nothing(qtbot, on_ollama, ollama_server):
     services.memory.set_suggestions_enabled(True)
     says(ollama_server, "Hi.", "Greetings", "Hello.", "- The user lives in Lyon")
     cid = two_exchanges(qtbot, window)
-    dialog = wait_for(qtbot, window.run_suggestions(cid, window.current_model, "Lyon"))
+    dialog = wait_for(qtbot, window.memory.run_suggestions(cid, window.current_model, "Lyon"))
     click(qtbot, dialog.later_button)
     qtbot.wait(100)
     assert memories(qtbot, services) == []
@@ -336,13 +336,13 @@ def test_no_suggestions_when_off_or_after_one_question(qtbot, on_ollama, ollama_
     reply_and_title(qtbot, window, "Hello")
     services.memory.set_suggestions_enabled(True)
     cid = window.conversation_id
-    wait_for(qtbot, window.suggest_for(cid))  # one exchange is not a conversation
+    wait_for(qtbot, window.memory.suggest_for(cid))  # one exchange is not a conversation
     assert suggestions_asked(ollama_server) == []
     services.memory.set_suggestions_enabled(False)
     send_by_keyboard(qtbot, window, "Hello again")
     wait_until_idle(qtbot, window)
-    wait_for(qtbot, window.suggest_for(cid))
-    assert suggestions_asked(ollama_server) == [] and window.memory_suggestions is None
+    wait_for(qtbot, window.memory.suggest_for(cid))
+    assert suggestions_asked(ollama_server) == [] and window.memory.memory_suggestions is None
 
 
 def test_an_online_model_is_asked_only_after_a_yes(
@@ -357,9 +357,9 @@ def test_an_online_model_is_asked_only_after_a_yes(
         openai_says(openai_server, reply)
 
     first = two_exchanges(qtbot, window)
-    window.new_chat()
-    qtbot.waitUntil(lambda: window.suggestion_question is not None)
-    question = window.suggestion_question
+    window.chats.new_chat()
+    qtbot.waitUntil(lambda: window.memory.suggestion_question is not None)
+    question = window.memory.suggestion_question
     assert isinstance(question, AskToSuggest)
     assert question.heading.text() == "Send this chat to OpenAI to suggest memories?"
     click(qtbot, question.no_button)
@@ -368,10 +368,10 @@ def test_an_online_model_is_asked_only_after_a_yes(
 
     second = two_exchanges(qtbot, window)
     assert second != first
-    window.new_chat()
-    qtbot.waitUntil(lambda: window.suggestion_question is not question)
-    click(qtbot, window.suggestion_question.yes_button)
-    qtbot.waitUntil(lambda: window.memory_suggestions is not None)
-    assert [b.text() for b in window.memory_suggestions.boxes] == ["The user keeps bees"]
+    window.chats.new_chat()
+    qtbot.waitUntil(lambda: window.memory.suggestion_question is not question)
+    click(qtbot, window.memory.suggestion_question.yes_button)
+    qtbot.waitUntil(lambda: window.memory.memory_suggestions is not None)
+    assert [b.text() for b in window.memory.memory_suggestions.boxes] == ["The user keeps bees"]
     assert len(chat_requests(openai_server)) == 5
-    window.memory_suggestions.close()
+    window.memory.memory_suggestions.close()

@@ -29,8 +29,8 @@ PIRATE = "Answer like a pirate."
 
 
 def personas_page(qtbot, window):
-    page = window.open_personas()
-    qtbot.waitUntil(window.settings_dialog.isVisible)
+    page = window.personas.open_personas()
+    qtbot.waitUntil(window.settings.dialog.isVisible)
     wait_for(qtbot, page.loaded)
     return page
 
@@ -82,7 +82,7 @@ def test_personas_are_created_edited_and_deleted_in_settings(qtbot, on_ollama):
     assert wait_for(qtbot, services.history.personas()) == []
     click(qtbot, page.toast.undo_button)
     qtbot.waitUntil(lambda: page.names() == ["Pirate"])
-    window.settings_dialog.close()
+    window.settings.dialog.close()
 
 
 def test_new_chat_with_a_persona_uses_its_prompt_and_model(qtbot, on_ollama, ollama_server):
@@ -93,14 +93,14 @@ def test_new_chat_with_a_persona_uses_its_prompt_and_model(qtbot, on_ollama, oll
             name="Pirate", system_prompt=PIRATE, default_model="ollama:second"
         ),
     )
-    wait_for(qtbot, window.refresh_personas())
+    wait_for(qtbot, window.personas.refresh_personas())
     menu = window.sidebar.persona_menu(window)
     [action] = [a for a in menu.actions() if a.text() == "New chat with Pirate"]
     action.trigger()
     qtbot.waitUntil(lambda: window.conversation_id is not None)
-    qtbot.waitUntil(lambda: window.prompt_badge.isVisible())
+    qtbot.waitUntil(lambda: window.personas.prompt_badge.isVisible())
     assert window.current_model.id == "ollama:second"
-    assert window.prompt_badge.text() == "Pirate"
+    assert window.personas.prompt_badge.text() == "Pirate"
 
     says(ollama_server, "Arr!", "Greetings ahoy")
     reply_and_title(qtbot, window, "Hello")
@@ -115,10 +115,10 @@ def test_new_chat_with_a_persona_uses_its_prompt_and_model(qtbot, on_ollama, oll
 def test_a_persona_chat_left_without_a_message_goes_away(qtbot, on_ollama):
     window, services = on_ollama
     persona = wait_for(qtbot, services.history.create_persona(name="Poet", system_prompt="Rhyme."))
-    wait_for(qtbot, window.refresh_personas())
-    unused = wait_for(qtbot, window.new_chat_with_persona(persona.id))
+    wait_for(qtbot, window.personas.refresh_personas())
+    unused = wait_for(qtbot, window.personas.new_chat_with_persona(persona.id))
     assert window.sidebar.titles() == ["New chat"]
-    window.new_chat()  # the user leaves it without writing
+    window.chats.new_chat()  # the user leaves it without writing
     qtbot.waitUntil(lambda: window.sidebar.titles() == [])
     assert wait_for(qtbot, services.conversations.list()) == []
     assert unused is not None
@@ -129,18 +129,18 @@ def test_use_persona_on_the_current_chat(qtbot, on_ollama, ollama_server):
     persona = wait_for(
         qtbot, services.history.create_persona(name="Tutor", system_prompt="Ask one question.")
     )
-    wait_for(qtbot, window.refresh_personas())
+    wait_for(qtbot, window.personas.refresh_personas())
     says(ollama_server, "Hi.")
     reply_and_title(qtbot, window, "Hello")
     cid = window.conversation_id
-    assert not window.prompt_badge.isVisible()
+    assert not window.personas.prompt_badge.isVisible()
 
     menu = window.sidebar.menu_for(cid, False, window)
     [use] = [a for a in menu.actions() if a.text() == "Use persona"]
     [tutor] = [a for a in use.menu().actions() if a.text() == "Tutor"]
     tutor.trigger()
-    qtbot.waitUntil(lambda: window.prompt_badge.isVisible())
-    assert window.prompt_badge.text() == "Tutor"
+    qtbot.waitUntil(lambda: window.personas.prompt_badge.isVisible())
+    assert window.personas.prompt_badge.text() == "Tutor"
     assert window.current_model.id == HELPER  # the persona has no model of its own
     reply_and_title(qtbot, window, "Teach me")
     assert system_text(replies_asked(ollama_server)[-1]) == "Ask one question."
@@ -157,29 +157,29 @@ def test_system_prompt_dialog_saves_and_goes_back_to_the_default(qtbot, on_ollam
     menu = window.sidebar.menu_for(cid, False, window)
     [item] = [a for a in menu.actions() if a.text() == "System prompt…"]
     item.trigger()
-    qtbot.waitUntil(lambda: window.system_prompt_dialog is not None)
-    dialog = window.system_prompt_dialog
+    qtbot.waitUntil(lambda: window.personas.system_prompt_dialog is not None)
+    dialog = window.personas.system_prompt_dialog
     qtbot.waitUntil(dialog.isVisible)
     assert dialog.field.toPlainText() == ""
     assert "Be brief." in dialog.field.placeholderText()
     assert not dialog.default_button.isEnabled()  # it already uses the default
     qtbot.keyClicks(dialog.field, "Answer in French.")
     click(qtbot, dialog.save_button)
-    qtbot.waitUntil(lambda: window.prompt_badge.isVisible())
+    qtbot.waitUntil(lambda: window.personas.prompt_badge.isVisible())
     assert wait_for(qtbot, services.history.system_prompt(conversation_id=cid)) == (
         "Answer in French."
     )
-    assert window.prompt_badge.text() == "Own instructions"
+    assert window.personas.prompt_badge.text() == "Own instructions"
     reply_and_title(qtbot, window, "Hello again")
     assert system_text(replies_asked(ollama_server)[-1]) == "Answer in French."
 
-    click(qtbot, window.prompt_badge)  # the badge opens the same dialog
-    qtbot.waitUntil(lambda: window.system_prompt_dialog is not dialog)
-    again = window.system_prompt_dialog
+    click(qtbot, window.personas.prompt_badge)  # the badge opens the same dialog
+    qtbot.waitUntil(lambda: window.personas.system_prompt_dialog is not dialog)
+    again = window.personas.system_prompt_dialog
     qtbot.waitUntil(again.isVisible)
     assert again.field.toPlainText() == "Answer in French."
     click(qtbot, again.default_button)
-    qtbot.waitUntil(lambda: not window.prompt_badge.isVisible())
+    qtbot.waitUntil(lambda: not window.personas.prompt_badge.isVisible())
     assert wait_for(qtbot, services.history.system_prompt(conversation_id=cid)) is None
     reply_and_title(qtbot, window, "And now?")
     assert system_text(replies_asked(ollama_server)[-1]) == "Be brief."
@@ -204,8 +204,8 @@ def test_a_new_chat_is_titled_after_its_first_reply(qtbot, on_ollama, ollama_ser
 def test_a_title_the_user_chose_is_kept(qtbot, on_ollama, ollama_server):
     window, services = on_ollama
     chat = wait_for(qtbot, services.conversations.create("My bees"))
-    wait_for(qtbot, window.refresh_conversations())
-    wait_for(qtbot, window.open_conversation(chat.id))
+    wait_for(qtbot, window.chats.refresh_conversations())
+    wait_for(qtbot, window.chats.open_conversation(chat.id))
     says(ollama_server, "Hello.", "Some model title")
     reply_and_title(qtbot, window, "Hi there")
     assert window.sidebar.titles() == ["My bees"]
@@ -218,12 +218,12 @@ def test_system_prompt_dialog_can_set_the_default_for_every_chat(qtbot, on_ollam
     reply_and_title(qtbot, window, "Hello")
     cid = window.conversation_id
     wait_for(qtbot, services.history.set_system_prompt(conversation_id=cid, text="Old own."))
-    dialog = wait_for(qtbot, window.edit_system_prompt(cid))
+    dialog = wait_for(qtbot, window.personas.edit_system_prompt(cid))
     qtbot.waitUntil(dialog.isVisible)
     dialog.field.setPlainText("Answer in Portuguese.")
     click(qtbot, dialog.every_chat_button)
     qtbot.waitUntil(lambda: services.settings.get("system_prompt") == "Answer in Portuguese.")
-    qtbot.waitUntil(lambda: not window.prompt_badge.isVisible())
+    qtbot.waitUntil(lambda: not window.personas.prompt_badge.isVisible())
     assert wait_for(qtbot, services.history.system_prompt(conversation_id=cid)) is None
     reply_and_title(qtbot, window, "Hello again")
     assert system_text(replies_asked(ollama_server)[-1]) == "Answer in Portuguese."

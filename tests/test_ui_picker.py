@@ -127,10 +127,10 @@ def test_ctrl_k_search_keyboard_and_favourites(qtbot, open_window, tiny_gguf):
 def test_add_key_row_opens_settings_on_that_provider(qtbot, open_window, tiny_gguf):
     window, _services = open_window()
     add_tiny_model(qtbot, window, tiny_gguf)
-    window.open_picker()
+    window.models.open_picker()
     qtbot.keyClicks(window.picker.search, "anthropic")
     qtbot.keyClick(window.picker.search, Qt.Key.Key_Return)
-    dialog = window.settings_dialog
+    dialog = window.settings.dialog
     qtbot.waitUntil(dialog.isVisible)
     assert dialog.providers.current.provider_id == "anthropic"
     assert dialog.focusWidget() is dialog.providers.current.key_edit
@@ -144,7 +144,7 @@ def test_offline_mode_greys_out_online_models_in_the_picker(
     window, services = open_window()
     add_tiny_model(qtbot, window, tiny_gguf)
     services.providers.set_offline(True)
-    window.open_picker()
+    window.models.open_picker()
     picker = window.picker
     online = [e for e in picker.entries if e.model is not None and not e.model.is_local]
     assert online and all(not e.enabled and e.tooltip == OFFLINE_TIP for e in online)
@@ -167,7 +167,7 @@ def test_rows_lead_with_plain_words_and_keep_the_numbers_in_the_tooltip(
     secrets.set_key("openai", OPENAI_KEY)
     window, _services = open_window()
     local = add_tiny_model(qtbot, window, tiny_gguf)
-    window.open_picker()
+    window.models.open_picker()
     picker = window.picker
     assert picker_entries.price_lookup is not None  # the window's cost meter knows prices
 

@@ -27,7 +27,7 @@ def test_the_picker_and_search_popups_are_opaque_without_a_compositor(
     window, _services = open_window()
     add_tiny_model(qtbot, window, tiny_gguf)
     assert not popup_frame.translucency_supported()  # the offscreen platform blends nothing
-    window.open_picker()
+    window.models.open_picker()
     picker = window.picker
     qtbot.waitUntil(picker.isVisible)
     assert corners_are_drawn(picker)
@@ -36,8 +36,8 @@ def test_the_picker_and_search_popups_are_opaque_without_a_compositor(
     picker.grab().save("/tmp/hearth13-popup-picker.png")
     picker.close()
 
-    window.open_search()
-    search = window.search_panel
+    window.search.open_search()
+    search = window.search.search_panel
     qtbot.waitUntil(search.isVisible)
     assert corners_are_drawn(search)
     assert not search.testAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
@@ -99,4 +99,4 @@ def test_settings_provider_names_and_headings_end_in_an_ellipsis(qtbot, open_win
     shown = shown_text(metrics, custom.text(), 150)
     assert shown.endswith("…") and metrics.horizontalAdvance(shown) <= 150
     assert all(i.toolTip() == i.text() for i in names)  # the whole name on hover
-    window.settings_dialog.close()
+    window.settings.dialog.close()

@@ -39,8 +39,8 @@ def cloud_window(qtbot, open_window, short_gguf, openai_server):
 def warned(qtbot, window, text: str = PRIVATE):
     send_by_keyboard(qtbot, window, text)
     # The check reads the conversation's history first, so the warning comes a moment later.
-    qtbot.waitUntil(lambda: getattr(window, "privacy_warning", None) is not None)
-    dialog = window.privacy_warning
+    qtbot.waitUntil(lambda: window.sending.privacy_warning is not None)
+    dialog = window.sending.privacy_warning
     qtbot.waitUntil(dialog.isVisible)
     return dialog
 
@@ -111,10 +111,10 @@ def test_no_warning_for_local_models_or_when_turned_off(qtbot, cloud_window, ope
     services.settings.set("privacy_check", False)
     send_by_keyboard(qtbot, window, PRIVATE)
     wait_until_idle(qtbot, window)
-    assert not getattr(window, "privacy_warning", None)
+    assert not window.sending.privacy_warning
     window.choose_model(local.id)
     services.settings.set("privacy_check", True)
     send_by_keyboard(qtbot, window, PRIVATE)
     wait_until_idle(qtbot, window)
-    assert not getattr(window, "privacy_warning", None)
+    assert not window.sending.privacy_warning
     assert len(chat_requests(openai_server)) == 1

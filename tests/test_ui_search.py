@@ -41,15 +41,15 @@ def add_chat(qtbot, services, title: str, *texts: str) -> tuple[int, list[int]]:
 
 
 def ready(qtbot, window) -> None:
-    wait_for(qtbot, window.refresh_conversations())
+    wait_for(qtbot, window.chats.refresh_conversations())
     window.pages.setCurrentWidget(window.splitter)
     activate(qtbot, window)
 
 
 def open_panel(qtbot, window):
     qtbot.keyClick(window.composer.edit, Qt.Key.Key_F, CTRL | SHIFT)
-    qtbot.waitUntil(window.search_panel.isVisible)
-    return window.search_panel
+    qtbot.waitUntil(window.search.search_panel.isVisible)
+    return window.search.search_panel
 
 
 def highlights(widget) -> list[str]:
@@ -223,7 +223,7 @@ def test_enter_opens_the_chat_at_the_message(qtbot, open_window):
     message = window.chat_view.widget_for_message(ids[0])
     qtbot.waitUntil(lambda: _in_view(window.chat_view, message))
     # The words searched for are highlighted there, with the find bar to step through them.
-    assert window.find_bar.isVisible() and window.find_bar.query == "marmalade"
+    assert window.search.find_bar.isVisible() and window.search.find_bar.query == "marmalade"
     qtbot.waitUntil(lambda: highlights(message) == ["marmalade"])
 
 
@@ -275,10 +275,10 @@ def test_find_counts_moves_highlights_and_closes(qtbot, open_window):
         "Strong bread flour works best; bread rises better with it.",
     )
     ready(qtbot, window)
-    wait_for(qtbot, window.open_conversation(cid))
+    wait_for(qtbot, window.chats.open_conversation(cid))
 
     qtbot.keyClick(window.composer.edit, Qt.Key.Key_F, CTRL)
-    bar = window.find_bar
+    bar = window.search.find_bar
     assert bar.isVisible() and bar.field.hasFocus()
     qtbot.keyClicks(bar.field, "bread")
     qtbot.waitUntil(lambda: bar.count.text() == "3 of 3")  # starts at the newest on screen
@@ -307,33 +307,35 @@ def test_find_reaches_messages_of_a_long_chat_not_drawn_yet(qtbot, open_window):
     filler = [f"Filler message number {i}" for i in range(120)]
     cid, ids = add_chat(qtbot, services, "Long", "A note about zeppelins", *filler)
     ready(qtbot, window)
-    wait_for(qtbot, window.open_conversation(cid))
+    wait_for(qtbot, window.chats.open_conversation(cid))
     assert window.chat_view.widget_for_message(ids[0]) is None
 
-    window.open_find()
-    qtbot.keyClicks(window.find_bar.field, "zeppelins")
-    qtbot.waitUntil(lambda: window.find_bar.count.text() == "1 of 1")
+    window.search.open_find()
+    qtbot.keyClicks(window.search.find_bar.field, "zeppelins")
+    qtbot.waitUntil(lambda: window.search.find_bar.count.text() == "1 of 1")
     qtbot.waitUntil(lambda: window.chat_view.widget_for_message(ids[0]) is not None)
     first = window.chat_view.widget_for_message(ids[0])
     qtbot.waitUntil(lambda: highlights(first) == ["zeppelins"])
     qtbot.waitUntil(lambda: _in_view(window.chat_view, first))
-    window.close_find()
+    window.search.close_find()
 
 
 def test_find_on_a_new_chat_has_nothing_to_find(qtbot, open_window):
     window, services = open_window()
     add_chat(qtbot, services, "Some chat", "words words")
     ready(qtbot, window)
-    window.new_chat()
+    window.chats.new_chat()
 
     qtbot.keyClick(window.composer.edit, Qt.Key.Key_F, CTRL)
-    assert window.find_bar.isVisible()
-    qtbot.keyClicks(window.find_bar.field, "words")
-    qtbot.waitUntil(lambda: window.find_bar.count.text() == NOTHING_TO_FIND)
-    qtbot.keyClick(window.find_bar.field, Qt.Key.Key_Return)  # nothing happens, nothing breaks
-    assert not window.find_bar.next_button.isEnabled()
-    qtbot.keyClick(window.find_bar.field, Qt.Key.Key_Escape)
-    assert not window.find_bar.isVisible()
+    assert window.search.find_bar.isVisible()
+    qtbot.keyClicks(window.search.find_bar.field, "words")
+    qtbot.waitUntil(lambda: window.search.find_bar.count.text() == NOTHING_TO_FIND)
+    qtbot.keyClick(
+        window.search.find_bar.field, Qt.Key.Key_Return
+    )  # nothing happens, nothing breaks
+    assert not window.search.find_bar.next_button.isEnabled()
+    qtbot.keyClick(window.search.find_bar.field, Qt.Key.Key_Escape)
+    assert not window.search.find_bar.isVisible()
 
 
 def test_find_follows_the_user_to_another_chat(qtbot, open_window):
@@ -341,13 +343,13 @@ def test_find_follows_the_user_to_another_chat(qtbot, open_window):
     first, _ = add_chat(qtbot, services, "First", "plums and pears")
     second, second_ids = add_chat(qtbot, services, "Second", "plums", "more plums", "no fruit")
     ready(qtbot, window)
-    wait_for(qtbot, window.open_conversation(first))
-    window.open_find()
-    qtbot.keyClicks(window.find_bar.field, "plums")
-    qtbot.waitUntil(lambda: window.find_bar.count.text() == "1 of 1")
+    wait_for(qtbot, window.chats.open_conversation(first))
+    window.search.open_find()
+    qtbot.keyClicks(window.search.find_bar.field, "plums")
+    qtbot.waitUntil(lambda: window.search.find_bar.count.text() == "1 of 1")
 
-    wait_for(qtbot, window.open_conversation(second))
-    qtbot.waitUntil(lambda: window.find_bar.count.text() == "2 of 2")
+    wait_for(qtbot, window.chats.open_conversation(second))
+    qtbot.waitUntil(lambda: window.search.find_bar.count.text() == "2 of 2")
     widget = window.chat_view.widget_for_message(second_ids[1])
     qtbot.waitUntil(lambda: highlights(widget) == ["plums"])
 
@@ -364,12 +366,12 @@ def test_find_scrolls_to_words_deep_inside_a_long_reply(qtbot, open_window):
         qtbot, services, "Essay", "Write at length", body + "\n\nThe word is saffron.", "Thanks"
     )
     ready(qtbot, window)
-    wait_for(qtbot, window.open_conversation(cid))
+    wait_for(qtbot, window.chats.open_conversation(cid))
     window.chat_view.verticalScrollBar().setValue(0)
 
-    window.open_find()
-    qtbot.keyClicks(window.find_bar.field, "saffron")
-    qtbot.waitUntil(lambda: window.find_bar.count.text() == "1 of 1")
+    window.search.open_find()
+    qtbot.keyClicks(window.search.find_bar.field, "saffron")
+    qtbot.waitUntil(lambda: window.search.find_bar.count.text() == "1 of 1")
     reply = window.chat_view.widget_for_message(ids[1])
     qtbot.waitUntil(lambda: highlights(reply) == ["saffron"])
 
@@ -389,7 +391,7 @@ def test_an_older_find_answer_never_replaces_a_newer_one(qtbot, open_window, mon
     window, services = open_window()
     cid, ids = add_chat(qtbot, services, "Fruit", "apple pie", "banana bread", "apple crumble")
     ready(qtbot, window)
-    wait_for(qtbot, window.open_conversation(cid))
+    wait_for(qtbot, window.chats.open_conversation(cid))
     real_find = services.history.find_in_conversation
     release = asyncio.Event()
 
@@ -400,11 +402,11 @@ def test_an_older_find_answer_never_replaces_a_newer_one(qtbot, open_window, mon
         return found
 
     monkeypatch.setattr(services.history, "find_in_conversation", slow_for_apple)
-    window.open_find()
-    window.finder.search("apple")
-    window.finder.search("banana")
-    qtbot.waitUntil(lambda: window.finder.ids == [ids[1]])
+    window.search.open_find()
+    window.search.finder.search("apple")
+    window.search.finder.search("banana")
+    qtbot.waitUntil(lambda: window.search.finder.ids == [ids[1]])
     release.set()
     qtbot.wait(100)
-    assert window.finder.ids == [ids[1]]
+    assert window.search.finder.ids == [ids[1]]
     assert highlights(window.chat_view.widget_for_message(ids[0])) == []

@@ -44,7 +44,7 @@ def openai_panel(qtbot, window):
     """Settings → Providers → OpenAI, opened the way a new user does: from the first screen."""
     assert window.showing_welcome
     click(qtbot, window.welcome.cloud_card)
-    dialog = window.settings_dialog
+    dialog = window.settings.dialog
     qtbot.waitUntil(dialog.isVisible)
     panel = dialog.providers.current
     assert panel.provider_id == "openai"
@@ -107,7 +107,7 @@ def test_remove_forgets_the_key(qtbot, open_window, keychain):
     assert panel.result.text() == "The key was removed."
     assert not panel.remove_button.isEnabled()
     qtbot.waitUntil(lambda: _group(window, "openai").needs_key)
-    window.settings_dialog.close()
+    window.settings.dialog.close()
 
 
 def test_a_key_from_the_environment_is_named_and_cannot_be_removed(qtbot, open_window, monkeypatch):
@@ -117,7 +117,7 @@ def test_a_key_from_the_environment_is_named_and_cannot_be_removed(qtbot, open_w
     assert panel.state.text() == "Key from GROQ_API_KEY"
     assert not panel.remove_button.isEnabled()
     assert "GROQ_API_KEY" in panel.remove_button.toolTip()
-    window.settings_dialog.close()
+    window.settings.dialog.close()
 
 
 def test_without_a_keychain_a_key_works_for_this_session(qtbot, open_window, openai_server):
@@ -177,7 +177,7 @@ def test_a_local_server_address_is_checked_and_detect_reports_plainly(qtbot, ope
     click(qtbot, panel.test_button)
     qtbot.waitUntil(lambda: panel.result.text().startswith("Nothing is answering"), timeout=5000)
     assert services.settings.get("base_urls") == {"lmstudio": "http://127.0.0.1:9/v1"}
-    window.settings_dialog.close()
+    window.settings.dialog.close()
 
 
 def test_offline_switch_shows_the_pill_and_privacy_settings_are_kept(
@@ -203,7 +203,7 @@ def test_offline_switch_shows_the_pill_and_privacy_settings_are_kept(
 
 
 def _group(window, provider_id):
-    return next(g for g in window.groups if g.provider and g.provider.id == provider_id)
+    return next(g for g in window.models.groups if g.provider and g.provider.id == provider_id)
 
 
 @pytest.mark.parametrize("source", ["keychain", "environment", "session", None])
@@ -230,7 +230,7 @@ def test_fallback_choice_lists_local_model_files(qtbot, open_window, tiny_gguf):
     assert [privacy.fallback.itemText(i) for i in range(privacy.fallback.count())][0] == "Off"
     privacy.fallback.setCurrentIndex(1)
     assert services.settings.get("fallback_model") == "tiny-chat"
-    window.settings_dialog.close()
+    window.settings.dialog.close()
 
 
 def test_the_theme_is_chosen_in_settings_applied_at_once_and_remembered(
@@ -253,7 +253,7 @@ def test_the_theme_is_chosen_in_settings_applied_at_once_and_remembered(
         assert window_colour.upper() == DARK.window.upper()  # at once, no restart
         assert window.chat_view._theme is DARK
         assert json.loads((data_dir / "settings.json").read_text())["theme"] == "dark"
-        window.settings_dialog.grab().save("/tmp/hearth13-settings-theme.png")
+        window.settings.dialog.grab().save("/tmp/hearth13-settings-theme.png")
 
         open_window.close(window, services)
         theme_manager().set_choice("system")  # as a fresh start would find it

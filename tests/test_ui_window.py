@@ -152,7 +152,7 @@ def test_after_a_restart_the_conversation_is_listed_and_shown(qtbot, open_window
 def test_rename_then_delete_and_undo(qtbot, open_window):
     window, services = open_window()
     chat = wait_for(qtbot, services.conversations.create("Groceries"))
-    wait_for(qtbot, window.refresh_conversations())
+    wait_for(qtbot, window.chats.refresh_conversations())
     window.pages.setCurrentWidget(window.splitter)
 
     window.sidebar.start_rename(chat.id)
@@ -175,7 +175,7 @@ def test_pin_moves_a_chat_to_the_top(qtbot, open_window):
     window, services = open_window()
     older = wait_for(qtbot, services.conversations.create("Older chat"))
     wait_for(qtbot, services.conversations.create("Newer chat"))
-    wait_for(qtbot, window.refresh_conversations())
+    wait_for(qtbot, window.chats.refresh_conversations())
     assert window.sidebar.titles() == ["Newer chat", "Older chat"]
     window.sidebar.pin_requested.emit(older.id, True)
     qtbot.waitUntil(lambda: window.sidebar.titles() == ["Older chat", "Newer chat"])
@@ -186,7 +186,7 @@ def test_search_box_filters_the_list(qtbot, open_window):
     window, services = open_window()
     for title in ("Trip to Lisbon", "Tax questions", "Lisbon food"):
         wait_for(qtbot, services.conversations.create(title))
-    wait_for(qtbot, window.refresh_conversations())
+    wait_for(qtbot, window.chats.refresh_conversations())
     window.pages.setCurrentWidget(window.splitter)
     window.sidebar.focus_search()
     qtbot.keyClicks(window.sidebar.search_box, "lisbon")
@@ -198,10 +198,10 @@ def test_search_box_filters_the_list(qtbot, open_window):
 def test_export_writes_markdown(qtbot, open_window, tmp_path):
     window, services = open_window()
     chat = wait_for(qtbot, services.conversations.create("Export me"))
-    wait_for(qtbot, window.refresh_conversations())
+    wait_for(qtbot, window.chats.refresh_conversations())
     window.pages.setCurrentWidget(window.splitter)
     target = tmp_path / "chat.md"
-    wait_for(qtbot, window._export(chat.id, target))
+    wait_for(qtbot, window.chats._export(chat.id, target))
     assert target.read_text(encoding="utf-8").startswith("# Export me")
     assert window.toast.isVisible() and "chat.md" in window.toast.label.text()
 
@@ -209,9 +209,9 @@ def test_export_writes_markdown(qtbot, open_window, tmp_path):
 def test_keyboard_shortcuts_for_new_chat_and_search(qtbot, open_window):
     window, services = open_window()
     chat = wait_for(qtbot, services.conversations.create("Existing chat"))
-    wait_for(qtbot, window.refresh_conversations())
+    wait_for(qtbot, window.chats.refresh_conversations())
     window.pages.setCurrentWidget(window.splitter)
-    wait_for(qtbot, window.open_conversation(chat.id))
+    wait_for(qtbot, window.chats.open_conversation(chat.id))
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
 
@@ -221,13 +221,13 @@ def test_keyboard_shortcuts_for_new_chat_and_search(qtbot, open_window):
     # Ctrl+F finds in this chat, Ctrl+Shift+F searches every chat; Esc leaves both.
     control = Qt.KeyboardModifier.ControlModifier
     qtbot.keyClick(window.composer.edit, Qt.Key.Key_F, control)
-    qtbot.waitUntil(window.find_bar.field.hasFocus)
-    qtbot.keyClick(window.find_bar.field, Qt.Key.Key_Escape)
-    assert not window.find_bar.isVisible() and window.composer.edit.hasFocus()
+    qtbot.waitUntil(window.search.find_bar.field.hasFocus)
+    qtbot.keyClick(window.search.find_bar.field, Qt.Key.Key_Escape)
+    assert not window.search.find_bar.isVisible() and window.composer.edit.hasFocus()
     qtbot.keyClick(window.composer.edit, Qt.Key.Key_F, control | Qt.KeyboardModifier.ShiftModifier)
-    qtbot.waitUntil(window.search_panel.field.hasFocus)
-    qtbot.keyClick(window.search_panel.field, Qt.Key.Key_Escape)
-    assert not window.search_panel.isVisible()
+    qtbot.waitUntil(window.search.search_panel.field.hasFocus)
+    qtbot.keyClick(window.search.search_panel.field, Qt.Key.Key_Escape)
+    assert not window.search.search_panel.isVisible()
 
 
 LOCAL_SENTENCE = " answers on this computer. Nothing you write here leaves it."

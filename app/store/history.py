@@ -13,28 +13,7 @@ from dataclasses import dataclass
 
 from app.core.errors import ConversationNotFound, HearthError, StorageError
 from app.core.records import Message
-
-# Personas and trees are re-exported (`import X as X`): the window and the tests reach them as
-# `history.X`, and tests may change only their import lines; new code imports their own modules.
-from app.store.personas import Persona as Persona
-from app.store.personas import PersonaInvalid as PersonaInvalid
-from app.store.personas import PersonaNotFound as PersonaNotFound
-from app.store.personas import apply_persona as apply_persona
-from app.store.personas import conversation_persona_id as conversation_persona_id
-from app.store.personas import conversation_system_prompt as conversation_system_prompt
-from app.store.personas import create_persona as create_persona
-from app.store.personas import delete_persona as delete_persona
-from app.store.personas import persona as persona
-from app.store.personas import personas as personas
-from app.store.personas import set_conversation_system_prompt as set_conversation_system_prompt
-from app.store.personas import update_persona as update_persona
 from app.store.store import Store
-from app.store.trees import ConversationTree as ConversationTree
-from app.store.trees import ImportedConversation as ImportedConversation
-from app.store.trees import ImportedMessage as ImportedMessage
-from app.store.trees import conversation_tree as conversation_tree
-from app.store.trees import conversation_trees as conversation_trees
-from app.store.trees import write_imported as write_imported
 
 # Snippet markers: control characters nobody types, so a « in a message cannot be mistaken for a
 # match. Front ends turn them into bold text or «» with SearchHit.parts() / marked().

@@ -7,17 +7,21 @@ says what lives there. Map:
                   their controllers), window layout, theme, crash and startup-error dialogs,
                   toasts, small shared widgets, task keeper, window state, PySide6 workarounds
 - chat/           one conversation on screen: chat view and pages, messages, markdown, composer,
-                  find in chat, the empty chat; sending and history paging
+                  find in chat, the empty chat; sending (SendController) and history paging
+                  (HistoryController)
 - conversations/  the sidebar list of chats, exporting them; new, open, rename, pin, delete
                   (ConversationController)
-- models/         the picker, header and where-badge, model manager, add from disk, loading
+- models/         the picker, header and where-badge, model manager, add from disk, loading;
+                  which models can answer and which one will (ModelController)
 - downloads/      the downloads window and indicator, and their controller (DownloadController)
 - welcome/        the first-run screen and its one-click download
 - costs/          usage bar, dashboard, charts, cost texts, budget, the costs settings page
                   (CostController)
 - memory/         memories (manager, suggestions, switches, settings page) and personas
+                  (MemoryController, PersonaController)
 - search/         search across all chats and find in this chat (SearchController)
 - compare/        the same message answered by several models side by side
+                  (CompareController)
 - settings/       the settings dialog and its general pages (providers, privacy, appearance, chats)
 
 A new feature gets its own package here. Features use one another only through the names a
@@ -25,10 +29,11 @@ package exports in its `__init__` (a lazy table, so importing a package costs no
 import-linter contracts in pyproject.toml enforce it. shell may use any feature to compose the
 window, and every feature may use shell's shared widgets.
 
-Controllers: conversations (ConversationController), history paging and editing
-(HistoryController), search (SearchController), downloads (DownloadController) and the cost
-meter (CostController) are objects MainWindow composes, given their services, widgets and a
-narrow interface to the window. Memory and personas, models and sending are still mixins.
+Controllers are objects MainWindow composes (it has no mixin bases): each is given in its
+constructor the services, the widgets it drives and the other controllers it asks, and talks
+to the rest through Qt signals the window wires, or through the narrow `…Host` Protocol it
+declares, which the window implements by handing over to the controller that owns the answer.
+A feature's controller lives in its package (`<feature>_actions.py`).
 """
 
 from __future__ import annotations

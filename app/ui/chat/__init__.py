@@ -20,8 +20,10 @@ if TYPE_CHECKING:
     from app.ui.chat.markdown_render import document_style_sheet, render_markdown
     from app.ui.chat.message_view import MessageView
     from app.ui.chat.retry_countdown import RetryCountdown
+    from app.ui.chat.send_actions import SendController
 
 _EXPORTS = {
+    "SendController": "app.ui.chat.send_actions",
     "ChatFinder": "app.ui.chat.find_in_chat",
     "ChatView": "app.ui.chat.chat_view",
     "Composer": "app.ui.chat.composer",
@@ -35,6 +37,7 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "SendController",
     "ChatFinder",
     "ChatView",
     "Composer",

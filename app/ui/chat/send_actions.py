@@ -1,22 +1,27 @@
-"""Sending, regenerating and comparing: the checks before words leave (privacy, then the monthly
-budget's hard stop), and what a failed reply offers (Retry, Open Settings, use a local model).
+"""Sending, regenerating and continuing: the checks before words leave (privacy, then the
+monthly budget's hard stop), and what a failed reply offers (Retry, Open Settings, use a local
+model).
 
-A mixin of MainWindow, kept apart so each file stays small.
+A controller MainWindow composes: it is given the services, the task keeper, the chat session,
+the widgets it drives (chat view, composer, header, the chat stack), the model controller and
+`remember` (a “/remember …” line is stored, never sent), and asks the window only through the
+narrow `SendHost` interface. Comparing answers (ui/compare) sends through `send_now` and
+`check_then`.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtGui import QCursor
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMenu, QStackedWidget, QWidget
 
 from app.core.chat import ModelInfo
 from app.core.errors import HearthError
 from app.core.records import Message
 from app.providers.registry import all_providers
-from app.services.chat import ReplyFinished, ReplyStarted
+from app.services.chat import ReplyStarted
 from app.ui.chat.message_footer import (
     CONTINUE,
     OPEN_SETTINGS,
@@ -26,13 +31,77 @@ from app.ui.chat.message_footer import (
     model_label,
 )
 from app.ui.chat.privacy_warning import LOCAL, SEND, PrivacyWarning
-from app.ui.compare import CompareChooser
 from app.ui.models import REGENERATE
+
+if TYPE_CHECKING:
+    from app.services import Services
+    from app.ui.chat.chat_session import ChatSession
+    from app.ui.chat.chat_view import ChatView
+    from app.ui.chat.composer import Composer
+    from app.ui.compare import CompareSession
+    from app.ui.conversations import ConversationController
+    from app.ui.models import ModelController, ModelHeader
+    from app.ui.shell.tasks import TaskKeeper
 
 REGENERATE_MENU_SIZE = 5
 
 
-class SendActions:
+class SendHost(Protocol):
+    """What sending asks of the window."""
+
+    def open_settings(self, page: str = ..., provider_id: str | None = ...): ...
+
+    def choose_model_files(self) -> None: ...
+
+    def guard_budget(self, models, draft, proceed, on_cancel=None) -> None: ...
+
+    def restore_draft(self, text: str) -> None: ...  # a cancelled send puts the text back
+
+    def _keep(self, dialog: QWidget) -> None: ...  # a non-modal dialog, kept alive while open
+
+
+class SendController:
+    def __init__(
+        self,
+        window: QWidget,
+        services: Services,
+        tasks: TaskKeeper,
+        *,
+        session: ChatSession,
+        compare_session: CompareSession,
+        chat_stack: QStackedWidget,
+        chat_view: ChatView,
+        composer: Composer,
+        header: ModelHeader,
+        models: ModelController,
+        remember: Callable[[str], bool],
+        chats: ConversationController,
+        host: SendHost,
+    ) -> None:
+        self.window = window  # parent of the privacy warning and the regenerate menu
+        self.services = services
+        self.tasks = tasks
+        self.session = session
+        self.compare_session = compare_session
+        self.chat_stack = chat_stack
+        self.chat_view = chat_view
+        self.composer = composer
+        self.header = header
+        self.models = models
+        self.remember_command = remember
+        self.chats = chats  # the chat on screen, opening one, its title
+        self.host = host
+        self.privacy_warning: PrivacyWarning | None = None
+        self.regenerate_menu: QMenu | None = None
+        self.last_sent_text = ""  # put back in the composer if the reply fails to start
+        composer.send_requested.connect(self.send)
+        composer.stop_requested.connect(self.stop_reply)
+        chat_view.regenerate_requested.connect(lambda: self.regenerate())
+        chat_view.reply_action.connect(self.on_reply_action)
+        session.reply_started.connect(self._on_reply_started)
+        session.failed.connect(self.show_failure)
+        models.regenerate_with.connect(lambda model_id: self.regenerate(model_id=model_id))
+
     # -- sending -------------------------------------------------------------------------------
 
     @property
@@ -44,23 +113,23 @@ class SendActions:
             return  # “/remember …” is stored here and never sent to a model
         if self.busy:
             return
-        model = self.current_model
+        model = self.models.current_model
         if model is None or model.is_local:
-            self._send_now(text, model)  # nothing leaves this computer: no check, no wait
+            self.send_now(text, model)  # nothing leaves this computer: no check, no wait
             return
         self.tasks.spawn(self._check_history_then_send(text, model))
 
     async def _check_history_then_send(self, text: str, model: ModelInfo) -> None:
         # A chat that moves from a local model to a cloud one sends its whole history: check it.
-        cid = self.conversation_id
+        cid = self.chats.conversation_id
         history = await self.services.conversations.messages(cid) if cid is not None else []
 
         def after_privacy(chosen: ModelInfo | None) -> None:
-            self.guard_budget(
+            self.host.guard_budget(
                 [chosen],
                 text,
-                lambda: self._send_now(text, chosen),
-                on_cancel=lambda: self.costs.restore_draft(text),
+                lambda: self.send_now(text, chosen),
+                on_cancel=lambda: self.host.restore_draft(text),
             )
 
         self.check_then(text, model, after_privacy, history=history)
@@ -80,8 +149,8 @@ class SendActions:
         if not findings:
             proceed(model)
             return
-        local = self.default_local_model()
-        dialog = PrivacyWarning(findings, model, local, self)
+        local = self.models.default_local_model()
+        dialog = PrivacyWarning(findings, model, local, self.window)
 
         def chosen(choice: str) -> None:
             if choice == SEND:
@@ -95,31 +164,33 @@ class SendActions:
 
         dialog.chosen.connect(chosen)
         self.privacy_warning = dialog
-        self._keep(dialog)
+        self.host._keep(dialog)
         dialog.open()
 
-    def _send_now(self, text: str, model: ModelInfo | None) -> None:
+    def send_now(self, text: str, model: ModelInfo | None) -> None:
         if self.busy:
             return
-        self._last_sent_text = text
+        self.last_sent_text = text
         self.chat_stack.setCurrentWidget(self.chat_view)
         self.session.send(
-            conversation_id=self.conversation_id, text=text, model_id=model.id if model else None
+            conversation_id=self.chats.conversation_id,
+            text=text,
+            model_id=model.id if model else None,
         )
 
     def regenerate(self, model_id: str | None = None) -> None:
         """A new answer to the last message, by the chosen model or the one given."""
-        if self.busy or self.conversation_id is None:
+        if self.busy or self.chats.conversation_id is None:
             return
-        if model_id is None and self.current_model is not None:
-            model_id = self.current_model.id
-        conversation_id = self.conversation_id
+        if model_id is None and self.models.current_model is not None:
+            model_id = self.models.current_model.id
+        conversation_id = self.chats.conversation_id
 
         def proceed() -> None:
-            if not self.busy and conversation_id == self.conversation_id:
+            if not self.busy and conversation_id == self.chats.conversation_id:
                 self.session.regenerate(conversation_id=conversation_id, model_id=model_id)
 
-        self.guard_budget([self.find_model(model_id)], "", proceed)
+        self.host.guard_budget([self.models.find_model(model_id)], "", proceed)
 
     def stop_reply(self) -> None:
         self.session.stop()
@@ -132,15 +203,15 @@ class SendActions:
             self.regenerate(model_id=message.model_id)
         elif action == OPEN_SETTINGS:
             if self.services.providers.offline and not message.is_local:
-                self.open_settings("privacy")
+                self.host.open_settings("privacy")
             else:
-                self.open_settings("providers", self._known_provider(message.provider))
+                self.host.open_settings("providers", self._known_provider(message.provider))
         elif action == USE_LOCAL:
-            local = self.default_local_model()
+            local = self.models.default_local_model()
             if local is None:
-                self.choose_model_files()
+                self.host.choose_model_files()
                 return
-            self.choose_model(local.id)
+            self.models.choose_model(local.id)
             self.regenerate(model_id=local.id)
         elif action == REGENERATE_WITH:
             self.show_regenerate_menu()
@@ -149,15 +220,15 @@ class SendActions:
 
     def continue_reply(self, message: Message) -> None:
         """Continue a stopped reply, by its own model (online ones check the budget first)."""
-        if self.busy or message.conversation_id != self.conversation_id:
+        if self.busy or message.conversation_id != self.chats.conversation_id:
             return
-        model = self.find_model(message.model_id)
+        model = self.models.find_model(message.model_id)
 
         def proceed() -> None:
-            if not self.busy and message.conversation_id == self.conversation_id:
+            if not self.busy and message.conversation_id == self.chats.conversation_id:
                 self.session.continue_reply(message_id=message.id)
 
-        self.guard_budget([model], message.content, proceed)
+        self.host.guard_budget([model], message.content, proceed)
 
     def _known_provider(self, provider_id: str | None) -> str | None:
         known = {spec.id for spec in all_providers()}
@@ -165,11 +236,11 @@ class SendActions:
 
     def show_regenerate_menu(self) -> QMenu:
         """“Regenerate with …”: the recent models, then the whole picker."""
-        menu = QMenu(self)
+        menu = QMenu(self.window)
         offline = self.services.providers.offline
         recent = self.services.settings.get("recent_models") or []
         for model_id in recent[:REGENERATE_MENU_SIZE]:
-            model = self.find_model(model_id)
+            model = self.models.find_model(model_id)
             if model is None:
                 continue
             action = menu.addAction(f"With {model_label(model.id)}  ·  {model.where}")
@@ -177,118 +248,24 @@ class SendActions:
             action.triggered.connect(lambda _c=False, m=model.id: self.regenerate(model_id=m))
         if not menu.isEmpty():
             menu.addSeparator()
-        menu.addAction("Choose another model…", lambda: self.open_picker(REGENERATE))
+        menu.addAction("Choose another model…", lambda: self.models.open_picker(REGENERATE))
         self.regenerate_menu = menu
         menu.popup(QCursor.pos())
         return menu
 
-    # -- compare -------------------------------------------------------------------------------
-
-    def ask_compare(self, text: str) -> CompareChooser:
-        settings = self.services.settings
-        chooser = CompareChooser(
-            self.groups,
-            favourites=settings.get("favourite_models") or [],
-            recent=settings.get("recent_models") or [],
-            offline=self.services.providers.offline,
-            current_id=self.current_model.id if self.current_model else None,
-            parent=self,
-        )
-        chooser.chosen.connect(lambda ids: self.compare(text, ids))
-        self.compare_chooser = chooser
-        self._keep(chooser)
-        chooser.open()
-        return chooser
-
-    def compare(self, text: str, model_ids: list[str]) -> None:
-        models = [m for m in (self.find_model(i) for i in model_ids) if m is not None]
-        if self.busy or len(models) < 2:
-            return
-        online = next((m for m in models if not m.is_local), None)
-
-        def proceed(model: ModelInfo | None) -> None:
-            if model is online:
-                self.guard_budget(models, text, lambda: self._start_compare(text, models))
-            else:  # "send to a model on this computer instead": an ordinary message, kept here
-                self.composer.clear()
-                self._send_now(text, model)
-
-        self.check_then(text, online, proceed)
-
-    def _start_compare(self, text: str, models: list[ModelInfo]) -> None:
-        self.composer.clear()
-        self.chat_stack.setCurrentWidget(self.compare_view)
-        self.compare_session.start(conversation_id=self.conversation_id, text=text, models=models)
-
-    def keep_answer(self, message_id: int) -> asyncio.Task:
-        return self.tasks.spawn(self._keep_answer(message_id), name="keep")
-
-    async def _keep_answer(self, message_id: int) -> None:
-        conversation_id = await self._end_compare()
-        if conversation_id is None:
-            return
-        await self.services.chat.keep(conversation_id=conversation_id, message_id=message_id)
-        await self._back_to_chat(conversation_id)
-
-    def leave_compare(self) -> asyncio.Task:
-        async def leave() -> None:
-            conversation_id = await self._end_compare()
-            if conversation_id is None:
-                self.chat_stack.setCurrentWidget(self.empty_chat)
-                return
-            await self._back_to_chat(conversation_id)
-
-        return self.tasks.spawn(leave(), name="leave-compare")
-
-    async def _end_compare(self) -> int | None:
-        """Stop what is still being written; the answers so far stay in the conversation."""
-        task = self.compare_session.task
-        if task is not None and not task.done():
-            self.compare_session.stop()
-            await asyncio.wait([task])
-        return self.compare_session.conversation_id
-
-    async def _back_to_chat(self, conversation_id: int) -> None:
-        self.conversation_id = conversation_id
-        await self.open_conversation(conversation_id)
-        self.compare_view.clear()
-        await self.refresh_conversations()
-
-    # -- what the chat and compare sessions say --------------------------------------------------
-
-    def _on_busy_changed(self, what: str, busy: bool) -> None:
-        self._busy_with[what] = busy
-        busy = any(self._busy_with.values())  # a reply or a compare is being written
-        self.composer.set_busy(busy)
-        self.stop_shortcut.setEnabled(busy)
+    # -- what the chat session says --------------------------------------------------------------
 
     def _on_reply_started(self, started: ReplyStarted) -> None:
         conversation = started.conversation
-        if self.conversation_id is None and self.chat_view.conversation_id == conversation.id:
-            self.conversation_id = conversation.id  # the new chat was just saved
+        if self.chats.conversation_id is None and self.chat_view.conversation_id == conversation.id:
+            self.chats.conversation_id = conversation.id  # the new chat was just saved
             self.services.settings.set("last_conversation", conversation.id)
-        if conversation.id == self.conversation_id:
+        if conversation.id == self.chats.conversation_id:
             self.header.set_chat_title(conversation.title)
-        self.tasks.spawn(self.refresh_conversations())
+        self.tasks.spawn(self.chats.refresh_conversations())
 
-    def _on_reply_finished(self, finished: ReplyFinished) -> None:
-        self.tasks.spawn(self.refresh_conversations())
-        self.costs.after_reply()  # the chat's total, today, this month, the budget
-        self.on_reply_done(finished)  # a new chat's title; memory suggestions later
-
-    def _on_compare_started(self, started: ReplyStarted) -> None:
-        conversation = started.conversation
-        if self.conversation_id is None:
-            self.conversation_id = conversation.id
-            self.services.settings.set("last_conversation", conversation.id)
-        self.header.set_chat_title(conversation.title)
-        self.tasks.spawn(self.refresh_conversations())
-
-    def _on_compare_failed(self, error: HearthError) -> None:
-        self.leave_compare()
-        self._on_send_failed(error)
-
-    def _on_send_failed(self, error: HearthError) -> None:
+    def show_failure(self, error: HearthError) -> None:
+        """A reply (or a comparison) that could not start: said in the chat, the text kept."""
         self.chat_view.add_notice(error.plain(), error=True)
         if not self.composer.text():
-            self.composer.set_text(self._last_sent_text)  # nothing typed is lost
+            self.composer.set_text(self.last_sent_text)  # nothing typed is lost

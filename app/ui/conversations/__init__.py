@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from app.ui.conversations.conversation_actions import ConversationController
     from app.ui.conversations.conversation_groups import local_date
+    from app.ui.conversations.conversation_list import ConversationList
     from app.ui.conversations.export_chats import ask_for_export_path, export_to_file
 
 _EXPORTS = {
+    "ConversationList": "app.ui.conversations.conversation_list",
     "ConversationController": "app.ui.conversations.conversation_actions",
     "ask_for_export_path": "app.ui.conversations.export_chats",
     "export_to_file": "app.ui.conversations.export_chats",
@@ -21,6 +23,7 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "ConversationList",
     "ConversationController",
     "ask_for_export_path",
     "export_to_file",

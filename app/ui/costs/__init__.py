@@ -10,16 +10,19 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from app.ui.costs.cost_actions import CostController
     from app.ui.costs.cost_text import CostNote, tokens_text
     from app.ui.costs.costs_page import CostsPage
 
 _EXPORTS = {
+    "CostController": "app.ui.costs.cost_actions",
     "CostNote": "app.ui.costs.cost_text",
     "CostsPage": "app.ui.costs.costs_page",
     "tokens_text": "app.ui.costs.cost_text",
 }
 
 __all__ = [
+    "CostController",
     "CostNote",
     "CostsPage",
     "tokens_text",

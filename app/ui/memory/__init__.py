@@ -1,6 +1,6 @@
 """Memories and personas: the memory manager, its rows and switches, the settings page,
 suggested memories after a chat, personas (editor, page), the per-chat system prompt dialog,
-and the controllers (memory_actions, persona_actions)."""
+and their controllers (memory_actions, persona_actions)."""
 
 # What other feature packages may use (import-linter forbids them this package's modules):
 # resolved on first use, so importing the package costs nothing at start-up.
@@ -10,15 +10,21 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from app.ui.memory.memory_actions import MemoryController
     from app.ui.memory.memory_page import MemoryPage
+    from app.ui.memory.persona_actions import PersonaController
     from app.ui.memory.personas_page import PersonasPage
 
 _EXPORTS = {
+    "PersonaController": "app.ui.memory.persona_actions",
+    "MemoryController": "app.ui.memory.memory_actions",
     "MemoryPage": "app.ui.memory.memory_page",
     "PersonasPage": "app.ui.memory.personas_page",
 }
 
 __all__ = [
+    "PersonaController",
+    "MemoryController",
     "MemoryPage",
     "PersonasPage",
 ]

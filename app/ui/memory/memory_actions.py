@@ -1,16 +1,21 @@
 """Memory in the window: “Remember this”, /remember in the composer, the memory manager, and
-suggested memories after a chat. Personas, the chat's system prompt and automatic titles are in
-PersonaActions, set up from here.
+suggested memories after a chat. Personas, the chat's system prompt and automatic titles are
+the PersonaController's (persona_actions).
 
-A mixin of MainWindow, kept apart so each file stays small; it uses the window's services, chat
-view, composer, toast, task keeper and current model.
+A controller MainWindow composes: it is given the services, the task keeper, the widgets it
+drives (chat view, composer, toast) and the model controller (suggestions ask the current
+model), and asks the window only through the narrow `MemoryHost` interface. It says
+`changed` when the memories changed, so an open Settings page can refresh.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
 
 from app.core.errors import HearthError
 from app.core.records import Message
@@ -18,10 +23,16 @@ from app.services.chat import ReplyFinished
 from app.services.memory import parse_remember_command
 from app.store.memory import MAX_MEMORY_CHARS, Memory
 from app.ui.memory.memory_suggestions import AskToSuggest, MemorySuggestions
-from app.ui.memory.persona_actions import PersonaActions
 
 if TYPE_CHECKING:
+    from app.services import Services
+    from app.ui.chat import ChatView, Composer
+    from app.ui.conversations import ConversationController
     from app.ui.memory.memory_manager import MemoryManager
+    from app.ui.models import ModelController
+    from app.ui.settings import SettingsDialog
+    from app.ui.shell.tasks import TaskKeeper
+    from app.ui.shell.toast import Toast
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +59,46 @@ def quoted(text: str, limit: int = 60) -> str:
     return f"“{text if len(text) <= limit else text[: limit - 1].rstrip() + '…'}”"
 
 
-class MemoryActions(PersonaActions):
-    def setup_memory(self) -> None:
-        """Called once by MainWindow.__init__, after its widgets are built and connected."""
+class MemoryHost(Protocol):
+    """What memory asks of the window."""
+
+    def settings_window(self) -> SettingsDialog: ...  # made on first use, left on its page
+
+    def _keep(self, dialog: QWidget) -> None: ...  # a non-modal dialog, kept alive while open
+
+
+class MemoryController(QObject):
+    changed = Signal()  # memories were added, edited or deleted
+
+    def __init__(
+        self,
+        window: QWidget,
+        services: Services,
+        tasks: TaskKeeper,
+        *,
+        chat_view: ChatView,
+        composer: Composer,
+        toast: Toast,
+        models: ModelController,
+        chats: ConversationController,
+        host: MemoryHost,
+    ) -> None:
+        super().__init__()
+        self.window = window  # parent of the manager and the suggestion dialogs
+        self.services = services
+        self.tasks = tasks
+        self.chat_view = chat_view
+        self.composer = composer
+        self.toast = toast
+        self.models = models
+        self.chats = chats  # the chat on screen, opening one, its title
+        self.host = host
         self.memory_manager: MemoryManager | None = None
         self.memory_suggestions: MemorySuggestions | None = None
         self.suggestion_question: AskToSuggest | None = None
         self._replied_in: list[int] = []  # chats with a reply this session, for suggestions
-        self.chat_view.remember_requested.connect(self.remember_message)
-        self.chat_view.manage_memories_requested.connect(self.open_memory_manager)
-        self.setup_personas()
+        chat_view.remember_requested.connect(self.remember_message)
+        chat_view.manage_memories_requested.connect(self.open_memory_manager)
 
     # -- remembering ---------------------------------------------------------------------------
 
@@ -122,8 +163,8 @@ class MemoryActions(PersonaActions):
         if self.memory_manager is None:
             from app.ui.memory.memory_manager import MemoryManager  # built on first use
 
-            manager = MemoryManager(self.services, self.tasks, self)
-            manager.changed.connect(self._refresh_memory_settings)
+            manager = MemoryManager(self.services, self.tasks, self.window)
+            manager.changed.connect(self.changed)
             self.memory_manager = manager
         else:
             self.memory_manager.refresh()
@@ -131,43 +172,24 @@ class MemoryActions(PersonaActions):
         return self.memory_manager
 
     def open_memory_settings(self):
-        return self._settings().show_memory()
-
-    def connect_memory_settings(self, dialog) -> None:
-        """Called once when the Settings window is made."""
-        dialog.memories_requested.connect(self.open_memory_manager)
-        dialog.memory_changed.connect(self._refresh_memory_manager)
-        dialog.personas_changed.connect(lambda: self.tasks.spawn(self.refresh_personas()))
-        dialog.set_models(self.models)
+        return self.host.settings_window().show_memory()
 
     def _memories_changed(self) -> None:
-        self._refresh_memory_manager()
-        self._refresh_memory_settings()
+        self.refresh_memory_manager()
+        self.changed.emit()
 
-    def _refresh_memory_manager(self) -> None:
+    def refresh_memory_manager(self) -> None:
+        """Memories changed elsewhere (Settings → Memory): an open manager shows them."""
         if self.memory_manager is not None and self.memory_manager.isVisible():
             self.memory_manager.refresh()
-
-    def _refresh_memory_settings(self) -> None:
-        if self.settings_dialog is not None:
-            self.settings_dialog.memory.refresh()
-
-    def conversation_shown(self, conversation_id: int | None) -> None:
-        """A chat (None: a new, empty one) is on screen: its badge, and suggestions for the
-        chats just left."""
-        self.suggest_after_leaving(conversation_id)
-        self.tasks.spawn(self.show_prompt_badge(conversation_id), name="prompt-badge")
-        self.tasks.spawn(self.drop_unused_persona_chats(conversation_id), name="unused-chats")
 
     # -- suggestions after a chat --------------------------------------------------------------
 
     def on_reply_done(self, finished: ReplyFinished) -> None:
-        """Each finished reply: a new chat gets its title; the chat may get suggestions later."""
+        """Each finished reply: the chat may get suggestions once the user leaves it."""
         cid = finished.message.conversation_id
         if cid not in self._replied_in:
             self._replied_in.append(cid)
-        if finished.error is None:
-            self.title_new_chat(cid, finished.message.model_id)
 
     def suggest_after_leaving(self, shown: int | None) -> None:
         """The user moved to another chat (or a new one): chats they left may get suggestions."""
@@ -180,7 +202,7 @@ class MemoryActions(PersonaActions):
         """Suggestions for a chat, if they are on and it had a real conversation; once per chat.
         A model on this computer is asked quietly; an online one only after the user says yes."""
         memory = self.services.memory
-        model = self.current_model
+        model = self.models.current_model
         if not memory.suggestions_enabled or memory.paused or model is None:
             return
         if conversation_id in self._suggested_chats():
@@ -201,7 +223,7 @@ class MemoryActions(PersonaActions):
             self._ask_to_suggest(conversation_id, model, title)
 
     def _ask_to_suggest(self, conversation_id: int, model, title: str) -> None:
-        question = AskToSuggest(title, model, self)
+        question = AskToSuggest(title, model, self.window)
 
         def answered(yes: bool) -> None:
             if yes:
@@ -212,7 +234,7 @@ class MemoryActions(PersonaActions):
 
         question.answered.connect(answered)
         self.suggestion_question = question
-        self._keep(question)
+        self.host._keep(question)
         question.open()
 
     async def run_suggestions(
@@ -233,10 +255,10 @@ class MemoryActions(PersonaActions):
         if not proposals:
             log.info("The model suggested nothing to remember from chat %s", conversation_id)
             return None
-        dialog = MemorySuggestions(title, proposals, self)
+        dialog = MemorySuggestions(title, proposals, self.window)
         dialog.approved.connect(lambda chosen: self._save_suggestions(chosen))
         self.memory_suggestions = dialog
-        self._keep(dialog)
+        self.host._keep(dialog)
         dialog.open()
         return dialog
 

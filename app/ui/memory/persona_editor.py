@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.chat import ModelInfo
-from app.store.history import Persona
+from app.store.personas import Persona
 from app.ui.shell.buttons import dialog_button
 
 ANY_MODEL = "Keep the current model"

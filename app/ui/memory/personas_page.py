@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from app.core.chat import ModelInfo
 from app.core.errors import HearthError
 from app.services import Services
-from app.store.history import Persona
+from app.store.personas import Persona
 from app.ui.memory.persona_editor import PersonaEditor
 from app.ui.shell.tasks import TaskKeeper
 from app.ui.shell.toast import Toast

@@ -1,6 +1,6 @@
 """Choosing and managing models: the picker (entries, delegate), the header with its where-badge,
 the model manager and its per-model defaults, adding GGUF files from disk, the loading banner,
-and the controller that loads and switches models (model_actions)."""
+and the controller that lists, picks and switches models (model_actions)."""
 
 # What other feature packages may use (import-linter forbids them this package's modules):
 # resolved on first use, so importing the package costs nothing at start-up.
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from app.ui.models.loading_banner import LoadingBanner
-    from app.ui.models.model_actions import REGENERATE
+    from app.ui.models.model_actions import REGENERATE, ModelController
     from app.ui.models.model_header import ModelHeader
     from app.ui.models.model_manager import ModelManager
     from app.ui.models.picker_entries import (
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from app.ui.models.where_badge import WhereBadge
 
 _EXPORTS = {
+    "ModelController": "app.ui.models.model_actions",
     "ModelHeader": "app.ui.models.model_header",
     "LoadingBanner": "app.ui.models.loading_banner",
     "ModelManager": "app.ui.models.model_manager",
@@ -39,6 +40,7 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "ModelController",
     "ModelHeader",
     "LoadingBanner",
     "ModelManager",

@@ -1,7 +1,11 @@
-"""Choosing models and opening Settings: the picker, favourites, keys, offline mode.
+"""Which models can answer and which one will: the list (model files, servers here, online
+services), the picker and its favourites, the model a chat reopens with, offline mode's effect.
 
-A mixin of MainWindow, kept apart so each file stays small; it uses the window's services,
-header, empty chat, picker, task keeper and welcome screen.
+A controller MainWindow composes: it is given the services, the task keeper and the widgets it
+drives (the header, the empty chat's line, the picker), and tells the rest through its signals
+(`shown`: the model on screen changed; `listed`: the list changed; `regenerate_with`: the picker
+was opened to regenerate). It asks the window only whether the welcome screen is up and which
+chat is on screen.
 """
 
 from __future__ import annotations
@@ -9,9 +13,10 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QObject, QPoint, Signal
 
 from app.core.chat import ModelInfo
 from app.core.errors import HearthError
@@ -20,7 +25,10 @@ from app.services.models import ModelGroup
 from app.ui.models.picker_entries import all_models
 
 if TYPE_CHECKING:
-    from app.ui.settings import SettingsDialog
+    from app.services import Services
+    from app.ui.models.model_header import ModelHeader
+    from app.ui.models.model_picker import ModelPicker
+    from app.ui.shell.tasks import TaskKeeper
 
 log = logging.getLogger(__name__)
 
@@ -46,27 +54,56 @@ def _load_http_client() -> None:
     importlib.import_module("app.providers.http_stream").tls_context()
 
 
-class ModelActions:
-    groups: list[ModelGroup]
-    models: list[ModelInfo]
-    current_model: ModelInfo | None
-    settings_dialog: SettingsDialog | None
+class ShowsModel(Protocol):
+    """A widget that names the model the next reply comes from (the empty chat's line)."""
 
-    _models_generation: int
+    def set_model(self, model: ModelInfo | None) -> None: ...
+
+
+class ModelController(QObject):
+    shown = Signal()  # the model on screen changed (the estimate next to Send follows it)
+    listed = Signal()  # the list of models changed (Settings shows it)
+    regenerate_with = Signal(str)  # a model chosen in the picker opened by “Regenerate with…”
+
+    def __init__(
+        self,
+        services: Services,
+        tasks: TaskKeeper,
+        *,
+        header: ModelHeader,
+        empty_chat: ShowsModel,
+        picker: ModelPicker,
+        showing_welcome: Callable[[], bool],
+        conversation_id: Callable[[], int | None],
+    ) -> None:
+        super().__init__()
+        self.services = services
+        self.tasks = tasks
+        self.header = header
+        self.empty_chat = empty_chat
+        self.picker = picker
+        self._showing_welcome = showing_welcome
+        self._conversation_id = conversation_id
+        self.groups: list[ModelGroup] = []
+        self.models: list[ModelInfo] = []  # every model that can answer now, local first
+        self.current_model: ModelInfo | None = None
+        self._generation = 0
+        self._purpose = PICK
+        header.picker_requested.connect(self.open_picker)
+        picker.model_chosen.connect(self._on_picker_chosen)
+        picker.favourite_toggled.connect(self.toggle_favourite)
 
     # -- the model list ------------------------------------------------------------------------
 
     async def refresh_models(self) -> None:
         """Every model the picker shows: model files, servers here, online services."""
-        self._models_generation += 1
-        generation = self._models_generation
+        self._generation += 1
+        generation = self._generation
         groups = await self.services.models.all_models()
-        if generation != self._models_generation:
+        if generation != self._generation:
             return  # a newer refresh started meanwhile: its list wins
         await self._use_groups(groups)
-        if self.settings_dialog is not None:
-            self.settings_dialog.set_local_models(self.local_files)
-            self.settings_dialog.set_models(self.models)
+        self.listed.emit()
 
     async def refresh_all_models(self) -> None:
         """refresh_models, with the keychain's first (slow) loading done on a worker thread."""
@@ -135,7 +172,7 @@ class ModelActions:
     def _show_current_model(self) -> None:
         self.header.set_model(self.current_model)
         self.empty_chat.set_model(self.current_model)
-        self.costs.on_model_shown()  # the estimate next to Send follows the model
+        self.shown.emit()
 
     async def detect_local_servers(self, *, delay: float = 0.0) -> None:
         """Ollama or LM Studio running on this computer join the picker (loopback only)."""
@@ -152,9 +189,9 @@ class ModelActions:
     # -- choosing ------------------------------------------------------------------------------
 
     def open_picker(self, purpose: str = PICK) -> None:
-        if self.showing_welcome:
+        if self._showing_welcome():
             return  # nothing to chat in yet: the welcome screen offers the ways to start
-        self._picker_purpose = purpose
+        self._purpose = purpose
         settings = self.services.settings
         self.picker.set_models(
             self.groups,
@@ -167,9 +204,9 @@ class ModelActions:
         self.picker.popup_at(button.mapToGlobal(QPoint(0, button.height() + 4)))
 
     def _on_picker_chosen(self, model_id: str) -> None:
-        if getattr(self, "_picker_purpose", PICK) == REGENERATE:
-            self._picker_purpose = PICK
-            self.regenerate(model_id=model_id)
+        if self._purpose == REGENERATE:
+            self._purpose = PICK
+            self.regenerate_with.emit(model_id)
         else:
             self.choose_model(model_id)
 
@@ -192,7 +229,7 @@ class ModelActions:
         model_id = replies[-1].model_id if replies else None
         if model_id is None or more_after:
             model_id = await self.services.conversations.last_model(conversation_id)
-        if not model_id or self.conversation_id != conversation_id:
+        if not model_id or self._conversation_id() != conversation_id:
             return
         if self.current_model is not None and self.current_model.id == model_id:
             return
@@ -203,7 +240,7 @@ class ModelActions:
             except HearthError:
                 log.info("The chat's model %r is not available; keeping the current one", model_id)
                 return
-            if self.conversation_id != conversation_id:
+            if self._conversation_id() != conversation_id:
                 return
         self.services.settings.set("default_model", model_id)
         self.current_model = model
@@ -213,50 +250,7 @@ class ModelActions:
         ids = [m for m in self.services.settings.get("favourite_models") or [] if m != model_id]
         self.services.settings.set("favourite_models", [*ids, model_id] if favourite else ids)
 
-    # -- settings ------------------------------------------------------------------------------
-
-    def open_settings(self, page: str = "providers", provider_id: str | None = None):
-        dialog = self._settings()
-        if page == "privacy":
-            dialog.show_privacy()
-        elif page == "costs":
-            dialog.show_costs()
-        elif page == "chats":
-            dialog.show_chats()
-        else:
-            dialog.show_providers(provider_id)
-        return dialog
-
-    def _settings(self) -> SettingsDialog:
-        if self.settings_dialog is None:
-            from app.ui.settings import SettingsDialog  # built on first use
-
-            dialog = SettingsDialog(self.services, self.tasks, self)
-            dialog.models_changed.connect(
-                lambda: self.tasks.spawn(self.after_models_changed(), name="models-changed")
-            )
-            dialog.offline_changed.connect(self._on_offline_changed)
-            dialog.costs_changed.connect(self.costs.on_costs_changed)
-            dialog.dashboard_requested.connect(self.costs.open_usage_dashboard)
-            dialog.chats_imported.connect(
-                lambda _summary: self.tasks.spawn(self.chats.after_import())
-            )
-            dialog.set_local_models(self.local_files)
-            self.connect_memory_settings(dialog)
-            self.settings_dialog = dialog
-        else:
-            self.settings_dialog.refresh()
-        return self.settings_dialog
-
-    async def after_models_changed(self) -> None:
-        """A key or server appeared (or went): list again; a first key leaves the welcome."""
-        await self.refresh_all_models()
-        if self.showing_welcome and self.has_something_to_chat_with:
-            self.pages.setCurrentWidget(self.splitter)
-            self.new_chat()
-
-    def _on_offline_changed(self, offline: bool) -> None:
+    def offline_changed(self, offline: bool) -> None:
         self.header.set_offline(offline)
-        self.downloads.refresh_welcome_download()
         if self.picker.isVisible():
-            self.open_picker(getattr(self, "_picker_purpose", PICK))
+            self.open_picker(self._purpose)  # online models greyed out, or back

@@ -11,15 +11,18 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from app.ui.settings.privacy_page import separator, setting_row
+    from app.ui.settings.settings_actions import SettingsController
     from app.ui.settings.settings_dialog import SettingsDialog
 
 _EXPORTS = {
+    "SettingsController": "app.ui.settings.settings_actions",
     "SettingsDialog": "app.ui.settings.settings_dialog",
     "separator": "app.ui.settings.privacy_page",
     "setting_row": "app.ui.settings.privacy_page",
 }
 
 __all__ = [
+    "SettingsController",
     "SettingsDialog",
     "separator",
     "setting_row",

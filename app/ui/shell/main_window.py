@@ -1,8 +1,9 @@
 """The main window: conversations on the left, the chat on the right, the composer below it.
 
-It lays out the widgets and composes the controllers (conversations, history, search, downloads,
-costs), each given what it needs; the methods that only hand over to a controller are kept for
-callers (and tests) that ask the window. Memory, models and sending are still mixins."""
+It lays out the widgets and composes one controller per feature (models, conversations, sending,
+comparing, history, search, downloads, costs, memory, personas), each given what it needs in
+its constructor; they talk through Qt signals wired here, or through the narrow host interface
+each declares, which the window implements by handing over to the controller that owns it."""
 
 from __future__ import annotations
 
@@ -22,9 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.chat import ModelInfo
-from app.core.records import Conversation
 from app.services import Services
-from app.services.models import ModelGroup
 from app.ui.chat.chat_session import ChatSession
 from app.ui.chat.chat_view import ChatView
 from app.ui.chat.composer import Composer
@@ -32,20 +31,23 @@ from app.ui.chat.empty_chat import EmptyChat
 from app.ui.chat.history_actions import HistoryController
 from app.ui.chat.link_prompt import confirm_open_link
 from app.ui.chat.markdown_render import warm_up as warm_up_renderer
-from app.ui.chat.send_actions import SendActions
+from app.ui.chat.send_actions import SendController
+from app.ui.compare.compare_actions import CompareController
 from app.ui.compare.compare_session import CompareSession
 from app.ui.compare.compare_view import CompareView
 from app.ui.conversations.conversation_actions import ConversationController
 from app.ui.conversations.conversation_list import ConversationList
 from app.ui.costs.cost_actions import CostController
 from app.ui.downloads.download_actions import DownloadController
-from app.ui.memory.memory_actions import MemoryActions
+from app.ui.memory.memory_actions import MemoryController
+from app.ui.memory.persona_actions import PersonaController
 from app.ui.models.add_models import AddOutcome, add_model_files, ask_for_model_files
 from app.ui.models.loading_banner import LoadingBanner
-from app.ui.models.model_actions import DETECT_AFTER_S, ModelActions
+from app.ui.models.model_actions import DETECT_AFTER_S, ModelController
 from app.ui.models.model_header import PICKER_SHORTCUT, ModelHeader
 from app.ui.models.model_picker import ModelPicker
 from app.ui.search.search_actions import SearchController
+from app.ui.settings.settings_actions import SettingsController
 from app.ui.shell.tasks import TaskKeeper
 from app.ui.shell.theme import THEME_SETTING, Theme, theme_manager
 from app.ui.shell.toast import Toast
@@ -59,12 +61,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class MainWindow(
-    MemoryActions,
-    ModelActions,
-    SendActions,
-    QMainWindow,
-):
+class MainWindow(QMainWindow):
     def __init__(self, services: Services, *, data_dir: Path | None = None) -> None:
         super().__init__()
         self.setWindowTitle("Hearth")
@@ -73,17 +70,16 @@ class MainWindow(
         self.themes = theme_manager()
         self.themes.set_choice(services.settings.get(THEME_SETTING))  # Settings → Appearance
         self.window_state = WindowState(data_dir or services.data_dir)
-        self.groups: list[ModelGroup] = []
-        self.models: list[ModelInfo] = []  # every model that can answer now, local first
-        self.current_model: ModelInfo | None = None
-        self.settings_dialog: SettingsDialog | None = None
         self.models_loaded: asyncio.Task | None = None  # the full list, online services too
         self.servers_detected: asyncio.Task | None = None  # Ollama / LM Studio, just after start
-        self._models_generation = 0
-        self._last_sent_text = ""
         self._busy_with = {"reply": False, "compare": False}
         self._dialogs: list[QWidget] = []  # open non-modal dialogs, kept alive until closed
         self._build()
+        self.models = ModelController(
+            services, self.tasks, header=self.header, empty_chat=self.empty_chat,
+            picker=self.picker, showing_welcome=lambda: self.showing_welcome,
+            conversation_id=lambda: self.conversation_id,
+        )  # fmt: skip
         self.downloads = DownloadController(
             services, self.tasks, self.welcome, parent=self, host=self
         )
@@ -92,30 +88,19 @@ class MainWindow(
         self.chats = ConversationController(
             self, services, self.tasks, widgets=self, host=self, keep=self._keep, warn=self._warn
         )
-        self._connect()
         self.costs = CostController(self, services, self.tasks, widgets=self, host=self)
         self.setStatusBar(self.costs.usage_bar)
+        self._compose_chat()
+        self._connect()
         self.history = HistoryController(
-            services,
-            self.tasks,
-            chat_view=self.chat_view,
-            session=self.session,
-            toast=self.toast,
-            chats=self.chats,
-            host=self,
-        )
+            services, self.tasks, chat_view=self.chat_view, session=self.session,
+            toast=self.toast, chats=self.chats, host=self,
+        )  # fmt: skip
         self.search = SearchController(
-            self,
-            services,
-            self.tasks,
-            self.themes,
-            chat_stack=self.chat_stack,
-            chat_view=self.chat_view,
-            composer=self.composer,
-            showing_welcome=lambda: self.showing_welcome,
-            open_at=self.open_conversation_at,
-        )
-        self.setup_memory()
+            self, services, self.tasks, self.themes, chat_stack=self.chat_stack,
+            chat_view=self.chat_view, composer=self.composer,
+            showing_welcome=lambda: self.showing_welcome, open_at=self.history.open_conversation_at,
+        )  # fmt: skip
         self._add_shortcuts()
         self.window_state.restore(self, self.splitter)
         self.ready = self.tasks.spawn(self._start(), name="start")
@@ -155,6 +140,34 @@ class MainWindow(
         self.pages.addWidget(self.welcome)
         self.setCentralWidget(self.pages)
 
+    def _compose_chat(self) -> None:
+        """The controllers of the chat itself: sending, comparing, memory, personas."""
+        common = dict(chats=self.chats, models=self.models, host=self)
+        self.personas = PersonaController(
+            self, self.services, self.tasks, header=self.header, sidebar=self.sidebar,
+            toast=self.toast, **common,
+        )  # fmt: skip
+        self.memory = MemoryController(
+            self, self.services, self.tasks, chat_view=self.chat_view, composer=self.composer,
+            toast=self.toast, **common,
+        )  # fmt: skip
+        self.sending = SendController(
+            self, self.services, self.tasks, session=self.session,
+            compare_session=self.compare_session, chat_stack=self.chat_stack,
+            chat_view=self.chat_view, composer=self.composer, header=self.header,
+            remember=self.memory.remember_command, **common,
+        )  # fmt: skip
+        self.compare = CompareController(
+            self, self.services, self.tasks, session=self.compare_session,
+            view=self.compare_view, chat_stack=self.chat_stack, empty_chat=self.empty_chat,
+            composer=self.composer, header=self.header, **common,
+        )  # fmt: skip
+        self.settings = SettingsController(
+            self, self.services, self.tasks, models=self.models, costs=self.costs,
+            chats=self.chats, memory=self.memory, personas=self.personas,
+            models_changed=self.after_models_changed, offline_changed=self._on_offline_changed,
+        )  # fmt: skip
+
     def _connect(self) -> None:
         self.welcome.add_model_requested.connect(self.choose_model_files)
         self.welcome.cloud_requested.connect(lambda: self.open_settings("providers"))
@@ -164,38 +177,25 @@ class MainWindow(
         )
         self.download_indicator.open_requested.connect(self.downloads.open_downloads)
         self.empty_chat.add_model_requested.connect(self.choose_model_files)
-        self.header.picker_requested.connect(self.open_picker)
         self.header.offline_clicked.connect(lambda: self.open_settings("privacy"))
-        self.picker.model_chosen.connect(self._on_picker_chosen)
         self.picker.add_key_requested.connect(lambda pid: self.open_settings("providers", pid))
         self.picker.add_model_requested.connect(self.choose_model_files)
         self.picker.providers_requested.connect(lambda: self.open_settings("providers"))
-        self.picker.favourite_toggled.connect(self.toggle_favourite)
-        self.composer.send_requested.connect(self.send)
-        self.composer.stop_requested.connect(self.stop_reply)
-        self.composer.compare_requested.connect(self.ask_compare)
+        self.models.shown.connect(self.costs.on_model_shown)  # the estimate next to Send
         self.banner.cancel_requested.connect(self.stop_reply)
-        self.chat_view.regenerate_requested.connect(lambda: self.regenerate())
-        self.chat_view.reply_action.connect(self.on_reply_action)
         self.chat_view.link_clicked.connect(self._confirm_link)
         self.session.busy_changed.connect(lambda busy: self._on_busy_changed("reply", busy))
-        self.session.reply_started.connect(self._on_reply_started)
         self.session.reply_finished.connect(self._on_reply_finished)
-        self.session.failed.connect(self._on_send_failed)
         # While answers are compared, the composer waits: one is kept, or the user goes back.
         self.chat_stack.currentChanged.connect(lambda _i: self.composer.set_waiting(self.comparing))
-        self.compare_view.keep_requested.connect(self.keep_answer)
-        self.compare_view.back_requested.connect(self.leave_compare)
         self.compare_session.busy_changed.connect(
             lambda busy: self._on_busy_changed("compare", busy)
         )
-        self.compare_session.conversation_started.connect(self._on_compare_started)
-        self.compare_session.failed.connect(self._on_compare_failed)
         self.themes.changed.connect(self._on_theme_changed)
 
     def _add_shortcuts(self) -> None:
-        QShortcut(QKeySequence.StandardKey.New, self, activated=self.new_chat)
-        QShortcut(PICKER_SHORTCUT, self, activated=lambda: self.open_picker())
+        QShortcut(QKeySequence.StandardKey.New, self, activated=lambda: self.chats.new_chat())
+        QShortcut(PICKER_SHORTCUT, self, activated=lambda: self.models.open_picker())
         QShortcut(SETTINGS_SHORTCUT, self, activated=lambda: self.open_settings())
         # Only while a reply is written, so Esc still closes editors and menus the rest of the time.
         self.stop_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
@@ -208,25 +208,25 @@ class MainWindow(
         # Model files and chats are enough to show the window. Which online services have a key
         # is asked of the keychain, whose backends take ~0.1 s to load: just after, on a worker
         # thread (a key found on a first start then leaves the welcome screen at once).
-        await self.show_local_models()
-        await self.refresh_conversations()
+        await self.models.show_local_models()
+        await self.chats.refresh_conversations()
         self.tasks.spawn(self.costs.refresh_usage(), name="usage")
         self.header.set_offline(self.services.providers.offline)
-        if not self.local_files and not self.conversations:
+        if not self.models.local_files and not self.chats.conversations:
             self.pages.setCurrentWidget(self.welcome)
             self.downloads.prepare_welcome()  # its main button downloads the model suggested here
         else:
             self.pages.setCurrentWidget(self.splitter)
             last = self.services.settings.get("last_conversation")
-            if any(c.id == last for c in self.conversations):
-                await self.open_conversation(last)
+            if any(c.id == last for c in self.chats.conversations):
+                await self.chats.open_conversation(last)
             else:
-                self.new_chat()
+                self.chats.new_chat()
         self.models_loaded = self.tasks.spawn(self.after_models_changed(), name="models")
         # Pure Python, so a worker thread can pay for the Markdown imports while the user reads.
         self.tasks.spawn(asyncio.to_thread(warm_up_renderer, self.themes.theme), name="warm-up")
         self.servers_detected = self.tasks.spawn(
-            self.detect_local_servers(delay=DETECT_AFTER_S), name="detect-servers"
+            self.models.detect_local_servers(delay=DETECT_AFTER_S), name="detect-servers"
         )
         self.downloads.start_downloads()  # unfinished go on; finished ones join the picker
 
@@ -238,48 +238,7 @@ class MainWindow(
     def comparing(self) -> bool:
         return self.chat_stack.currentWidget() is self.compare_view
 
-    # -- search (tests reach the controller's widgets through the window) ------------------------
-
-    @property
-    def search_panel(self):
-        return self.search.search_panel
-
-    @property
-    def find_bar(self):
-        return self.search.find_bar
-
-    @property
-    def finder(self):
-        return self.search.finder
-
-    def open_search(self) -> None:
-        self.search.open_search()
-
-    def open_find(self) -> None:
-        self.search.open_find()
-
-    def close_find(self) -> None:
-        self.search.close_find()
-
-    # -- downloads (the controller's; tests and the other parts call them on the window) -------
-
-    @property
-    def _downloads_dialog(self):
-        return self.downloads.downloads_dialog
-
-    @property
-    def _model_manager(self):
-        return self.downloads.model_manager
-
-    def show_new_chat(self) -> None:
-        """A new chat in front: off the welcome screen, the window raised."""
-        if self.showing_welcome:
-            self.show_chats()
-        self.new_chat()
-        self.raise_()
-        self.activateWindow()
-
-    # -- conversations (the controller's; tests and the other parts call them on the window) ---
+    # -- what the controllers ask of the window (their host interfaces) -----------------------
 
     @property
     def conversation_id(self) -> int | None:
@@ -290,40 +249,45 @@ class MainWindow(
         self.chats.conversation_id = value
 
     @property
-    def conversations(self) -> list[Conversation]:
-        return self.chats.conversations
+    def current_model(self) -> ModelInfo | None:
+        return self.models.current_model
 
-    def show_chats(self) -> None:
-        self.pages.setCurrentWidget(self.splitter)
+    def find_model(self, model_id: str | None) -> ModelInfo | None:
+        return self.models.find_model(model_id)
 
-    def new_chat(self) -> None:
-        self.chats.new_chat()
+    def choose_model(self, model_id: str) -> None:
+        self.models.choose_model(model_id)
 
-    async def refresh_conversations(self) -> None:
-        await self.chats.refresh_conversations()
+    async def refresh_models(self) -> None:
+        await self.models.refresh_models()
 
-    async def open_conversation(self, conversation_id: int) -> None:
-        await self.chats.open_conversation(conversation_id)
-
-    async def _export(self, conversation_id: int, path: Path) -> None:
-        await self.chats._export(conversation_id, path)
-
-    # -- costs (the controller's; the other controllers and tests ask the window) -----------
+    async def use_chat_model(self, conversation_id: int, messages, *, more_after=False) -> None:
+        await self.models.use_chat_model(conversation_id, messages, more_after=more_after)
 
     @property
-    def usage_bar(self):
-        return self.costs.usage_bar
+    def busy(self) -> bool:
+        return self.sending.busy
 
-    @property
-    def usage_dashboard(self):
-        return self.costs.usage_dashboard
+    def check_then(self, text, model, proceed, *, history=()) -> None:
+        self.sending.check_then(text, model, proceed, history=history)
 
-    @property
-    def budget_confirm(self):
-        return self.costs.budget_confirm
+    def send_now(self, text: str, model: ModelInfo | None) -> None:
+        self.sending.send_now(text, model)
 
-    async def refresh_usage(self) -> None:
-        await self.costs.refresh_usage()
+    def show_failure(self, error) -> None:
+        self.sending.show_failure(error)
+
+    def forget_sent_text(self) -> None:
+        self.sending.last_sent_text = ""
+
+    def stop_reply(self) -> None:
+        self.sending.stop_reply()
+
+    def guard_budget(self, models, draft, proceed, on_cancel=None) -> None:
+        self.costs.guard_budget(models, draft, proceed, on_cancel)
+
+    def restore_draft(self, text: str) -> None:
+        self.costs.restore_draft(text)
 
     def set_history(self, messages) -> None:
         self.costs.set_history(messages)
@@ -334,19 +298,55 @@ class MainWindow(
     async def refresh_chat_cost(self) -> None:
         await self.costs.refresh_chat_cost()
 
-    def guard_budget(self, models, draft, proceed, on_cancel=None) -> None:
-        self.costs.guard_budget(models, draft, proceed, on_cancel)
-
-    async def open_conversation_at(self, message_id: int) -> bool:
-        return await self.history.open_conversation_at(message_id)
-
     def refresh_message_marks(self) -> asyncio.Task:
         return self.history.refresh_message_marks()
 
-    def forget_sent_text(self) -> None:
-        self._last_sent_text = ""
+    def conversation_shown(self, conversation_id: int | None) -> None:
+        """A chat (None: a new, empty one) is on screen: its badge, suggestions for the chats
+        just left, and a persona's chat left unused goes."""
+        self.memory.suggest_after_leaving(conversation_id)
+        self.personas.conversation_shown(conversation_id)
 
-    # -- models --------------------------------------------------------------------------------
+    def show_chats(self) -> None:
+        self.pages.setCurrentWidget(self.splitter)
+
+    def show_new_chat(self) -> None:
+        """A new chat in front: off the welcome screen, the window raised."""
+        if self.showing_welcome:
+            self.show_chats()
+        self.chats.new_chat()
+        self.raise_()
+        self.activateWindow()
+
+    # -- what the controllers say ------------------------------------------------------------
+
+    def _on_busy_changed(self, what: str, busy: bool) -> None:
+        self._busy_with[what] = busy
+        busy = any(self._busy_with.values())  # a reply or a compare is being written
+        self.composer.set_busy(busy)
+        self.stop_shortcut.setEnabled(busy)
+
+    def _on_reply_finished(self, finished) -> None:
+        self.tasks.spawn(self.chats.refresh_conversations())
+        self.costs.after_reply()  # the chat's total, today, this month, the budget
+        self.memory.on_reply_done(finished)  # suggestions once the user leaves the chat
+        if finished.error is None:
+            self.personas.title_new_chat(
+                finished.message.conversation_id, finished.message.model_id
+            )
+
+    async def after_models_changed(self) -> None:
+        """A key or server appeared (or went): list again; a first key leaves the welcome."""
+        await self.models.refresh_all_models()
+        if self.showing_welcome and self.models.has_something_to_chat_with:
+            self.show_chats()
+            self.chats.new_chat()
+
+    def _on_offline_changed(self, offline: bool) -> None:
+        self.models.offline_changed(offline)
+        self.downloads.refresh_welcome_download()
+
+    # -- models from disk, Settings ------------------------------------------------------------
 
     def choose_model_files(self) -> None:
         dialog = ask_for_model_files(self, lambda paths: self.tasks.spawn(self.add_models(paths)))
@@ -355,13 +355,19 @@ class MainWindow(
     async def add_models(self, paths: list[str]) -> AddOutcome:
         """What “Add model from disk…” does once files are chosen (tests call it directly)."""
         outcome = await add_model_files(self.services, list(paths))
-        await self.refresh_models()
+        await self.models.refresh_models()
         if outcome.failures:
             self._warn("Some files could not be added", outcome.failure_text())
         if outcome.added and self.showing_welcome:
-            self.pages.setCurrentWidget(self.splitter)
-            self.new_chat()
+            self.show_chats()
+            self.chats.new_chat()
         return outcome
+
+    def open_settings(self, page: str = "providers", provider_id: str | None = None):
+        return self.settings.open(page, provider_id)
+
+    def settings_window(self) -> SettingsDialog:
+        return self.settings.window_for()
 
     # -- odds and ends -------------------------------------------------------------------------
 
@@ -386,8 +392,8 @@ class MainWindow(
         self.window_state.save(self, self.splitter)
         self.stop_reply()
         self.costs.forget_costs()
-        for dialog in (self.settings_dialog, self.usage_dashboard):
-            if dialog is not None:
-                dialog.close()
+        self.settings.close()
+        if self.costs.usage_dashboard is not None:
+            self.costs.usage_dashboard.close()
         self.downloads.close_download_windows()
         super().closeEvent(event)
