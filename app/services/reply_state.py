@@ -62,7 +62,9 @@ def cloud_destination(model: ModelInfo, state: ReplyState) -> dict:
         return {}
     if state.answered_by is None:
         sent = state.sent or state.parts
-        where = sent_to(provider_name(model)) if sent else not_sent(provider_name(model), state.error)
+        where = (
+            sent_to(provider_name(model)) if sent else not_sent(provider_name(model), state.error)
+        )
         return {"destination": where}
     if state.sent:
         return {"destination": also_sent(state.answered_by.where, provider_name(model))}
