@@ -147,12 +147,3 @@ def source_lines(sources: Sequence[dict]) -> list[str]:
         n = source.get("n") if isinstance(source.get("n"), int) else i
         lines.append(f"[{n}] {source_where(source)}")
     return lines
-
-
-# -- before sending to a cloud model ---------------------------------------------------------------
-
-
-def passages_sent_notice(count: int, provider: str) -> str:
-    """What the user is told before passages of their files leave this computer."""
-    noun = "passage" if count == 1 else "passages"
-    return f"{count} {noun} from your files will be sent to {provider}."

@@ -19,12 +19,12 @@ from app.core.chat import ChatMessage, ChatRequest, ModelInfo
 from app.core.doc_prompt import (
     choose_passages,
     cited_passages,
-    passages_sent_notice,
     question_with_sources,
     sources_json,
 )
 from app.core.documents import Passage
 from app.core.errors import HearthError
+from app.core.where import passages_sent
 from app.services.reply_state import ReplyState, provider_name
 from app.services.worker import DbWorker
 from app.store import doc_sources
@@ -73,7 +73,7 @@ class DocumentPlan:
         """ "3 passages from your files will be sent to OpenAI."; None when nothing leaves."""
         if model.is_local or not self.passages:
             return None
-        return passages_sent_notice(len(self.passages), provider_name(model))
+        return passages_sent(len(self.passages), provider_name(model))
 
 
 def keyword_retriever(db: DbWorker) -> Retrieve:

@@ -13,7 +13,6 @@ from app.core.doc_prompt import (
     cited_numbers,
     cited_passages,
     parse_sources,
-    passages_sent_notice,
     question_with_sources,
     source_lines,
     sources_block,
@@ -21,6 +20,7 @@ from app.core.doc_prompt import (
 )
 from app.core.documents import Passage
 from app.core.records import Message
+from app.core.where import passages_sent
 
 
 def passage(n: int, text: str = "some words", page: int | None = 3, **kw) -> Passage:
@@ -118,7 +118,5 @@ def _fields(message: Message) -> dict:
 
 
 def test_what_the_user_is_told_before_passages_leave():
-    assert passages_sent_notice(3, "OpenAI") == "3 passages from your files will be sent to OpenAI."
-    assert passages_sent_notice(1, "Anthropic") == (
-        "1 passage from your files will be sent to Anthropic."
-    )
+    assert passages_sent(3, "OpenAI") == "3 passages from your files will be sent to OpenAI."
+    assert passages_sent(1, "Anthropic") == ("1 passage from your files will be sent to Anthropic.")
