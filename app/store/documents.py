@@ -182,9 +182,10 @@ def sync_root(store: Store, root: DocRoot, found: list[tuple[str, int, float]]) 
     (so a file merely touched is not read again), gone ones dropped with their chunks.
     Returns (queued, dropped)."""
     known = {
-        r[1]: (r[0], r[2], r[3])
+        r[1]: (r[0], r[2], r[3], r[4])
         for r in store.db.execute(
-            "SELECT id, path, size, mtime FROM doc_files WHERE root_id = ?", [root.id]
+            "SELECT id, path, size, mtime, root_id FROM doc_files WHERE collection_id = ?",
+            [root.collection_id],
         ).fetchall()
     }
     queued, seen = 0, set()
@@ -196,8 +197,7 @@ def sync_root(store: Store, root: DocRoot, found: list[tuple[str, int, float]]) 
                 if old is None:
                     store.db.execute(
                         "INSERT INTO doc_files (collection_id, root_id, path, size, mtime, state)"
-                        " VALUES (?, ?, ?, ?, ?, 'waiting') ON CONFLICT (collection_id, path)"
-                        " DO UPDATE SET root_id = excluded.root_id",
+                        " VALUES (?, ?, ?, ?, ?, 'waiting')",
                         [root.collection_id, root.id, path, size, mtime],
                     )
                     queued += 1
@@ -208,7 +208,7 @@ def sync_root(store: Store, root: DocRoot, found: list[tuple[str, int, float]]) 
                         [old[0]],
                     )
                     queued += 1
-            gone = [fid for path, (fid, _, _) in known.items() if path not in seen]
+            gone = [v[0] for p, v in known.items() if v[3] == root.id and p not in seen]
             for fid in gone:
                 store.db.execute("DELETE FROM doc_files WHERE id = ?", [fid])
     except sqlite3.Error as exc:
@@ -307,14 +307,15 @@ def write_page(
 def finish_file(
     store: Store, file_id: int, *, state: str, reason: str | None, pages: int | None = None
 ) -> None:
-    """A file done: 'ready' (its `reason` then a note) or 'failed' (its chunks dropped)."""
+    """A file done: 'ready' (its `reason` then a note) or 'failed' (its chunks dropped);
+    `pages` is the page count of a format that has pages."""
     assert state in ("ready", "failed")
     try:
         with store.db.conn:
             if state == "failed":
                 store.db.execute("DELETE FROM doc_chunks WHERE file_id = ?", [file_id])
             store.db.execute(
-                """UPDATE doc_files SET state = ?, reason = ?, pages = COALESCE(?, next_page),
+                """UPDATE doc_files SET state = ?, reason = ?, pages = ?,
                    chunks = CASE WHEN ? = 'failed' THEN 0 ELSE chunks END, indexed = ?
                    WHERE id = ?""",
                 [state, reason, pages, state, now(), file_id],
