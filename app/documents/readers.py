@@ -308,7 +308,7 @@ def _decodes(path: Path, encoding: str) -> bool:
     decoder = codecs.getincrementaldecoder(encoding)()
     try:
         with open(path, "rb") as f:
-            while block := f.read(1 << 20):
+            while block := f.read(1 << 18):
                 decoder.decode(block)
             decoder.decode(b"", final=True)
     except UnicodeDecodeError:

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_COLLECTION = "My documents"
 EMBED_MODEL_SETTING = "docs_embed_model"
-_HASH_BLOCK = 1 << 20
+_HASH_BLOCK = 1 << 18
 
 
 class DocumentNotFound(HearthError):
