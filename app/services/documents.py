@@ -167,6 +167,16 @@ class DocumentService:
         async with self._lock:
             return await _Run(self, progress or (lambda _p: None), cancel).run()
 
+    async def refresh(
+        self,
+        progress: Callable[[Progress], None] | None = None,
+        cancel: _Flag | None = None,
+    ) -> IndexResult:
+        """What the window runs when it opens: re-scan the added folders, then read what is
+        new, changed or was interrupted by the last quit."""
+        await self.rescan()
+        return await self.index(progress=progress, cancel=cancel)
+
     # -- listing and removing -------------------------------------------------------------------
 
     async def list(self) -> list[CollectionListing]:
@@ -308,7 +318,7 @@ class _Run:
                 return
             if await self.s._off_loop(_signature_or_none, f.path) != signature:
                 return await self.changed_while_reading(f)
-            done = await self.db.call(store_docs.file, f.id)
+            done = await self.db.call(store_docs.get_file, f.id)
             if done.chunks:
                 await self.db.call(
                     store_docs.finish_file, f.id, state="ready", reason=done.reason, pages=pages

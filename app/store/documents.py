@@ -233,7 +233,7 @@ def files(
     return [DocFile(*r) for r in rows]
 
 
-def file(store: Store, file_id: int) -> DocFile | None:
+def get_file(store: Store, file_id: int) -> DocFile | None:
     row = store.db.execute(
         f"SELECT {_FILE_COLUMNS} FROM doc_files WHERE id = ?", [file_id]
     ).fetchone()

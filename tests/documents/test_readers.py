@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,19 @@ def test_a_pdf_locked_only_against_printing_still_reads(tmp_path):
     path = tmp_path / "owner.pdf"
     path.write_bytes(sample_pdf(["Readable by anyone."], password=""))
     assert "Readable" in sections(path)[0].text
+
+
+def test_an_aes_pdf_locked_only_against_changes_still_reads(tmp_path):
+    """Bank statements and tax forms often come "secured" with AES and no opening password."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(sample_pdf(["Statement total 12.50"]))))
+    writer.encrypt(user_password="", owner_password="bank", algorithm="AES-256")
+    out = io.BytesIO()
+    writer.write(out)
+    path = tmp_path / "statement.pdf"
+    path.write_bytes(out.getvalue())
+    assert sections(path)[0].text == "Statement total 12.50"
 
 
 def test_a_corrupt_pdf_is_damaged_in_plain_words(tmp_path):
@@ -125,6 +139,9 @@ def test_text_encodings_are_read_robustly(tmp_path):
     windows = tmp_path / "quotes.txt"
     windows.write_bytes("“quoted” — dash\r\n".encode("cp1252"))
     assert sections(windows)[0].text == "“quoted” — dash\r\n"  # line ends kept: offsets exact
+    utf16 = tmp_path / "notepad.txt"
+    utf16.write_text("Ünïcode from Notepad\n", encoding="utf-16")
+    assert sections(utf16)[0].text == "Ünïcode from Notepad\n"
 
 
 def test_html_reads_visible_text_split_at_headings(tmp_path):
