@@ -210,11 +210,15 @@ class IndexRun:
 # -- on the reading thread ----------------------------------------------------------------------
 
 
-def scan(path: Path, is_folder: bool) -> list[tuple[str, int, float]]:
+def scan(path: Path, is_folder: bool) -> list[tuple[str, int, float]] | None:
     """The readable files under a root (path, size, mtime): hidden files and folders, Office's
-    lock files (~$name.docx) and links to folders are skipped. A missing root finds nothing."""
+    lock files (~$name.docx) and links to folders are skipped. A missing file finds nothing (it
+    was deleted); a missing folder finds None: it may be on a drive that is not plugged in now,
+    so its files are kept until it is back (or removed from the collection)."""
     from app.documents.readers import is_supported
 
+    if is_folder and not path.is_dir():
+        return None
     if not is_folder:
         try:
             st = os.stat(path)
@@ -240,7 +244,10 @@ def scan(path: Path, is_folder: bool) -> list[tuple[str, int, float]]:
 def _hidden(path: Path) -> bool:
     if path.name.startswith("."):
         return True
-    attributes = getattr(os.stat(path, follow_symlinks=False), "st_file_attributes", 0)
+    try:
+        attributes = getattr(os.stat(path, follow_symlinks=False), "st_file_attributes", 0)
+    except OSError:
+        return True  # gone already
     return bool(attributes & getattr(stat, "FILE_ATTRIBUTE_HIDDEN", 0))
 
 

@@ -104,7 +104,8 @@ class DocumentService:
 
     async def rescan(self) -> tuple[int, int]:
         """Walk every root again: new and changed files are queued, removed ones dropped with
-        their chunks. Returns (queued, dropped)."""
+        their chunks (not those of a folder that is missing as a whole: see `scan`). Returns
+        (queued, dropped)."""
         queued = dropped = 0
         for root in await self._db.call(store_docs.roots):
             q, d = await self._sync(root)
@@ -113,6 +114,8 @@ class DocumentService:
 
     async def _sync(self, root: DocRoot) -> tuple[int, int]:
         found = await self._off_loop(scan, Path(root.path), root.is_folder)
+        if found is None:
+            return 0, 0
         return await self._db.call(store_docs.sync_root, root, found)
 
     # -- reading --------------------------------------------------------------------------------

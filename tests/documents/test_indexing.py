@@ -167,6 +167,19 @@ def test_unchanged_files_are_skipped_changed_reread_removed_dropped(docs, tmp_pa
     assert search(docs, "ferret") == [] and "gone.md" not in states(docs)
 
 
+def test_a_missing_folder_keeps_its_files_until_it_is_back(docs, tmp_path):
+    drive = tmp_path / "usb"
+    drive.mkdir()
+    write_notes(drive, word="gecko")
+    docs.run(_add_and_index(docs, drive))
+    drive.rename(tmp_path / "elsewhere")  # unplugged
+
+    assert docs.run(docs.service.rescan()) == (0, 0)
+    assert [p.name for p in search(docs, "gecko")] == ["notes.md"] * 3
+    (tmp_path / "elsewhere").rename(drive)
+    assert docs.run(docs.service.refresh()).ready == []  # back, unchanged: nothing to read
+
+
 async def _add_and_index(docs, *paths, collection=None):
     await docs.service.add(list(paths), collection=collection)
     return await docs.service.index()
