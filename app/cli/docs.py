@@ -120,7 +120,7 @@ class DocsProgress:
         if self.tty:
             of = f"/{p.pages}" if p.pages else ""
             where = f" page {p.page}{of}" if p.state == "reading" else f" {p.state}"
-            line = f"[{p.files_done}/{p.files_total}] {name}{where}, {p.chunks} passages"
+            line = f"[{p.files_done}/{p.files_total}] {name}{where}, {counted(p.chunks, 'passage')}"
             width = shutil.get_terminal_size((80, 20)).columns - 1
             self.stream.write("\r" + line[:width].ljust(width))
             self.stream.flush()

@@ -76,3 +76,23 @@ def test_rm_removes_by_name_or_path_and_says_when_nothing_matches(capsys, tmp_pa
     )
     code, out, _ = hearth(capsys, "docs", "list")
     assert code == 0 and out.strip() == "My documents (0 files, 0 passages)"
+
+
+def test_a_terminal_gets_one_line_redrawn_in_place():
+    import io
+
+    from app.cli.docs import DocsProgress
+    from app.services.doc_indexing import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    printer = DocsProgress(screen)
+    printer.update(Progress("/d/a.pdf", "reading", page=1, pages=3, files_total=2, chunks=1))
+    printer.update(Progress("/d/a.pdf", "ready", page=3, pages=3, files_done=1, files_total=2))
+    printer.close()
+    drawn = screen.getvalue()
+    assert drawn.count("\r") == 2 and drawn.endswith("\n") and drawn.count("\n") == 1
+    assert "[0/2] a.pdf page 1/3, 1 passage " in drawn and "[1/2] a.pdf ready" in drawn
