@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from app.services.chat import ChatService
     from app.services.conversations import ConversationService
+    from app.services.documents import DocumentService
     from app.services.downloads import DownloadService
     from app.services.history import HistoryService
     from app.services.memory import MemoryService
@@ -36,9 +37,11 @@ class Services:
     memory: MemoryService
     history: HistoryService
     transfer: TransferService
+    documents: DocumentService
 
     async def close(self) -> None:
         self.chat.stop()
+        self.documents.close()
         await self.downloads.close()
         await self.models.close()
         self.db.close()
@@ -88,6 +91,7 @@ def open_services(data_dir: Path) -> Services:
     from app.services.chat import ChatService
     from app.services.conversations import ConversationService
     from app.services.doc_chat import DocumentChat, keyword_retriever
+    from app.services.documents import DocumentService
     from app.services.downloads import DownloadService
     from app.services.history import HistoryService
     from app.services.memory import MemoryService
@@ -103,7 +107,7 @@ def open_services(data_dir: Path) -> Services:
     models = ModelService(db, settings)
     memory = MemoryService(db=db, settings=settings, models=models)
     # Retrieval for chatting with documents: keyword search until DocumentSearch.retrieve.
-    documents = DocumentChat(db=db, settings=settings, retrieve=keyword_retriever(db))
+    doc_chat = DocumentChat(db=db, settings=settings, retrieve=keyword_retriever(db))
     prices = PriceBook.load(settings.get("price_overrides") or {}, data_dir=data_dir)
     usage = UsageService(db, settings, prices, data_dir=data_dir)
     return Services(
@@ -111,7 +115,7 @@ def open_services(data_dir: Path) -> Services:
         db=db,
         settings=settings,
         models=models,
-        chat=ChatService(db, models, settings, usage=usage, memory=memory, documents=documents),
+        chat=ChatService(db, models, settings, usage=usage, memory=memory, documents=doc_chat),
         conversations=ConversationService(db),
         providers=ProviderService(models, settings),
         downloads=DownloadService(models=models, settings=settings, data_dir=data_dir),
@@ -119,4 +123,5 @@ def open_services(data_dir: Path) -> Services:
         memory=memory,
         history=HistoryService(db=db, models=models),
         transfer=TransferService(db=db),
+        documents=DocumentService(db, settings),
     )
