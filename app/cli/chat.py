@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from app.cli.common import check_utf8, conversation_id, positive_int, read_stdin
 from app.core.errors import HearthError
 
-# What a command uses is imported when it runs (tests/test_startup.py checks).
+# What a command uses is imported when it runs (tests/app/test_startup.py checks).
 if TYPE_CHECKING:
     from app.services import Listings, Services
 
