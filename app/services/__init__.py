@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from app.services.chat import ChatService
     from app.services.conversations import ConversationService
+    from app.services.doc_search import DocumentSearch
     from app.services.downloads import DownloadService
     from app.services.history import HistoryService
     from app.services.memory import MemoryService
@@ -36,10 +37,12 @@ class Services:
     memory: MemoryService
     history: HistoryService
     transfer: TransferService
+    doc_search: DocumentSearch
 
     async def close(self) -> None:
         self.chat.stop()
         await self.downloads.close()
+        await self.doc_search.close()
         await self.models.close()
         self.db.close()
 
@@ -87,6 +90,7 @@ def open_services(data_dir: Path) -> Services:
     from app.providers.prices import PriceBook
     from app.services.chat import ChatService
     from app.services.conversations import ConversationService
+    from app.services.doc_search import DocumentSearch
     from app.services.downloads import DownloadService
     from app.services.history import HistoryService
     from app.services.memory import MemoryService
@@ -116,4 +120,5 @@ def open_services(data_dir: Path) -> Services:
         memory=memory,
         history=HistoryService(db=db, models=models),
         transfer=TransferService(db=db),
+        doc_search=DocumentSearch(db=db, settings=settings, data_dir=data_dir),
     )
