@@ -88,3 +88,21 @@ def test_files_no_longer_readable_drop_out(store):
     with store.db.conn:
         store.db.execute("UPDATE doc_files SET state = 'missing'")
     assert dv.vector_search(store, "m", unit(1, 0)) == []
+
+
+def test_vectors_saved_after_a_search_join_the_cached_matrix(store):
+    """While chunks are embedded in the background, each batch joins the matrix in place; the
+    result is what reading everything again gives."""
+    col = add_collection(store)
+    a, b, c = add_file(store, col, "/d/a.txt", ["a", "b", "c"])
+    dv.save_vectors(store, "m", [(a, unit(1, 0, 0))])
+    assert [i for i, _ in dv.vector_search(store, "m", unit(0, 1, 0))] == [a]
+    dv.save_vectors(store, "m", [(b, unit(0, 1, 0)), (a, unit(0, 0, 1))])  # a replaced
+    dv.save_vectors(store, "m", [(c, unit(0, 1, 1)), (999, unit(1, 0, 0))])  # 999: no chunk
+    kept = dv._matrices[store]["m"]
+    assert dv.vector_search(store, "m", unit(0, 1, 0))[0][0] == b
+    assert dv._matrices[store]["m"] is kept  # not read again
+    in_place = dv.vector_search(store, "m", unit(0, 0, 1))
+    dv._matrices.clear()
+    assert dv.vector_search(store, "m", unit(0, 0, 1)) == in_place
+    assert [i for i, _ in in_place] == [a, c, b]
