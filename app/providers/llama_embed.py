@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_CONTEXT = 2048  # tokens per text; chunks are far shorter, and longer texts are cut
+# Tokens per text (longer texts are cut). Chunks are a few hundred tokens; a context of the full
+# 2048 nomic-embed-text allows made each llama.cpp call about twice as slow for the same texts.
+MAX_CONTEXT = 1024
 BATCH_TEXTS = 16  # texts per llama.cpp call: a stop or a query waits at most this many
 
 
