@@ -153,7 +153,10 @@ class GivenVector(DocumentSearch):
 
 class _Given:
     def __init__(self, key: str, vector: np.ndarray) -> None:
-        self.key, self.vector = key, vector
+        self.key, self.vector, self.path = key, vector, Path(key)
+
+    async def load(self) -> None:
+        pass
 
     async def embed_query(self, _text: str) -> np.ndarray:
         return self.vector

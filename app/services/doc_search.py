@@ -63,6 +63,9 @@ class DocumentSearch:
         self._embedding = asyncio.Lock()  # one background run at a time
         # Why search is by keywords only right now (a model that would not load), for the window.
         self.problem: HearthError | None = None
+        # The file that would not load, not tried again at every question (a chat model's
+        # gigabytes, read only to be refused); forgotten when another file is chosen.
+        self._refused: tuple[Path, HearthError] | None = None
 
     # ---- which embedding model -----------------------------------------------------------------
 
@@ -130,6 +133,7 @@ class DocumentSearch:
             await candidate.close()
             raise
         self._settings.set(SETTING, str(path))
+        self._refused = self.problem = None
         await self._switch_to(candidate)
         return path
 
@@ -141,6 +145,22 @@ class DocumentSearch:
         elif self._embedder is None or self._embedder.path != path:
             await self._switch_to(LlamaEmbedder(path, config_dir=self._data_dir))
         return self._embedder
+
+    async def loaded_embedder(self) -> LlamaEmbedder | None:
+        """embedder(), loaded; raises the plain error of a model that cannot embed, once loaded
+        and afterwards from memory."""
+        embedder = await self.embedder()
+        if embedder is None:
+            return None
+        if self._refused is not None and self._refused[0] == embedder.path:
+            self.problem = self._refused[1]
+            raise self._refused[1]
+        try:
+            await embedder.load()
+        except HearthError as err:
+            self._refused, self.problem = (embedder.path, err), err
+            raise
+        return embedder
 
     async def _switch_to(self, embedder: LlamaEmbedder | None) -> None:
         old, self._embedder = self._embedder, embedder
@@ -160,7 +180,7 @@ class DocumentSearch:
         worker, never on the event loop. Stopped by `cancel` between batches; a later run goes
         on from there, since it only picks chunks still lacking a vector. No model: returns 0."""
         async with self._embedding:
-            embedder = await self.embedder()
+            embedder = await self.loaded_embedder()
             if embedder is None:
                 return 0
             key = embedder.key
@@ -216,7 +236,7 @@ class DocumentSearch:
 
     async def _vector_hits(self, question: str, collection_ids: list[int]) -> list[int]:
         try:
-            embedder = await self.embedder()
+            embedder = await self.loaded_embedder()
             if embedder is None:
                 return []
             query = await embedder.embed_query(question)
