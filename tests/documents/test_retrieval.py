@@ -10,6 +10,7 @@ import pytest
 
 from app.core.documents import Passage
 from app.core.embed_errors import CannotEmbed, EmbedModelNotDownloaded, EmbedModelNotFound
+from app.providers.llama_embed import LlamaEmbedder
 from app.services.doc_search import SETTING, EmbedProgress, within_budget, without_overlaps
 from app.store import doc_vectors as dv
 from tests.documents.embed_gguf import write_tiny_embed_gguf
@@ -105,9 +106,14 @@ def test_embed_pending_stops_between_batches_and_resumes(services, tiny_embed_gg
     assert seen[0] == (4, 10) and seen[-1] == (7, 7)
 
 
-def test_a_chat_model_is_refused_and_search_keeps_working(services, tiny_gguf):
+def test_a_chat_model_is_refused_and_search_keeps_working(services, tiny_gguf, monkeypatch):
     add_facts(services)
     search = services.doc_search
+    loads = []
+    real_load = LlamaEmbedder._load_llama
+    monkeypatch.setattr(
+        LlamaEmbedder, "_load_llama", lambda self, owner: loads.append(1) or real_load(self, owner)
+    )
 
     async def scenario():
         with pytest.raises(CannotEmbed):
@@ -115,12 +121,14 @@ def test_a_chat_model_is_refused_and_search_keeps_working(services, tiny_gguf):
         assert services.settings.get(SETTING) is None  # nothing changed
         services.settings.set(SETTING, str(tiny_gguf))  # chosen by hand in settings.json
         found = await search.retrieve("kettle warranty")
+        assert found == await search.retrieve("kettle warranty")
         with pytest.raises(CannotEmbed):
             await search.embed_pending()
         return found
 
     found = run(services, scenario)
     assert found[0].text.startswith("The warranty for the Aurora kettle")
+    assert len(loads) == 2  # the check, then once more by hand: not again at every question
     assert isinstance(services.doc_search.problem, CannotEmbed)
 
 
