@@ -177,6 +177,51 @@ def check_document_readers() -> str:
     return "document readers load (PDF, Word, HTML)"
 
 
+def check_document_search() -> str:
+    """Passages embedded by llama.cpp (a tiny model made on the fly, mean pooling) and found
+    again through the vectors table and numpy: the search by meaning works in this install."""
+    import asyncio
+
+    from app.providers.llama_embed import LlamaEmbedder
+    from app.providers.llama_probe_model import write_probe_model
+    from app.store import doc_vectors
+    from app.store.store import Store
+
+    texts = ["ab ac ad", "ba bc bd", "ca cb cd"]
+    with tempfile.TemporaryDirectory(prefix="hearth-selftest-") as folder:
+        model = write_probe_model(Path(folder) / "embed.gguf", pooling=True)
+        embedder = LlamaEmbedder(model, config_dir=Path(folder))
+
+        async def embed():
+            try:
+                return await embedder.embed_documents(texts), await embedder.embed_query(texts[1])
+            finally:
+                await embedder.close()
+
+        vectors, query = asyncio.run(embed())
+        store = Store(Path(folder) / "check.db")
+        try:
+            with store.db.conn:
+                store.db.execute("INSERT INTO doc_collections VALUES (1, 'Check', 1, '')")
+                store.db.execute(
+                    "INSERT INTO doc_files (id, collection_id, path, state) "
+                    "VALUES (1, 1, 'check.txt', 'ready')"
+                )
+                for i, text in enumerate(texts, start=1):
+                    store.db.execute(
+                        "INSERT INTO doc_chunks VALUES (?, 1, ?, NULL, NULL, 0, ?, ?)",
+                        [i, i, len(text), text],
+                    )
+            rows = list(zip([1, 2, 3], vectors, strict=True))
+            doc_vectors.save_vectors(store, embedder.key, rows)
+            found = doc_vectors.vector_search(store, embedder.key, query, limit=3)
+        finally:
+            store.close()
+    if len(found) != 3:
+        raise CheckFailed(f"the embedded passages were not found again: {found!r}")
+    return f"document search by meaning ({embedder.dim}-wide vectors, numpy)"
+
+
 CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ("version", check_version),
     ("database opens and migrates", check_database),
@@ -185,6 +230,7 @@ CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ("keychain", check_keychain),
     ("resources present", check_resources),
     ("document readers", check_document_readers),
+    ("document search", check_document_search),
 )
 
 
