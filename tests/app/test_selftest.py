@@ -55,8 +55,10 @@ def test_a_processor_that_crashes_llama_cpp_fails_the_check_in_words(monkeypatch
     status, lines = run()
     assert status == 1
     failed = [line for line in lines if line.startswith("FAIL")]
-    assert len(failed) == 1 and failed[0].startswith("FAIL  quantized generation: every")
+    assert len(failed) == 2 and failed[0].startswith("FAIL  quantized generation: every")
     assert "crashed (SIGILL)" in failed[0]
+    # Search by meaning runs on the same engine: it fails too, in the same plain words.
+    assert failed[1].startswith("FAIL  document search: ") and "processor" in failed[1]
 
 
 def test_no_keychain_is_reported_not_failed(monkeypatch):
