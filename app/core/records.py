@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from app.core.images import ImageRef
+
 MessageStatus = Literal["complete", "streaming", "stopped", "interrupted", "error"]
 
 
@@ -36,6 +38,8 @@ class Message:
     error: str | None = None
     cost_usd: str | None = None  # Decimal as text; "0" for local models
     destination: str | None = None  # "on this computer" / "sent to OpenAI", fixed when sent
+    # Attached images (user messages), in order; read from message_images, not a column.
+    images: tuple[ImageRef, ...] = ()
 
     @property
     def is_local(self) -> bool:
@@ -48,3 +52,7 @@ class Message:
         if self.destination:
             return self.destination
         return "on this computer" if self.is_local else f"sent to {self.provider}"
+
+
+# The columns of the messages table, in Message's order (images live in their own table).
+MESSAGE_COLUMNS = tuple(f for f in Message.__dataclass_fields__ if f != "images")

@@ -26,6 +26,7 @@ from app.core.events import StreamEvent
 from app.core.events import Usage as UsageEvent
 from app.netguard import is_loopback_url
 from app.providers.http_stream import HttpBackend, make_client
+from app.providers.image_parts import openai_content
 from app.providers.stream_parser import StreamParser, int_field, request_options
 
 # OpenAI's reasoning models accept only the default temperature.
@@ -108,7 +109,7 @@ class OpenAICompatBackend(HttpBackend):
     def chat_request(self, request: ChatRequest) -> tuple[str, dict[str, Any], dict[str, str]]:
         body: dict[str, Any] = {
             "model": self.model,
-            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "messages": [{"role": m.role, "content": openai_content(m)} for m in request.messages],
             "stream": True,
         }
         if self.spec.stream_usage_option:

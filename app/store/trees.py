@@ -9,10 +9,11 @@ import sqlite3
 from dataclasses import dataclass
 
 from app.core.errors import StorageError
-from app.core.records import Conversation, Message
+from app.core.records import MESSAGE_COLUMNS, Conversation, Message
+from app.store.images import with_images
 from app.store.store import Store
 
-_MESSAGE_FIELDS = list(Message.__dataclass_fields__)
+_MESSAGE_FIELDS = list(MESSAGE_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,7 @@ def conversation_tree(store: Store, conversation_id: int) -> ConversationTree:
     rows = store.db.execute(
         f"SELECT {cols} FROM messages WHERE conversation_id = ? ORDER BY id", [conversation_id]
     ).fetchall()
-    return ConversationTree(conv, prompt, head, [Message(*row) for row in rows])
+    return ConversationTree(conv, prompt, head, with_images(store, [Message(*row) for row in rows]))
 
 
 def conversation_trees(store: Store, conversation_ids: list[int] | None) -> list[ConversationTree]:
