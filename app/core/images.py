@@ -49,14 +49,6 @@ def extension_for(mime: str) -> str:
     return _EXTENSIONS.get(mime, "bin")
 
 
-def images_sentence(count: int, provider: str) -> str:
-    """ "1 image will be sent to OpenAI" / "3 images will be sent to OpenAI"; "" for none."""
-    if count <= 0:
-        return ""
-    noun = "image" if count == 1 else "images"
-    return f"{count} {noun} will be sent to {provider}."
-
-
 # -- size limits --------------------------------------------------------------------------------
 
 

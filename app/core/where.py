@@ -49,3 +49,12 @@ def also_sent(where: str, provider: str) -> str:
 def was_sent_away(where: str) -> bool:
     """True when the words left this computer, or may have ("sending to …")."""
     return where.startswith(("sent to ", "sending to ")) or " · also sent to " in where
+
+
+def images_sent(count: int, provider: str, *, local: bool = False) -> str:
+    """The warning before a cloud send: "1 image will be sent to OpenAI" / "3 images will be
+    sent to OpenAI". "" for none, and for a model on this computer (nothing leaves)."""
+    if count <= 0 or local:
+        return ""
+    noun = "image" if count == 1 else "images"
+    return f"{count} {noun} will be sent to {provider}."

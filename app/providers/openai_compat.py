@@ -16,6 +16,7 @@ LM Studio, vLLM and llama.cpp's server. The differences it absorbs:
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -140,8 +141,19 @@ class OpenAICompatBackend(HttpBackend):
             if _NOT_CHAT.search(entry["id"]) or entry.get("type") in _NOT_CHAT_TYPES:
                 continue
             name = entry.get("name") if isinstance(entry.get("name"), str) else None
-            models.append(self.info(entry["id"], name, _context_length(entry)))
+            info = self.info(entry["id"], name, _context_length(entry))
+            models.append(replace(info, sees_images=_sees_images(entry)))
         return models, None
+
+
+def _sees_images(entry: dict) -> bool | None:
+    """Where the list says so: OpenRouter's `architecture.input_modalities`, Mistral's
+    `capabilities.vision`. None elsewhere (the model table decides)."""
+    modalities = (entry.get("architecture") or {}).get("input_modalities")
+    if isinstance(modalities, list):
+        return "image" in modalities
+    vision = (entry.get("capabilities") or {}).get("vision")
+    return vision if isinstance(vision, bool) else None
 
 
 def _context_length(entry: dict) -> int | None:

@@ -7,7 +7,7 @@ import concurrent.futures
 import dataclasses
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 
 from app.core.chat import ChatMessage, ChatRequest, ModelInfo
@@ -15,6 +15,7 @@ from app.core.errors import HearthError, NoModelChosen, StorageError
 from app.core.events import Done, Error, RequestSent, TextDelta, Usage
 from app.core.records import Message
 from app.core.where import also_sent, not_sent, sending_to, sent_to
+from app.services.chat_images import ChatImages, ImageSource, KeptImage, not_shown_note
 from app.services.chat_updates import (
     ChatUpdate,
     FallbackUsed,
@@ -67,6 +68,7 @@ class ChatService:
         self._settings = settings
         self._active: dict[asyncio.Task, ReplyState] = {}
         self._source = ReplySource(models, settings)
+        self.images = ChatImages(db, models)
 
     @property
     def busy(self) -> bool:
@@ -95,9 +97,18 @@ class ChatService:
         text: str,
         model_id: str | None = None,
         max_tokens: int | None = None,
+        images: Sequence[ImageSource | KeptImage] = (),
     ) -> AsyncIterator[ChatUpdate]:
+        """`images`: files, bytes (a paste) or pictures already kept (self.images.keep, which
+        says whether a location was removed); refused before anything is stored when the model
+        cannot see them."""
         model = await self.pick_model(model_id)
+        await self.images.check(model, len(images))
+        kept = await self.images.keep(images) if images else []
         conv, user = await self._add_user_message(conversation_id, text)
+        if kept:
+            await self.images.attach(user.id, kept)
+            user = await self._db.call(Store.message, user.id)
         async for update in self._reply(
             conv.id, model, parent_id=user.id, user_message=user, max_tokens=max_tokens
         ):
@@ -239,6 +250,7 @@ class ChatService:
         request = self._request(
             history, max_tokens=max_tokens, model=model, system_prompt=plan.system_prompt
         )
+        request = await self._with_images(request, history, model)
         if continuing is not None and not model.is_local:
             request = replace(
                 request, messages=(*request.messages, ChatMessage("user", CONTINUE_PROMPT))
@@ -351,6 +363,29 @@ class ChatService:
         await self._memory.record_used(message_id=reply_id, memories=plan.memories)
         return plan
 
+    async def _with_images(
+        self, request: ChatRequest, history: list[Message], model: ModelInfo
+    ) -> ChatRequest:
+        """The history's pictures, prepared for this model's provider, on their messages."""
+        if not any(m.images for m in history):
+            return request
+        parts = await self.images.parts_for(history, model)
+        by_text = iter(m for m in history if (m.content or m.images) and m.role != "system")
+        messages = []
+        for chat_message in request.messages:
+            if chat_message.role == "system":
+                messages.append(chat_message)
+                continue
+            source = next(by_text)
+            if source.images and source.id in parts:
+                chat_message = replace(chat_message, images=parts[source.id])
+            elif source.images:
+                chat_message = replace(
+                    chat_message, content=f"{chat_message.content}\n\n{not_shown_note(source)}"
+                )
+            messages.append(chat_message)
+        return replace(request, messages=tuple(messages))
+
     def _request(
         self,
         history: list[Message],
@@ -367,7 +402,7 @@ class ChatService:
         if system_prompt:
             messages.append(ChatMessage("system", system_prompt))
         for m in history:
-            if m.content and m.role in ("user", "assistant"):
+            if (m.content or m.images) and m.role in ("user", "assistant"):
                 messages.append(ChatMessage(m.role, m.content))
         max_tokens = max_tokens or self._settings.get("max_tokens")
         return ChatRequest(

@@ -24,6 +24,7 @@ class Store(Protocol):
     path: Path
     db: Any
 
+
 log = logging.getLogger(__name__)
 
 IMAGES_FOLDER = "images"

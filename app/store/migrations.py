@@ -314,6 +314,7 @@ def m015_message_images(db: sqlite_utils.Database) -> None:
         CREATE TRIGGER messages_images_ad AFTER DELETE ON messages BEGIN
             DELETE FROM message_images WHERE message_id = old.id;
         END;
+        ALTER TABLE provider_models ADD COLUMN sees_images INTEGER;
         """
     )
 

@@ -353,6 +353,7 @@ class Store:
                 "model": m.id,
                 "display_name": m.display_name,
                 "context_length": m.context_length,
+                "sees_images": None if m.sees_images is None else int(m.sees_images),
                 "fetched": now(),
             }
             for m in models
@@ -370,6 +371,7 @@ class Store:
                 provider=provider,
                 display_name=r["display_name"],
                 context_length=r["context_length"],
+                sees_images=None if r.get("sees_images") is None else bool(r["sees_images"]),
             )
             for r in rows
         ]
