@@ -32,6 +32,13 @@ def add_chat_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentP
     ask.add_argument(
         "--max-tokens", type=positive_int, metavar="N", help="stop the reply after N tokens"
     )
+    ask.add_argument(
+        "--image",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="attach a picture (repeat for several); its location and other metadata are removed",
+    )
 
 
 def add_history_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -59,9 +66,14 @@ async def cmd_ask(services: Services, args: argparse.Namespace) -> int:
     if args.cont and cid is None:
         latest = await services.conversations.latest()
         cid = latest.id if latest else None
+    images = await _prepared_images(services, args) if args.image else []
     finished = None
     async for update in services.chat.send(
-        conversation_id=cid, text=text, model_id=args.model, max_tokens=args.max_tokens
+        conversation_id=cid,
+        text=text,
+        model_id=args.model,
+        max_tokens=args.max_tokens,
+        images=images,
     ):
         if isinstance(update, TextDelta):
             sys.stdout.write(update.text)
@@ -86,6 +98,23 @@ async def cmd_ask(services: Services, args: argparse.Namespace) -> int:
     if finished is not None and finished.error is not None:
         raise finished.error
     return 0
+
+
+async def _prepared_images(services: Services, args: argparse.Namespace) -> list:
+    """The pictures checked against the model, made safe and kept, with a line on stderr for
+    each location removed and for what leaves this computer."""
+    from app.core.where import images_sent
+
+    model = await services.chat.pick_model(args.model)
+    await services.chat.images.check(model, len(args.image))
+    kept = await services.chat.images.keep(args.image)
+    for image in kept:
+        if image.had_location:
+            print(f"location removed from {image.ref.name}", file=sys.stderr)
+    leaving = images_sent(len(kept), model.provider_name or model.provider, local=model.is_local)
+    if leaving:
+        print(leaving, file=sys.stderr)
+    return kept
 
 
 async def cmd_history(services: Services | Listings, args: argparse.Namespace) -> int:

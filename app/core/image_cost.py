@@ -18,8 +18,9 @@ replaces it when one comes back.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
-from app.core.images import ANTHROPIC_LIMIT, OPENAI_LIMIT, scaled_size
+from app.core.images import ANTHROPIC_LIMIT, OPENAI_LIMIT, limit_for, scaled_size
 
 OPENAI_BASE_TOKENS = 85
 OPENAI_TILE_TOKENS = 170
@@ -58,9 +59,16 @@ def gemini_image_tokens(width: int, height: int) -> int:
 
 
 def image_tokens(wire: str, width: int, height: int) -> int:
-    """The tokens one image of this (sent) size costs on a wire format."""
+    """The tokens one image costs on a wire format, once scaled to that provider's limit (as
+    app.images.prepare sends it)."""
+    width, height = scaled_size(width, height, limit_for(wire))
     if wire == "anthropic":
         return anthropic_image_tokens(width, height)
     if wire == "gemini":
         return gemini_image_tokens(width, height)
     return openai_image_tokens(width, height, openai_detail(width, height))
+
+
+def images_tokens(wire: str, sizes: Iterable[tuple[int, int]]) -> int:
+    """All the images of a prompt, (width, height) each."""
+    return sum(image_tokens(wire, w, h) for w, h in sizes)

@@ -15,7 +15,13 @@ from app.core.errors import HearthError, NoModelChosen, StorageError
 from app.core.events import Done, Error, RequestSent, TextDelta, Usage
 from app.core.records import Message
 from app.core.where import also_sent, not_sent, sending_to, sent_to
-from app.services.chat_images import ChatImages, ImageSource, KeptImage, not_shown_note
+from app.services.chat_images import (
+    ChatImages,
+    ImageSource,
+    KeptImage,
+    estimated_usage,
+    not_shown_note,
+)
 from app.services.chat_updates import (
     ChatUpdate,
     FallbackUsed,
@@ -295,6 +301,8 @@ class ChatService:
             if not runner.done():
                 runner.cancel()  # the consumer went away: stop generating
             self._active.pop(runner, None)
+            if state.usage is None and state.parts and any(m.images for m in request.messages):
+                state.usage = estimated_usage(request, state.text, model)  # pictures cost too
             values = state.final_values()
             if not model.is_local and state.answered_by is None:
                 values["destination"] = (

@@ -16,7 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.core.chat import ModelInfo
+from app.core.chat import ChatRequest, ModelInfo
+from app.core.events import Usage
+from app.core.image_cost import images_tokens
 from app.core.images import (
     KEEP_LIMIT,
     ImagePart,
@@ -24,6 +26,7 @@ from app.core.images import (
     ModelCannotSeeImages,
     limit_for,
 )
+from app.core.money import estimate_prompt_tokens, estimate_tokens
 from app.core.records import Message
 from app.images import store as image_files
 from app.images.prepare import prepare_image
@@ -44,12 +47,6 @@ class KeptImage:
 
     ref: ImageRef
     had_location: bool  # a GPS location was removed from it
-
-
-def wire_of(model: ModelInfo) -> str:
-    if model.provider == registry.LOCAL:
-        return "local"
-    return registry.get_provider(model.provider).wire
 
 
 def can_see_images(model: ModelInfo) -> bool:
@@ -111,7 +108,7 @@ class ChatImages:
         if not with_images or not can_see_images(model):
             return {}
         data_dir = await self.data_dir()
-        wire = wire_of(model)
+        wire = registry.wire_of(model.id)
         parts: dict[int, tuple[ImagePart, ...]] = {}
         for message in with_images:
             parts[message.id] = tuple(
@@ -131,6 +128,15 @@ class ChatImages:
         while len(self._prepared) > _PREPARED_CACHE:
             self._prepared.popitem(last=False)
         return part
+
+
+def estimated_usage(request: ChatRequest, reply_text: str, model: ModelInfo) -> Usage:
+    """Tokens by the published rules, for a reply with pictures whose provider reported none:
+    the words at ~4 characters a token, each picture by its provider's rule."""
+    wire = registry.wire_of(model.id)
+    prompt = estimate_prompt_tokens(m.content for m in request.messages)
+    prompt += images_tokens(wire, [(i.width, i.height) for m in request.messages for i in m.images])
+    return Usage(prompt, estimate_tokens(reply_text), counted_locally=True)
 
 
 def not_shown_note(message: Message) -> str:

@@ -79,4 +79,11 @@ def conversation_markdown(item: ConversationExport) -> str:
         else:
             lines.append(f"## {m.role.title()}")
         lines += ["", m.content, ""]
+        if m.images:
+            lines += [attached_line(m), ""]
     return "\n".join(lines).rstrip()
+
+
+def attached_line(message: Message) -> str:
+    """ "*Attached: photo.jpg, pasted image*" for Markdown (the files are in the JSON export)."""
+    return "*Attached: " + ", ".join(ref.name for ref in message.images) + "*"

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from app.core.images import ImageRef
 from app.services.chatgpt_import import CHATGPT, chatgpt_conversations, chatgpt_list
 from app.services.conversations import ConversationExport, conversation_markdown
 from app.services.import_common import (
@@ -27,6 +28,7 @@ from app.services.import_common import (
 )
 from app.services.worker import DbWorker
 from app.store import trees as store_trees
+from app.store.images import data_dir_of, image_file
 from app.store.store import now
 from app.store.trees import ConversationTree, ImportedConversation, ImportedMessage
 
@@ -79,6 +81,22 @@ class TransferService:
         """The given conversations (None: all) as Hearth JSON with branches, or Markdown."""
         trees = await self.trees(conversation_ids=conversation_ids)
         return export_json(trees) if format == "json" else export_markdown(trees)
+
+    async def export_zip(self, *, conversation_ids: list[int] | None, path: Path) -> int:
+        """The JSON export as conversations.json in a .zip, with the pictures it refers to at
+        their `file` paths; `hearth import` reads it back. Returns the pictures written."""
+        trees = await self.trees(conversation_ids=conversation_ids)
+        data_dir = await self._db.call(data_dir_of)
+        refs = {r.sha256: r for t in trees for m in t.messages for r in m.images}
+        tmp = path.with_name(path.name + ".part")
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("conversations.json", export_json(trees))
+            for ref in refs.values():
+                source = image_file(data_dir, ref.sha256, ref.mime)
+                if source.exists():  # a file removed by hand: the reference stays
+                    archive.write(source, image_entry(ref)["file"], zipfile.ZIP_STORED)
+        tmp.replace(path)
+        return len(refs)
 
     async def import_file(self, *, path: str | Path) -> ImportSummary:
         try:
@@ -153,6 +171,19 @@ def _message_dict(m) -> dict:
         "usage": {"input_tokens": m.input_tokens or 0, "output_tokens": m.output_tokens or 0},
         # Decimal text, so it round-trips exactly; null when the price was unknown.
         "cost_usd": m.cost_usd if assistant else "0",
+        # The pictures as files in the data folder (and in a --zip export), by content hash.
+        "images": [image_entry(ref) for ref in m.images],
+    }
+
+
+def image_entry(ref: ImageRef) -> dict:
+    return {
+        "file": image_file(Path(), ref.sha256, ref.mime).as_posix(),
+        "sha256": ref.sha256,
+        "mime": ref.mime,
+        "name": ref.name,
+        "width": ref.width,
+        "height": ref.height,
     }
 
 
