@@ -34,7 +34,7 @@ from app.core.images import (
 MAX_PIXELS = 100_000_000
 # Larger than this is decoded only if the format can decode at a reduced scale (JPEG).
 MAX_FULL_DECODE_PIXELS = 60_000_000
-FORMATS = ("PNG", "JPEG", "MPO", "WEBP", "GIF")  # MPO: many phone cameras
+FORMATS = ("PNG", "JPEG", "WEBP", "GIF")  # JPEG also opens MPO (many phone cameras)
 JPEG_QUALITY = 85
 _GPS_IFD = 0x8825
 _FEW_COLOURS = 256
@@ -85,6 +85,7 @@ def prepare_image(source: bytes | str | Path, limit: SizeLimit) -> PreparedImage
 def _open(raw: bytes) -> Image.Image:
     if not raw:
         raise ImageDamaged("This image file is empty.")
+    Image.init()  # every plugin registered, so `formats` finds MPO and WebP (once; cheap after)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
