@@ -19,7 +19,6 @@ from app.services.chat_images import (
     ChatImages,
     ImageSource,
     KeptImage,
-    estimated_usage,
     not_shown_note,
 )
 from app.services.chat_updates import (
@@ -301,8 +300,6 @@ class ChatService:
             if not runner.done():
                 runner.cancel()  # the consumer went away: stop generating
             self._active.pop(runner, None)
-            if state.usage is None and state.parts and any(m.images for m in request.messages):
-                state.usage = estimated_usage(request, state.text, model)  # pictures cost too
             values = state.final_values()
             if not model.is_local and state.answered_by is None:
                 values["destination"] = (

@@ -16,9 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.core.chat import ChatRequest, ModelInfo
-from app.core.events import Usage
-from app.core.image_cost import images_tokens
+from app.core.chat import ModelInfo
 from app.core.images import (
     KEEP_LIMIT,
     ImagePart,
@@ -26,7 +24,6 @@ from app.core.images import (
     ModelCannotSeeImages,
     limit_for,
 )
-from app.core.money import estimate_prompt_tokens, estimate_tokens
 from app.core.records import Message
 from app.images import store as image_files
 from app.images.prepare import prepare_image
@@ -128,15 +125,6 @@ class ChatImages:
         while len(self._prepared) > _PREPARED_CACHE:
             self._prepared.popitem(last=False)
         return part
-
-
-def estimated_usage(request: ChatRequest, reply_text: str, model: ModelInfo) -> Usage:
-    """Tokens by the published rules, for a reply with pictures whose provider reported none:
-    the words at ~4 characters a token, each picture by its provider's rule."""
-    wire = registry.wire_of(model.id)
-    prompt = estimate_prompt_tokens(m.content for m in request.messages)
-    prompt += images_tokens(wire, [(i.width, i.height) for m in request.messages for i in m.images])
-    return Usage(prompt, estimate_tokens(reply_text), counted_locally=True)
 
 
 def not_shown_note(message: Message) -> str:
