@@ -96,8 +96,8 @@ class PriceTable:
     source: str = ""
     source_date: str = ""
     notes: str = ""
-    # Which models take images ("images": true/false per entry, from models.dev's input
-    # modalities); models without the key are unknown.
+    # Which models take images (models.dev's input modalities), beside the prices: "vision":
+    # {"openai:gpt-4o": true, ...}; a model missing from it is unknown.
     vision: dict[str, bool] = field(default_factory=dict)
 
     @classmethod
@@ -111,10 +111,11 @@ class PriceTable:
             except InvalidPrice:
                 log.warning("Skipping unreadable price for %s", model_id)
         aliases = {k: v for k, v in (data.get("aliases") or {}).items() if isinstance(v, str)}
+        raw_vision = data.get("vision")
         vision = {
-            k: e["images"]
-            for k, e in data["models"].items()
-            if isinstance(e, Mapping) and isinstance(e.get("images"), bool)
+            k: v
+            for k, v in (raw_vision.items() if isinstance(raw_vision, Mapping) else ())
+            if isinstance(v, bool)
         }
         return cls(
             models=models,
@@ -139,15 +140,10 @@ class PriceTable:
             **({"notes": self.notes} if self.notes else {}),
             **(extra or {}),
             "unit": UNIT,
-            "models": {k: self._entry(k) for k in sorted(self.models)},
+            "models": {k: self.models[k].to_dict() for k in sorted(self.models)},
             "aliases": dict(sorted(self.aliases.items())),
+            **({"vision": dict(sorted(self.vision.items()))} if self.vision else {}),
         }
-
-    def _entry(self, model_id: str) -> dict[str, Any]:
-        entry = self.models[model_id].to_dict()
-        if model_id in self.vision:
-            entry["images"] = self.vision[model_id]
-        return entry
 
     def write(self, path: Path, *, extra: Mapping[str, Any] | None = None) -> None:
         tmp = path.with_suffix(".tmp")

@@ -143,8 +143,9 @@ def colour_at(data: bytes, x: float, y: float) -> tuple[int, int, int]:
 
 
 def is_red(colour: tuple[int, int, int]) -> bool:
-    return colour[0] > 150 and colour[2] < 100
+    """Mostly red, whatever the noise and gradient laid over it."""
+    return colour[0] > colour[2] + 60
 
 
 def is_blue(colour: tuple[int, int, int]) -> bool:
-    return colour[2] > 150 and colour[0] < 100
+    return colour[2] > colour[0] + 60

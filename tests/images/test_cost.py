@@ -66,3 +66,31 @@ def test_estimate_next_adds_the_pictures(services):
         model="local-model", history_texts=[], draft="Hi", image_sizes=[(1024, 1024)]
     )
     assert local == 0
+
+
+def test_the_model_table_says_which_models_see_images(tmp_path):
+    from app.providers.model_vision import sees_images, vision_from_models_dev
+    from app.providers.prices import PriceBook, PriceTable
+
+    book = PriceBook.load()
+    assert sees_images(book, "openai:gpt-4o-mini") is True
+    assert sees_images(book, "openai:o3-mini") is False
+    assert sees_images(book, "anthropic:claude-3-5-haiku-latest") is True  # through an alias
+    assert sees_images(book, "openrouter:anthropic/claude-3.5-sonnet") is True  # as the vendor's
+    assert sees_images(book, "openai:some-future-model") is None  # unknown: the provider decides
+    assert sees_images(book, "my-local-model") is None
+
+    api = {
+        "openai": {
+            "models": {
+                "gpt-4o": {"id": "gpt-4o", "modalities": {"input": ["text", "image"]}},
+                "o3-mini": {"id": "o3-mini", "modalities": {"input": ["text"]}},
+            }
+        }
+    }
+    vision = vision_from_models_dev(api)
+    assert vision == {"openai:gpt-4o": True, "openai:o3-mini": False}
+    table = PriceTable(models={}, vision=vision)
+    path = tmp_path / "prices.json"
+    table.write(path)
+    assert PriceTable.read(path).vision == vision  # survives a refresh written to disk
