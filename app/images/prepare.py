@@ -18,7 +18,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, UnidentifiedImageError
 
 from app.core.images import (
     ImageDamaged,
@@ -37,6 +37,7 @@ MAX_FULL_DECODE_PIXELS = 60_000_000
 FORMATS = ("PNG", "JPEG", "WEBP", "GIF")  # JPEG also opens MPO (many phone cameras)
 JPEG_QUALITY = 85
 _GPS_IFD = 0x8825
+_ORIENTATION = 0x0112
 _FEW_COLOURS = 256
 _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1")
 
@@ -68,12 +69,18 @@ def prepare_image(source: bytes | str | Path, limit: SizeLimit) -> PreparedImage
     image = _open(raw)
     try:
         had_location = _has_location(image)
-        image = _decode(image, limit)
-        image = ImageOps.exif_transpose(image)
-        image = _to_srgb(image)
+        turn = _TURNS.get(_orientation(image))
+        icc = image.info.get("icc_profile")
+        # Scaled first, then turned and colour-converted: both then touch a quarter of the
+        # pixels or fewer. The limits only look at the long and short sides, so scaling before
+        # turning gives the same size.
         size = scaled_size(image.width, image.height, limit)
+        image = _decode(image, size)
         if size != image.size:
             image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+        if turn is not None:
+            image = image.transpose(turn)
+        image = _to_srgb(image, icc)
         data, mime = _encode(image)
         return PreparedImage(data, mime, image.width, image.height, had_location)
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
@@ -116,6 +123,25 @@ def _too_large_words(exc: Exception) -> str:
     return f"This image is too large to open (over {MAX_PIXELS // 1_000_000} megapixels)."
 
 
+# EXIF orientation -> the transpose that shows the picture upright (as ImageOps.exif_transpose).
+_TURNS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _orientation(image: Image.Image) -> int:
+    try:
+        return int(image.getexif().get(_ORIENTATION, 1))
+    except Exception:  # a damaged EXIF block: shown as stored
+        return 1
+
+
 def _has_location(image: Image.Image) -> bool:
     try:
         if image.getexif().get_ifd(_GPS_IFD):
@@ -128,14 +154,12 @@ def _has_location(image: Image.Image) -> bool:
     return b"GPSLatitude" in xmp
 
 
-def _decode(image: Image.Image, limit: SizeLimit) -> Image.Image:
+def _decode(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     """Decode the pixels (the first frame of an animation), at a reduced scale where the format
     allows it, so memory stays bounded."""
     if image.format in ("JPEG", "MPO"):
-        # Draft picks the smallest 1/2, 1/4, 1/8 scale still >= the box; the box is square
-        # because the EXIF rotation (applied after) may swap width and height.
-        box = limit.longest
-        image.draft("RGB" if image.mode not in ("L", "CMYK") else image.mode, (box, box))
+        # Draft picks the smallest 1/2, 1/4, 1/8 scale still at least the size to send.
+        image.draft("RGB" if image.mode not in ("L", "CMYK") else image.mode, size)
     elif image.width * image.height > MAX_FULL_DECODE_PIXELS:
         megapixels = image.width * image.height / 1e6
         raise ImageTooLarge(
@@ -148,13 +172,13 @@ def _decode(image: Image.Image, limit: SizeLimit) -> Image.Image:
     return image
 
 
-def _to_srgb(image: Image.Image) -> Image.Image:
-    """Pixels in sRGB, so the ICC profile can be dropped with the rest of the metadata."""
-    icc = image.info.get("icc_profile")
+def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
+    """Pixels in sRGB, so the ICC profile can be dropped with the rest of the metadata (a
+    Display P3 photo from a phone would look dull without its profile)."""
     if image.mode == "CMYK" or (icc and image.mode in ("RGB", "RGBA")):
         try:
-            if icc:
-                source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc)) if icc else None
+            if source is not None and "srgb" not in _description(source):
                 target = ImageCms.createProfile("sRGB")
                 mode = "RGBA" if image.mode == "RGBA" else "RGB"
                 converted = ImageCms.profileToProfile(image, source, target, outputMode=mode)
@@ -165,6 +189,10 @@ def _to_srgb(image: Image.Image) -> Image.Image:
         if image.mode == "CMYK":
             return image.convert("RGB")
     return image
+
+
+def _description(profile: ImageCms.ImageCmsProfile) -> str:
+    return (ImageCms.getProfileDescription(profile) or "").replace(" ", "").lower()
 
 
 def _encode(image: Image.Image) -> tuple[bytes, str]:
