@@ -7,6 +7,7 @@ file name: Hearth's own export, ChatGPT's `conversations.json`, or the ChatGPT e
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import zipfile
@@ -26,6 +27,7 @@ from app.services.import_common import (
     int_or_none,
     title_from_messages,
 )
+from app.services.import_images import attach_pictures
 from app.services.worker import DbWorker
 from app.store import trees as store_trees
 from app.store.images import data_dir_of, image_file
@@ -114,6 +116,9 @@ class TransferService:
         kind, items = parse_export(data)
         # Conversations with nothing to show are not worth a row; they count as skipped.
         kept = [i for i in items if i.messages]
+        if data.startswith(ZIP_MAGIC) and any(m.attachments for i in kept for m in i.messages):
+            data_dir = await self._db.call(data_dir_of)
+            kept = await asyncio.to_thread(attach_pictures, kept, data, data_dir)
         result = await self._db.call(store_trees.write_imported, kept)
         return ImportSummary(
             format=kind,
@@ -384,4 +389,9 @@ def _hearth_imported(key: str, parent: str | None, m: dict) -> ImportedMessage:
         input_tokens=int_or_none(usage.get("input_tokens")) if assistant else None,
         output_tokens=int_or_none(usage.get("output_tokens")) if assistant else None,
         cost_usd=_cost_text(m.get("cost_usd")) if assistant else None,
+        attachments=tuple(
+            (i["file"], i.get("name") if isinstance(i.get("name"), str) else i["file"])
+            for i in (m.get("images") if isinstance(m.get("images"), list) else [])
+            if isinstance(i, dict) and isinstance(i.get("file"), str)
+        ),
     )

@@ -42,12 +42,19 @@ def data_dir_of(store: Store) -> Path:
 def add_message_images(store: Store, message_id: int, images: Sequence[ImageRef]) -> None:
     """Attach images (already written to their files) to a message, in order."""
     with store.db.conn:
-        for seq, ref in enumerate(images):
-            store.db.execute(
-                "INSERT INTO message_images (message_id, seq, sha256, mime, width, height, name)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [message_id, seq, ref.sha256, ref.mime, ref.width, ref.height, ref.name],
-            )
+        insert_images(store.db.conn, message_id, images)
+
+
+def insert_images(conn: Any, message_id: int, images: Sequence[ImageRef]) -> None:
+    """The rows alone, inside the caller's transaction (an import writes all or nothing)."""
+    conn.executemany(
+        "INSERT INTO message_images (message_id, seq, sha256, mime, width, height, name)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (message_id, seq, ref.sha256, ref.mime, ref.width, ref.height, ref.name)
+            for seq, ref in enumerate(images)
+        ],
+    )
 
 
 def images_of(store: Store, message_ids: Iterable[int]) -> dict[int, tuple[ImageRef, ...]]:

@@ -9,8 +9,9 @@ import sqlite3
 from dataclasses import dataclass
 
 from app.core.errors import StorageError
+from app.core.images import ImageRef
 from app.core.records import MESSAGE_COLUMNS, Conversation, Message
-from app.store.images import with_images
+from app.store.images import insert_images, with_images
 from app.store.store import Store
 
 _MESSAGE_FIELDS = list(MESSAGE_COLUMNS)
@@ -70,6 +71,11 @@ class ImportedMessage:
     input_tokens: int | None = None
     output_tokens: int | None = None
     cost_usd: str | None = None
+    # Pictures the source refers to, (where to find it: a ChatGPT asset id or a Hearth export's
+    # file path, its name), and the ones found in the file and kept (app.services.import_images),
+    # written with the message.
+    attachments: tuple[tuple[str, str], ...] = ()
+    images: tuple[ImageRef, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +159,8 @@ def _write_conversation(store: Store, item: ImportedConversation) -> int:
                 m.cost_usd,
             ],
         ).lastrowid
+        if m.images:
+            insert_images(conn, new_ids[m.key], m.images)
     head = new_ids.get(item.head_key) if item.head_key is not None else None
     if head is None and new_ids:
         head = list(new_ids.values())[-1]
