@@ -223,3 +223,54 @@ def test_the_warning_sentence():
     assert images_sent(3, "Anthropic") == "3 images will be sent to Anthropic."
     assert images_sent(0, "OpenAI") == ""
     assert images_sent(2, "Ollama", local=True) == ""
+
+
+def test_offline_mode_never_sends_a_picture(services):
+    from app.core.provider_errors import OfflineModeBlocked
+    from app.netguard import socket_guard
+
+    secrets.set_key("openai", "sk-test-0123456789abcdefghijklmnop")  # the real address
+    services.providers.set_offline(True)
+
+    async def scenario():
+        with socket_guard() as attempts:
+            finished = await reply(
+                services,
+                conversation_id=None,
+                text="What plant?",
+                model_id="openai:gpt-4o",
+                images=[pictures.phone_photo(600, 400)],
+            )
+        return finished, attempts
+
+    finished, attempts = run_then_close(services, scenario())
+    services.providers.set_offline(False)
+    assert isinstance(finished.error, OfflineModeBlocked)
+    assert finished.message.where == "not sent — offline mode"
+    assert attempts == []
+
+
+def test_a_provider_model_list_says_which_models_see(services, monkeypatch):
+    from app.providers.openai_compat import OpenAICompatBackend
+    from app.providers.registry import get_provider
+
+    listing = {
+        "data": [
+            {"id": "openai/gpt-4o", "architecture": {"input_modalities": ["text", "image"]}},
+            {"id": "deepseek/deepseek-r1", "architecture": {"input_modalities": ["text"]}},
+            {"id": "pixtral-12b", "capabilities": {"vision": True}},
+            {"id": "plain-model"},
+        ]
+    }
+    backend = OpenAICompatBackend(get_provider("openrouter"), "", "http://127.0.0.1:9/v1", "k")
+    models, _ = backend.parse_models(listing)
+    assert [m.sees_images for m in models] == [True, False, True, None]
+
+    async def scenario():
+        await services.db.call(lambda store: store.cache_provider_models("openrouter", models))
+        return [await services.models.resolve(m.id) for m in models]
+
+    resolved = run_then_close(services, scenario())
+    # The list's word is kept through the cache; where it says nothing, the model table decides.
+    assert [m.sees_images for m in resolved[:3]] == [True, False, True]
+    assert resolved[3].sees_images is None
