@@ -67,14 +67,16 @@ class ChatImages:
             raise ModelCannotSeeImages(model.display_name, await self.models_that_see())
 
     async def models_that_see(self) -> list[str]:
-        """Names of the models that can see images, on this computer first."""
-        names: list[str] = []
-        for group in await self._models.all_models():
+        """Names of the models that can see images: on this computer first, then the online
+        ones ready to use, then those that still need a key."""
+        ready: list[str] = []
+        later: list[str] = []
+        for group in await self._models.all_models():  # this computer's group comes first
             for m in group.models:
                 if can_see_images(m) and m.sees_images:
                     where = "" if m.is_local else f" ({m.provider_name or m.provider})"
-                    names.append(f"{m.display_name}{where}")
-        return names
+                    (later if group.needs_key else ready).append(f"{m.display_name}{where}")
+        return ready + later
 
     async def keep(self, sources: Sequence[ImageSource | KeptImage]) -> list[KeptImage]:
         """Each picture upright, without metadata, at most KEEP_LIMIT, written by content hash."""
