@@ -15,12 +15,7 @@ from app.core.errors import HearthError, NoModelChosen, StorageError
 from app.core.events import Done, Error, RequestSent, TextDelta, Usage
 from app.core.records import Message
 from app.core.where import also_sent, not_sent, sending_to, sent_to
-from app.services.chat_images import (
-    ChatImages,
-    ImageSource,
-    KeptImage,
-    not_shown_note,
-)
+from app.services.chat_images import ChatImages, ImageSource, KeptImage
 from app.services.chat_updates import (
     ChatUpdate,
     FallbackUsed,
@@ -255,7 +250,7 @@ class ChatService:
         request = self._request(
             history, max_tokens=max_tokens, model=model, system_prompt=plan.system_prompt
         )
-        request = await self._with_images(request, history, model)
+        request = await self.images.add_to(request, history, model)
         if continuing is not None and not model.is_local:
             request = replace(
                 request, messages=(*request.messages, ChatMessage("user", CONTINUE_PROMPT))
@@ -367,29 +362,6 @@ class ChatService:
         )
         await self._memory.record_used(message_id=reply_id, memories=plan.memories)
         return plan
-
-    async def _with_images(
-        self, request: ChatRequest, history: list[Message], model: ModelInfo
-    ) -> ChatRequest:
-        """The history's pictures, prepared for this model's provider, on their messages."""
-        if not any(m.images for m in history):
-            return request
-        parts = await self.images.parts_for(history, model)
-        by_text = iter(m for m in history if (m.content or m.images) and m.role != "system")
-        messages = []
-        for chat_message in request.messages:
-            if chat_message.role == "system":
-                messages.append(chat_message)
-                continue
-            source = next(by_text)
-            if source.images and source.id in parts:
-                chat_message = replace(chat_message, images=parts[source.id])
-            elif source.images:
-                chat_message = replace(
-                    chat_message, content=f"{chat_message.content}\n\n{not_shown_note(source)}"
-                )
-            messages.append(chat_message)
-        return replace(request, messages=tuple(messages))
 
     def _request(
         self,

@@ -13,10 +13,10 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from app.core.chat import ModelInfo
+from app.core.chat import ChatRequest, ModelInfo
 from app.core.images import (
     KEEP_LIMIT,
     ImagePart,
@@ -98,6 +98,30 @@ class ChatImages:
         if self._data_dir is None:
             self._data_dir = await self._db.call(store_images.data_dir_of)
         return self._data_dir
+
+    async def add_to(
+        self, request: ChatRequest, history: Sequence[Message], model: ModelInfo
+    ) -> ChatRequest:
+        """The request with the history's pictures, prepared for this model's provider, on
+        their messages (`request` was built from `history`: one message each, after the
+        system prompt, skipping empty ones); a note instead for a model that cannot see."""
+        if not any(m.images for m in history):
+            return request
+        parts = await self.parts_for(history, model)
+        sources = iter(m for m in history if (m.content or m.images) and m.role != "system")
+        messages = []
+        for chat_message in request.messages:
+            if chat_message.role == "system":
+                messages.append(chat_message)
+                continue
+            source = next(sources)
+            if source.images and source.id in parts:
+                chat_message = replace(chat_message, images=parts[source.id])
+            elif source.images:
+                note = not_shown_note(source)
+                chat_message = replace(chat_message, content=f"{chat_message.content}\n\n{note}")
+            messages.append(chat_message)
+        return replace(request, messages=tuple(messages))
 
     async def parts_for(
         self, history: Sequence[Message], model: ModelInfo
