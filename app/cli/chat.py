@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING
 from app.cli.common import check_utf8, conversation_id, positive_int, read_stdin
 from app.core.errors import HearthError
 
-# What a command uses is imported when it runs (tests/test_startup.py checks).
+# What a command uses is imported when it runs (tests/app/test_startup.py checks).
 if TYPE_CHECKING:
     from app.services import Listings, Services
 
 log = logging.getLogger(__name__)
+
+ALL_COLLECTIONS = "\0all"  # `--docs` with no name: every enabled collection
 
 
 def add_chat_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -31,6 +33,14 @@ def add_chat_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentP
     ask.add_argument("--conversation", type=int, metavar="ID", help="continue conversation ID")
     ask.add_argument(
         "--max-tokens", type=positive_int, metavar="N", help="stop the reply after N tokens"
+    )
+    ask.add_argument(
+        "--docs",
+        nargs="?",
+        const=ALL_COLLECTIONS,
+        metavar="NAME",
+        help="answer from your documents and list the sources cited (every collection, or the "
+        "one named)",
     )
     ask.add_argument(
         "--image",
@@ -57,6 +67,12 @@ async def cmd_ask(services: Services, args: argparse.Namespace) -> int:
     from app.core.events import Notice, TextDelta
     from app.services.chat import ModelLoading, ReplyFinished, ReplyStarted
 
+    docs = args.docs
+    if docs not in (None, ALL_COLLECTIONS) and not args.text:
+        # `hearth ask --docs "question"`: argparse took the question for a collection's name.
+        names = {c.name.casefold() for c in await services.chat.documents.collections()}
+        if docs.casefold() not in names:
+            args.text, docs = [docs], ALL_COLLECTIONS
     text = " ".join(args.text).strip() if args.text else read_stdin().strip()
     if not text.isascii():
         check_utf8(text)
@@ -66,13 +82,18 @@ async def cmd_ask(services: Services, args: argparse.Namespace) -> int:
     if args.cont and cid is None:
         latest = await services.conversations.latest()
         cid = latest.id if latest else None
-    images = await _prepared_images(services, args) if args.image else []
+    model_id, documents = args.model, None
+    if docs is not None:
+        model_id = (await services.chat.pick_model(args.model)).id
+        documents = await _passages(services, docs, text, model_id)
+    images = await _prepared_images(services, args.image, model_id) if args.image else []
     finished = None
     async for update in services.chat.send(
         conversation_id=cid,
         text=text,
-        model_id=args.model,
+        model_id=model_id,
         max_tokens=args.max_tokens,
+        documents=documents,
         images=images,
     ):
         if isinstance(update, TextDelta):
@@ -87,6 +108,8 @@ async def cmd_ask(services: Services, args: argparse.Namespace) -> int:
         elif isinstance(update, ReplyFinished):
             finished = update
     sys.stdout.write("\n")
+    if documents is not None and finished is not None:
+        _print_sources(finished.message)
     if finished is not None and finished.save_error is not None:
         # The reply is printed above, but not in the history: say so, and fail the command.
         print(
@@ -100,14 +123,37 @@ async def cmd_ask(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _prepared_images(services: Services, args: argparse.Namespace) -> list:
+async def _passages(services: Services, docs: str, text: str, model_id: str):
+    """The passages that go with the question; for a cloud model, says first how many leave."""
+    name = None if docs == ALL_COLLECTIONS else docs
+    ids = await services.chat.documents.collection_ids(name)  # no such collection, no files: exit 1
+    plan = await services.chat.find_passages(text=text, model_id=model_id, collection_ids=ids)
+    notice = plan.notice(await services.chat.pick_model(model_id))
+    if notice:
+        print(notice, file=sys.stderr)
+    return plan
+
+
+def _print_sources(message) -> None:
+    from app.core.doc_prompt import source_lines
+
+    sources = message.cited_sources
+    if not sources:
+        print("(The reply cited none of your files.)", file=sys.stderr)
+        return
+    print("\nSources:")
+    for line in source_lines(sources):
+        print(line)
+
+
+async def _prepared_images(services: Services, paths: list[str], model_id: str | None) -> list:
     """The pictures checked against the model, made safe and kept, with a line on stderr for
     each location removed and for what leaves this computer."""
     from app.core.where import images_sent
 
-    model = await services.chat.pick_model(args.model)
-    await services.chat.images.check(model, len(args.image))
-    kept = await services.chat.images.keep(args.image)
+    model = await services.chat.pick_model(model_id)
+    await services.chat.images.check(model, len(paths))
+    kept = await services.chat.images.keep(paths)
     for image in kept:
         if image.had_location:
             print(f"location removed from {image.ref.name}", file=sys.stderr)

@@ -51,6 +51,13 @@ def was_sent_away(where: str) -> bool:
     return where.startswith(("sent to ", "sending to ")) or " · also sent to " in where
 
 
+def passages_sent(count: int, provider: str) -> str:
+    """What the user is told before passages of their files go to a cloud model with a message
+    (the window before sending, `hearth ask --docs` on stderr)."""
+    noun = "passage" if count == 1 else "passages"
+    return f"{count} {noun} from your files will be sent to {provider}."
+
+
 def images_sent(count: int, provider: str, *, local: bool = False) -> str:
     """The warning before a cloud send: "1 image will be sent to OpenAI" / "3 images will be
     sent to OpenAI". "" for none, and for a model on this computer (nothing leaves)."""

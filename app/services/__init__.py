@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from app.services.chat import ChatService
     from app.services.conversations import ConversationService
+    from app.services.doc_search import DocumentSearch
+    from app.services.documents import DocumentService
     from app.services.downloads import DownloadService
     from app.services.history import HistoryService
     from app.services.memory import MemoryService
@@ -37,10 +39,14 @@ class Services:
     memory: MemoryService
     history: HistoryService
     transfer: TransferService
+    documents: DocumentService
+    doc_search: DocumentSearch
 
     async def close(self) -> None:
         self.chat.stop()
+        self.documents.close()
         await self.downloads.close()
+        await self.doc_search.close()
         await self.models.close()
         self.db.close()
 
@@ -89,6 +95,9 @@ def open_services(data_dir: Path) -> Services:
     from app.providers.prices import PriceBook
     from app.services.chat import ChatService
     from app.services.conversations import ConversationService
+    from app.services.doc_chat import DocumentChat
+    from app.services.doc_search import DocumentSearch
+    from app.services.documents import DocumentService
     from app.services.downloads import DownloadService
     from app.services.history import HistoryService
     from app.services.memory import MemoryService
@@ -103,6 +112,11 @@ def open_services(data_dir: Path) -> Services:
     settings = Settings(data_dir / "settings.json")
     models = ModelService(db, settings)
     memory = MemoryService(db=db, settings=settings, models=models)
+    # Documents: read into passages (documents), embedded in the background as they are read
+    # and found again by keywords and meaning (doc_search), given to replies (doc_chat).
+    doc_search = DocumentSearch(db=db, settings=settings, data_dir=data_dir)
+    documents = DocumentService(db, settings, on_chunks_written=doc_search.chunks_added)
+    doc_chat = DocumentChat(db=db, settings=settings, retrieve=doc_search.retrieve)
     prices = PriceBook.load(settings.get("price_overrides") or {}, data_dir=data_dir)
     models.vision = partial(sees_images, prices)
     usage = UsageService(db, settings, prices, data_dir=data_dir)
@@ -111,7 +125,7 @@ def open_services(data_dir: Path) -> Services:
         db=db,
         settings=settings,
         models=models,
-        chat=ChatService(db, models, settings, usage=usage, memory=memory),
+        chat=ChatService(db, models, settings, usage=usage, memory=memory, documents=doc_chat),
         conversations=ConversationService(db),
         providers=ProviderService(models, settings),
         downloads=DownloadService(models=models, settings=settings, data_dir=data_dir),
@@ -119,4 +133,6 @@ def open_services(data_dir: Path) -> Services:
         memory=memory,
         history=HistoryService(db=db, models=models),
         transfer=TransferService(db=db),
+        documents=documents,
+        doc_search=doc_search,
     )

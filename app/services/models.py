@@ -11,6 +11,7 @@ from pathlib import Path
 
 from app import secrets
 from app.core.chat import ModelInfo
+from app.core.embed_models import is_embedding_only
 from app.core.errors import HearthError, ModelFileError, ModelNotFound
 from app.core.provider_errors import NoKey
 from app.netguard import is_loopback_url
@@ -59,9 +60,12 @@ class ModelService:
 
     # -- registry ------------------------------------------------------------------------------
 
-    async def list_models(self) -> list[ModelInfo]:
-        """Models on this computer (GGUF files). See all_models() for servers and clouds too."""
-        return await self._db.call(Store.local_models)
+    async def list_models(self, *, embedding: bool = False) -> list[ModelInfo]:
+        """Models on this computer (GGUF files). See all_models() for servers and clouds too.
+        Embedding models (document search's, downloaded like any model) only with `embedding`:
+        the picker must not offer them, nor a chat pick one when no model is chosen."""
+        models = await self._db.call(Store.local_models)
+        return models if embedding else [m for m in models if not is_embedding_only(m)]
 
     async def all_models(self) -> list[ModelGroup]:
         """Everything the picker shows: GGUF files, local servers, then one group per cloud."""

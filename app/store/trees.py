@@ -71,6 +71,7 @@ class ImportedMessage:
     input_tokens: int | None = None
     output_tokens: int | None = None
     cost_usd: str | None = None
+    sources: str | None = None  # messages.sources: JSON [{n, file, page, text, …}]
     # Pictures the source refers to, (where to find it: a ChatGPT asset id or a Hearth export's
     # file path, its name), and the ones found in the file and kept (app.services.import_images),
     # written with the message.
@@ -99,8 +100,8 @@ class ImportResult:
 
 _INSERT_MESSAGE = """
     INSERT INTO messages (conversation_id, parent_id, role, content, created, model_id, provider,
-                          destination, status, input_tokens, output_tokens, cost_usd)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+                          destination, status, input_tokens, output_tokens, cost_usd, sources)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
 def write_imported(store: Store, items: list[ImportedConversation]) -> ImportResult:
@@ -157,6 +158,7 @@ def _write_conversation(store: Store, item: ImportedConversation) -> int:
                 m.input_tokens,
                 m.output_tokens,
                 m.cost_usd,
+                m.sources,
             ],
         ).lastrowid
         if m.images:

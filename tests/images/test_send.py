@@ -274,3 +274,19 @@ def test_a_provider_model_list_says_which_models_see(services, monkeypatch):
     # The list's word is kept through the cache; where it says nothing, the model table decides.
     assert [m.sees_images for m in resolved[:3]] == [True, False, True]
     assert resolved[3].sees_images is None
+
+
+def test_passages_of_files_join_a_question_without_losing_its_pictures():
+    from app.core.chat import ChatMessage, ChatRequest
+    from app.core.documents import Passage
+    from app.core.images import ImagePart
+    from app.services.doc_chat import with_passages
+
+    picture = ImagePart("image/png", 300, 200, data=pictures.screenshot_png())
+    request = ChatRequest(messages=(ChatMessage("user", "Which part is this?", images=(picture,)),))
+    passage = Passage(1, 1, "manual.pdf", 3, None, 0, 20, "Part 7 is the valve.")
+
+    (question,) = with_passages(request, [passage]).messages
+
+    assert question.images == (picture,)
+    assert "Which part is this?" in question.content and "Part 7 is the valve." in question.content
