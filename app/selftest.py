@@ -222,6 +222,30 @@ def check_document_search() -> str:
     return f"document search by meaning ({embedder.dim}-wide vectors, numpy)"
 
 
+def check_images() -> str:
+    """Pillow and its JPEG codec are in the bundle: a small photo made here, with an EXIF
+    orientation and a GPS location, comes out upright and without them."""
+    import io
+
+    from PIL import Image
+
+    from app.core.images import OPENAI_LIMIT
+    from app.images.prepare import prepare_image
+
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: turn 90° clockwise to show
+    exif.get_ifd(0x8825)[1] = "N"  # a GPS latitude reference is enough to count as a location
+    photo = io.BytesIO()
+    Image.new("RGB", (64, 32), (200, 30, 30)).save(photo, "JPEG", exif=exif.tobytes())
+    ready = prepare_image(photo.getvalue(), OPENAI_LIMIT)
+    with Image.open(io.BytesIO(ready.data)) as sent:
+        left = dict(sent.getexif())
+        size = sent.size
+    if size != (32, 64) or left or not ready.had_location:
+        raise CheckFailed(f"a test photo came out {size[0]}x{size[1]} with {len(left)} tags")
+    return "a photo is turned upright and its location removed"
+
+
 CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ("version", check_version),
     ("database opens and migrates", check_database),
@@ -231,6 +255,7 @@ CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ("resources present", check_resources),
     ("document readers", check_document_readers),
     ("document search", check_document_search),
+    ("images", check_images),
 )
 
 

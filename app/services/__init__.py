@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -90,6 +91,7 @@ def open_listings(data_dir: Path) -> Listings:
 
 def open_services(data_dir: Path) -> Services:
     from app.paths import db_path
+    from app.providers.model_vision import sees_images
     from app.providers.prices import PriceBook
     from app.services.chat import ChatService
     from app.services.conversations import ConversationService
@@ -116,6 +118,7 @@ def open_services(data_dir: Path) -> Services:
     documents = DocumentService(db, settings, on_chunks_written=doc_search.chunks_added)
     doc_chat = DocumentChat(db=db, settings=settings, retrieve=doc_search.retrieve)
     prices = PriceBook.load(settings.get("price_overrides") or {}, data_dir=data_dir)
+    models.vision = partial(sees_images, prices)
     usage = UsageService(db, settings, prices, data_dir=data_dir)
     return Services(
         data_dir=data_dir,

@@ -55,6 +55,8 @@ class ModelService:
         self._options: dict = {}  # what the loaded model was loaded with
         self._load_lock = asyncio.Lock()
         self._detected: set[str] = set()  # local servers (Ollama, LM Studio) found answering
+        # Whether a cloud model takes images, from the model table (set by open_services).
+        self.vision: Callable[[str], bool | None] | None = None
 
     # -- registry ------------------------------------------------------------------------------
 
@@ -100,8 +102,15 @@ class ModelService:
             registry.base_url_for(spec, self.base_url_overrides)
         )
         context = info.context_length or registry.model_info_for(info.id).context_length
+        sees = info.sees_images
+        if sees is None and self.vision is not None:
+            sees = self.vision(info.id)
         return replace(
-            info, provider_name=spec.display_name, on_this_computer=here, context_length=context
+            info,
+            provider_name=spec.display_name,
+            on_this_computer=here,
+            context_length=context,
+            sees_images=sees,
         )
 
     async def refresh_provider(self, provider_id: str) -> list[ModelInfo]:

@@ -81,7 +81,15 @@ def test_self_test_passes(bundle, frozen_env):
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert all(line.startswith("ok ") for line in lines), lines
-    names = ("database opens", "llama.cpp", "keychain", "resources", "document", "by meaning")
+    names = (
+        "database opens",
+        "llama.cpp",
+        "keychain",
+        "resources",
+        "document",
+        "by meaning",
+        "photo",
+    )
     for check in names:
         assert any(check in line for line in lines), (check, lines)
     assert "(installed app)" in lines[0]
