@@ -43,9 +43,11 @@ class ChatSession(QObject):
     def busy(self) -> bool:
         return self._task is not None and not self._task.done()
 
-    def send(self, *, conversation_id: int | None, text: str, model_id: str | None) -> asyncio.Task:
+    def send(
+        self, *, conversation_id: int | None, text: str, model_id: str | None, images=()
+    ) -> asyncio.Task:
         updates = self._services.chat.send(
-            conversation_id=conversation_id, text=text, model_id=model_id
+            conversation_id=conversation_id, text=text, model_id=model_id, images=images
         )
         return self._start(updates)
 

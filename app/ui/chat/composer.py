@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from collections.abc import Callable
+from typing import Protocol
+
+from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
@@ -19,6 +22,14 @@ PLACEHOLDER = "Write a message…"
 COMPARE_KEYS = QKeySequence("Ctrl+Shift+Return")  # Cmd+Shift+Return on macOS
 
 
+class MimeHook(Protocol):
+    """Who takes pasted or dropped pictures (app.ui.images' controller): the only hook."""
+
+    def can_take(self, mime: QMimeData) -> bool: ...
+
+    def take(self, mime: QMimeData) -> bool: ...
+
+
 class ComposerEdit(QPlainTextEdit):
     submitted = Signal()
     compare_submitted = Signal()  # Ctrl/Cmd+Shift+Enter
@@ -29,6 +40,7 @@ class ComposerEdit(QPlainTextEdit):
         self.setPlaceholderText(PLACEHOLDER)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setTabChangesFocus(True)
+        self.mime_hook: MimeHook | None = None  # pictures pasted or dropped go there
         font = self.font()
         font.setPointSizeF(font.pointSizeF() + 1.5)  # the same size as the messages
         self.setFont(font)
@@ -50,8 +62,16 @@ class ComposerEdit(QPlainTextEdit):
             return
         super().keyPressEvent(event)
 
+    def canInsertFromMimeData(self, source) -> bool:  # noqa: N802
+        if self.mime_hook is not None and self.mime_hook.can_take(source):
+            return True
+        return super().canInsertFromMimeData(source)
+
     def insertFromMimeData(self, source) -> None:  # noqa: N802
-        # Plain text only: pasted formatting, pictures and files never end up in a message.
+        # Pictures (pasted or dropped) go to the hook; of the rest, plain text only: pasted
+        # formatting and other files never end up in a message's words.
+        if self.mime_hook is not None and self.mime_hook.take(source):
+            return
         if source.hasText():
             self.insertPlainText(source.text())
 
@@ -72,6 +92,7 @@ class Composer(QFrame):
         super().__init__(parent)
         self.setObjectName("composer")
         self._busy = False
+        self.image_sizes: Callable[[], list[tuple[int, int]]] = list  # for the estimate
         self.edit = ComposerEdit(self)
         self.edit.submitted.connect(self._on_submit)
         self.edit.compare_submitted.connect(self._on_compare)
@@ -93,17 +114,22 @@ class Composer(QFrame):
         self.button.setObjectName("sendButton")
         self.button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.button.clicked.connect(self._on_button)
-        row = QHBoxLayout()
+        self._row = row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(10)
         row.addWidget(self.edit, 1)
         row.addWidget(self.estimate, 0, Qt.AlignmentFlag.AlignBottom)
         row.addWidget(self.compare_button, 0, Qt.AlignmentFlag.AlignBottom)
         row.addWidget(self.button, 0, Qt.AlignmentFlag.AlignBottom)
-        outer = QVBoxLayout(self)
+        self._outer = outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 10, 10, 10)
         outer.addLayout(row)
         self._update_button()
+
+    def add_attachments(self, strip: QWidget, button: QWidget) -> None:
+        """Attached pictures: their thumbnails above the words, the paperclip at the left."""
+        self._outer.insertWidget(0, strip)
+        self._row.insertWidget(0, button, 0, Qt.AlignmentFlag.AlignBottom)
 
     @property
     def busy(self) -> bool:

@@ -1,4 +1,5 @@
-"""“This message contains an e-mail address” before it goes to an online model; three choices.
+"""“This message contains an e-mail address” (or “1 image will be sent to OpenAI”) before it
+goes to an online model; three choices.
 
 Send anyway, send it to a model on this computer instead, or go back and edit it (the text
 is put back in the composer). Closing the window counts as Edit: nothing is sent.
@@ -35,6 +36,8 @@ class PrivacyWarning(QDialog):
         model: ModelInfo,
         local_model: ModelInfo | None,
         parent: QWidget | None = None,
+        *,
+        pictures: str = "",
     ) -> None:
         super().__init__(parent)
         self.setObjectName("privacyWarning")
@@ -42,17 +45,20 @@ class PrivacyWarning(QDialog):
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.choice: str | None = None
         where = model.provider_name or model.provider
-        heading = QLabel("This message may contain private information", self)
+        if findings:
+            heading_text = "This message may contain private information"
+            intro_text = f"It is about to be sent to {where} ({model.display_name}). Hearth found:"
+        else:
+            heading_text = "Check before sending"
+            intro_text = f"This message is about to be sent to {where} ({model.display_name})."
+        lines = ([pictures] if pictures else []) + findings_text(findings)
+        heading = QLabel(heading_text, self)
         heading.setObjectName("dialogHeading")
         heading.setWordWrap(True)
-        intro = QLabel(
-            f"It is about to be sent to {where} ({model.display_name}). Hearth found:", self
-        )
+        intro = QLabel(intro_text, self)
         intro.setObjectName("dialogText")
         intro.setWordWrap(True)
-        self.findings = found = QLabel(
-            "\n".join(f"•  {line}" for line in findings_text(findings)), self
-        )
+        self.findings = found = QLabel("\n".join(f"•  {line}" for line in lines), self)
         found.setObjectName("findingsList")
         found.setTextFormat(Qt.TextFormat.PlainText)
         found.setWordWrap(True)
@@ -85,6 +91,7 @@ class PrivacyWarning(QDialog):
         hint = QLabel("You can turn this check off in Settings → Privacy.", self)
         hint.setObjectName("dialogHint")
         layout.addWidget(hint)
+        hint.setVisible(bool(findings))  # the pictures are always said
         layout.addSpacing(8)
         layout.addLayout(buttons)
         self.finished.connect(self._on_finished)

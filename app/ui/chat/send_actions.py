@@ -4,8 +4,9 @@ model).
 
 A controller MainWindow composes: it is given the services, the task keeper, the chat session,
 the widgets it drives (chat view, composer, header, the chat stack), the model controller and
-`remember` (a “/remember …” line is stored, never sent), and asks the window only through the
-narrow `SendHost` interface. Comparing answers (ui/compare) sends through `send_now` and
+`remember` (a “/remember …” line is stored, never sent), the image controller (the pictures
+attached, and whether the model can see them), and asks the window only through the narrow
+`SendHost` interface. Comparing answers (ui/compare) sends through `send_now` and
 `check_then`.
 """
 
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import QMenu, QStackedWidget, QWidget
 from app.core.chat import ModelInfo
 from app.core.errors import HearthError
 from app.core.records import Message
+from app.core.where import images_sent
 from app.providers.registry import all_providers
 from app.services.chat import ReplyStarted
 from app.ui.chat.message_footer import (
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
     from app.ui.chat.composer import Composer
     from app.ui.compare import CompareSession
     from app.ui.conversations import ConversationController
+    from app.ui.images import ImageController
     from app.ui.models import ModelController, ModelHeader
     from app.ui.shell.tasks import TaskKeeper
 
@@ -77,6 +80,7 @@ class SendController:
         remember: Callable[[str], bool],
         chats: ConversationController,
         host: SendHost,
+        images: ImageController | None = None,
     ) -> None:
         self.window = window  # parent of the privacy warning and the regenerate menu
         self.services = services
@@ -91,6 +95,7 @@ class SendController:
         self.remember_command = remember
         self.chats = chats  # the chat on screen, opening one, its title
         self.host = host
+        self.images = images  # the pictures attached to the message being written
         self.privacy_warning: PrivacyWarning | None = None
         self.regenerate_menu: QMenu | None = None
         self.last_sent_text = ""  # put back in the composer if the reply fails to start
@@ -113,7 +118,14 @@ class SendController:
             return  # “/remember …” is stored here and never sent to a model
         if self.busy:
             return
-        model = self.models.current_model
+        self.send_to(text, self.models.current_model)
+
+    def send_to(self, text: str, model: ModelInfo | None) -> None:
+        """With pictures attached, a model that cannot see them first offers those that can."""
+        if self.images is not None and not self.images.check_model(
+            model, lambda chosen: self.send_to(text, chosen), lambda: self.host.restore_draft(text)
+        ):
+            return
         if model is None or model.is_local:
             self.send_now(text, model)  # nothing leaves this computer: no check, no wait
             return
@@ -142,15 +154,18 @@ class SendController:
         *,
         history: list[Message] = (),
     ) -> None:
-        """Before words go to an online model: warn about secrets and personal data found."""
-        findings = []
+        """Before words go to an online model: warn about secrets and personal data found, and
+        say that the attached pictures will be sent."""
+        findings, pictures = [], ""
         if model is not None and not model.is_local:
             findings = self.services.providers.check_before_sending(text, model, history=history)
-        if not findings:
+            count = self.images.count if self.images is not None else 0
+            pictures = images_sent(count, model.provider_name or model.provider)
+        if not findings and not pictures:
             proceed(model)
             return
         local = self.models.default_local_model()
-        dialog = PrivacyWarning(findings, model, local, self.window)
+        dialog = PrivacyWarning(findings, model, local, self.window, pictures=pictures)
 
         def chosen(choice: str) -> None:
             if choice == SEND:
@@ -170,13 +185,22 @@ class SendController:
     def send_now(self, text: str, model: ModelInfo | None) -> None:
         if self.busy:
             return
+        if self.images is not None and self.images.preparing:
+            self.tasks.spawn(self._send_when_ready(text, model), name="send-images")
+            return
         self.last_sent_text = text
         self.chat_stack.setCurrentWidget(self.chat_view)
         self.session.send(
             conversation_id=self.chats.conversation_id,
             text=text,
             model_id=model.id if model else None,
+            images=self.images.kept() if self.images is not None else (),
         )
+
+    async def _send_when_ready(self, text: str, model: ModelInfo | None) -> None:
+        """A picture still being made safe: sent as soon as it is (a moment, off the UI thread)."""
+        await self.images.wait_ready()
+        self.send_now(text, model)
 
     def regenerate(self, model_id: str | None = None) -> None:
         """A new answer to the last message, by the chosen model or the one given."""
@@ -262,6 +286,9 @@ class SendController:
             self.services.settings.set("last_conversation", conversation.id)
         if conversation.id == self.chats.conversation_id:
             self.header.set_chat_title(conversation.title)
+        user = started.user_message
+        if self.images is not None and user is not None and user.images:
+            self.images.forget_sent(user.images)  # stored with the message: off the composer
         self.tasks.spawn(self.chats.refresh_conversations())
 
     def show_failure(self, error: HearthError) -> None:

@@ -1,5 +1,6 @@
-"""What the user wrote: plain text in a soft bubble on the right, with quiet actions under it
-(Edit, Copy, Remember this) while the pointer is over it, and ‹ 1/2 › when it was edited."""
+"""What the user wrote: plain text in a soft bubble on the right, its pictures as thumbnails
+above it, with quiet actions under it (Edit, Copy, Remember this) while the pointer is over it,
+and ‹ 1/2 › when it was edited."""
 
 from __future__ import annotations
 
@@ -60,6 +61,12 @@ class UserMessage(QWidget):
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 6, 0, 6)
         column.setSpacing(2)
+        self.thumbs = None
+        if message.images:  # a click on one opens the viewer
+            from app.ui.images import MessageThumbs
+
+            self.thumbs = MessageThumbs(message.images, self)
+            column.addWidget(self.thumbs)
         column.addLayout(self._row)
         column.addWidget(self.footer, 0, Qt.AlignmentFlag.AlignRight)
         self._ideal_width = self._measure_ideal_width()

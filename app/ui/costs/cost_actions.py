@@ -210,6 +210,7 @@ class CostController:
             history_texts=self._history_texts,
             draft=draft,
             expected_output_tokens=output,
+            image_sizes=self.composer.image_sizes(),  # the attached pictures, by its rule
         )
         tip = estimate_tip(
             model_name=model.display_name,

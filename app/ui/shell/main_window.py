@@ -14,13 +14,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QMainWindow,
-    QMessageBox,
-    QSplitter,
-    QStackedWidget,
-    QWidget,
-)
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QSplitter, QStackedWidget, QWidget
 
 from app.core.chat import ModelInfo
 from app.services import Services
@@ -39,6 +33,7 @@ from app.ui.conversations.conversation_actions import ConversationController
 from app.ui.conversations.conversation_list import ConversationList
 from app.ui.costs.cost_actions import CostController
 from app.ui.downloads.download_actions import DownloadController
+from app.ui.images import ImageController
 from app.ui.memory.memory_actions import MemoryController
 from app.ui.memory.persona_actions import PersonaController
 from app.ui.models.add_models import AddOutcome, add_model_files, ask_for_model_files
@@ -141,7 +136,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.pages)
 
     def _compose_chat(self) -> None:
-        """The controllers of the chat itself: sending, comparing, memory, personas."""
+        """The controllers of the chat itself: pictures, sending, comparing, memory, personas."""
         common = dict(chats=self.chats, models=self.models, host=self)
         self.personas = PersonaController(
             self, self.services, self.tasks, header=self.header, sidebar=self.sidebar,
@@ -151,11 +146,13 @@ class MainWindow(QMainWindow):
             self, self.services, self.tasks, chat_view=self.chat_view, composer=self.composer,
             toast=self.toast, **common,
         )  # fmt: skip
+        self.images = ImageController(self, self.services, self.tasks, composer=self.composer,
+                                      chat_view=self.chat_view, models=self.models)  # fmt: skip
         self.sending = SendController(
             self, self.services, self.tasks, session=self.session,
             compare_session=self.compare_session, chat_stack=self.chat_stack,
             chat_view=self.chat_view, composer=self.composer, header=self.header,
-            remember=self.memory.remember_command, **common,
+            remember=self.memory.remember_command, images=self.images, **common,
         )  # fmt: skip
         self.compare = CompareController(
             self, self.services, self.tasks, session=self.compare_session,
