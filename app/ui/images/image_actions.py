@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QBuffer, QEvent, QIODevice, QMimeData, QObject, Qt
+from PySide6.QtCore import QBuffer, QEvent, QIODevice, QMimeData, QObject, QSize, Qt
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QFileDialog, QToolButton, QWidget
 
@@ -29,7 +29,7 @@ from app.core.chat import ModelInfo
 from app.core.errors import HearthError
 from app.services.chat_images import PASTED, KeptImage, can_see_images
 from app.ui.images.image_offer import SeeingModelsOffer
-from app.ui.images.image_strip import COMPOSER_THUMB, AttachmentStrip
+from app.ui.images.image_strip import COMPOSER_THUMB, AttachmentStrip, paperclip_icon
 from app.ui.images.image_thumbs import is_image_file, read_thumbnail, set_data_dir
 
 if TYPE_CHECKING:
@@ -76,7 +76,10 @@ class ImageController(QObject):
         self.strip.remove_requested.connect(self.remove)
         self.paperclip = QToolButton(composer)
         self.paperclip.setObjectName("attachButton")
-        self.paperclip.setText("📎")
+        self.paperclip.setIcon(paperclip_icon(composer.palette().text().color()))
+        self.paperclip.setIconSize(QSize(20, 20))
+        self.paperclip.setAutoRaise(True)
+        self.paperclip.setCursor(Qt.CursorShape.PointingHandCursor)
         self.paperclip.setToolTip("Attach pictures (or paste one, or drop it here)")
         self.paperclip.clicked.connect(self.choose_files)
         composer.add_attachments(self.strip, self.paperclip)
