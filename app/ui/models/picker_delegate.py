@@ -8,7 +8,7 @@ from PySide6.QtCore import QModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from app.ui.models.picker_entries import PickerEntry, plain_text
+from app.ui.models.picker_entries import PickerEntry, plain_text, sees_images_mark
 from app.ui.shell.theme import Theme, current_theme
 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole
@@ -122,12 +122,12 @@ class PickerDelegate(QStyledItemDelegate):
         painter.setPen(text_colour)
         painter.drawText(box, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, name)
         used = metrics.horizontalAdvance(name) + 10
-        if entry.detail and used < box.width() - 30:
+        # Quiet words after the name: where it is (Favourites, Recent), and "sees images".
+        words = " · ".join(w for w in (entry.detail, sees_images_mark(entry.model)) if w)
+        if words and used < box.width() - 30:
             painter.setPen(quiet_colour)
             detail_box = box.adjusted(used, 0, 0, 0)
-            detail = metrics.elidedText(
-                entry.detail, Qt.TextElideMode.ElideRight, detail_box.width()
-            )
+            detail = metrics.elidedText(words, Qt.TextElideMode.ElideRight, detail_box.width())
             painter.drawText(
                 detail_box, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, detail
             )

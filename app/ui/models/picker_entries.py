@@ -158,7 +158,17 @@ def details_tip(model: ModelInfo) -> str:
                 f"“A message” here: about {MESSAGE_TOKENS_IN:,} tokens read "
                 f"and {MESSAGE_TOKENS_OUT:,} written."
             )
+    if model.sees_images:
+        lines.append("Sees images: it can look at the pictures you attach.")
     return "\n".join(lines)
+
+
+SEES_IMAGES = "sees images"  # the picker's small plain mark
+
+
+def sees_images_mark(model: ModelInfo | None) -> str:
+    """ "sees images" for a model the table (or its projector file) says takes pictures."""
+    return SEES_IMAGES if model is not None and model.sees_images else ""
 
 
 def where_tip(model: ModelInfo) -> str:

@@ -236,3 +236,18 @@ def test_screenshots(qtbot, cloud_window, openai_server, tmp_path):
     click(qtbot, asked(qtbot, window).send_button)
     wait_until_idle(qtbot, window)
     save_shot(window, "images_sent.png")
+
+
+def test_the_picker_marks_models_that_see_images(qtbot, cloud_window, openai_server):
+    from app.ui.models import ModelManager  # noqa: F401  (the package's public names load)
+    from app.ui.models.picker_entries import details_tip, sees_images_mark
+
+    window, services = cloud_window
+    choose_a_blind_model(qtbot, window, services, openai_server)
+    seeing, blind = window.find_model("openai:gpt-4o-mini"), window.find_model("openai:o3-mini")
+    assert sees_images_mark(seeing) == "sees images" and sees_images_mark(blind) == ""
+    assert "Sees images" in details_tip(seeing) and "Sees images" not in details_tip(blind)
+    window.models.open_picker()
+    qtbot.waitUntil(window.picker.isVisible)
+    save_shot(window.picker, "images_picker.png")
+    window.picker.close()
