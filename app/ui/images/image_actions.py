@@ -148,7 +148,7 @@ class ImageController(QObject):
 
     def add_image(self, image: QImage) -> Attached:
         """A picture pasted from the clipboard: encoded as PNG on a worker thread."""
-        image = image.copy()  # ours: the clipboard may change it while the worker reads
+        # No copy: QImage is shared copy-on-write, so a later clipboard change detaches it.
 
         def thumbnail() -> QImage:
             return image.scaled(
@@ -173,6 +173,7 @@ class ImageController(QObject):
 
     async def _prepare(self, attached, chip, path, image, thumbnail) -> None:
         shown = asyncio.ensure_future(asyncio.to_thread(thumbnail))
+        shown.add_done_callback(lambda f: _show_thumbnail(f, chip))  # as soon as it is read
         try:
             source = path if path is not None else await asyncio.to_thread(_png_bytes, image)
             [kept] = await self.services.chat.images.keep([source])
@@ -185,7 +186,7 @@ class ImageController(QObject):
         if attached.number not in self.attached:
             return
         attached.kept = kept
-        chip.set_thumbnail(await shown)
+        await asyncio.wait([shown])
         chip.set_ready(kept.had_location)
         self._changed()
 
@@ -248,6 +249,15 @@ class ImageController(QObject):
         self.offer = dialog
         dialog.open()
         return False
+
+
+def _show_thumbnail(future: asyncio.Future, chip) -> None:
+    if future.cancelled() or future.exception() is not None:
+        return
+    try:
+        chip.set_thumbnail(future.result())
+    except RuntimeError:  # removed (×) before its thumbnail was read
+        pass
 
 
 def _png_bytes(image: QImage) -> bytes:
