@@ -39,7 +39,7 @@ class HistoryHost(Protocol):
     @property
     def current_model(self) -> ModelInfo | None: ...
 
-    def check_then(self, text, model, after, *, history=None) -> None: ...  # privacy checks
+    def check_then(self, text, model, after, *, history=None, pictures=0) -> None: ...  # privacy
 
     def guard_budget(self, models, draft, proceed, on_cancel=None) -> None: ...
 
@@ -195,7 +195,9 @@ class HistoryController:
                 [chosen], text, lambda: self.tasks.spawn(self._resend(message, text, chosen))
             )
 
-        self.host.check_then(text, model, after_privacy, history=history)
+        # Its pictures go again with the new version: said before it leaves, as when sent.
+        pictures = len(message.images)
+        self.host.check_then(text, model, after_privacy, history=history, pictures=pictures)
 
     async def _resend(self, message: Message, text: str, model: ModelInfo | None) -> None:
         if self.host.busy:

@@ -144,7 +144,8 @@ class SendController:
                 on_cancel=lambda: self.host.restore_draft(text),
             )
 
-        self.check_then(text, model, after_privacy, history=history)
+        pictures = self.images.count if self.images is not None else 0
+        self.check_then(text, model, after_privacy, history=history, pictures=pictures)
 
     def check_then(
         self,
@@ -153,19 +154,19 @@ class SendController:
         proceed: Callable[[ModelInfo | None], None],
         *,
         history: list[Message] = (),
+        pictures: int = 0,
     ) -> None:
         """Before words go to an online model: warn about secrets and personal data found, and
-        say that the attached pictures will be sent."""
-        findings, pictures = [], ""
+        say that `pictures` (attached, or in an edited message) will be sent."""
+        findings, said = [], ""
         if model is not None and not model.is_local:
             findings = self.services.providers.check_before_sending(text, model, history=history)
-            count = self.images.count if self.images is not None else 0
-            pictures = images_sent(count, model.provider_name or model.provider)
-        if not findings and not pictures:
+            said = images_sent(pictures, model.provider_name or model.provider)
+        if not findings and not said:
             proceed(model)
             return
         local = self.models.default_local_model()
-        dialog = PrivacyWarning(findings, model, local, self.window, pictures=pictures)
+        dialog = PrivacyWarning(findings, model, local, self.window, pictures=said)
 
         def chosen(choice: str) -> None:
             if choice == SEND:

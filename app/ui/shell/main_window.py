@@ -265,8 +265,8 @@ class MainWindow(QMainWindow):
     def busy(self) -> bool:
         return self.sending.busy
 
-    def check_then(self, text, model, proceed, *, history=()) -> None:
-        self.sending.check_then(text, model, proceed, history=history)
+    def check_then(self, text, model, proceed, *, history=(), pictures=0) -> None:
+        self.sending.check_then(text, model, proceed, history=history, pictures=pictures)
 
     def send_now(self, text: str, model: ModelInfo | None) -> None:
         self.sending.send_now(text, model)

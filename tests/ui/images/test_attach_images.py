@@ -210,8 +210,9 @@ def test_history_after_a_restart_and_edit_and_resend_keep_the_picture(
     editor = user.start_editing()
     editor.edit.setPlainText("Which colour exactly?")
     user.edit_submitted.emit("Which colour exactly?")
-    if window.sending.privacy_warning is not None and window.sending.privacy_warning.isVisible():
-        click(qtbot, window.sending.privacy_warning.send_button)
+    dialog = asked(qtbot, window)  # its picture goes again: said first
+    assert "1 image will be sent to OpenAI." in dialog.findings.text()
+    click(qtbot, dialog.send_button)
     wait_until_idle(qtbot, window)
     requests = chat_requests(openai_server)
     assert len(sent_pictures(requests[-1])) == 1
