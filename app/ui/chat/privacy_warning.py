@@ -73,7 +73,8 @@ class PrivacyWarning(QDialog):
             self.local_button.setToolTip("There is no model on this computer yet.")
         else:
             self.local_button.setToolTip(f"{local_model.display_name} answers; nothing leaves.")
-        self.send_button = self._button(f"Send to {where} anyway", SEND, "dialogDanger")
+        send_text = f"Send to {where} anyway" if findings else f"Send to {where}"
+        self.send_button = self._button(send_text, SEND, "dialogDanger")
         self.edit_button.setDefault(True)  # the careful choice is the one Enter picks
 
         buttons = QHBoxLayout()

@@ -35,6 +35,7 @@ class SeeingModelsOffer(QDialog):
         intro = QLabel(words, self)
         intro.setObjectName("dialogText")
         intro.setWordWrap(True)
+        self.setMinimumWidth(440)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 22, 24, 18)
         layout.setSpacing(8)

@@ -50,7 +50,10 @@ def chat_requests(server) -> list:
 
 def sent_pictures(request) -> list[bytes]:
     parts = [
-        p for m in request.json()["messages"] if isinstance(m["content"], list) for p in m["content"]
+        p
+        for m in request.json()["messages"]
+        if isinstance(m["content"], list)
+        for p in m["content"]
     ]
     urls = [p["image_url"]["url"] for p in parts if p["type"] == "image_url"]
     return [base64.b64decode(url.split(",", 1)[1]) for url in urls]
@@ -102,6 +105,7 @@ def test_a_pasted_picture_is_shown_and_asked_about_before_it_goes(
     send_by_keyboard(qtbot, window, "What colour is this?")
     dialog = asked(qtbot, window)
     assert "1 image will be sent to OpenAI." in dialog.findings.text()
+    save_shot(dialog, "images_question.png")
     click(qtbot, dialog.edit_button)  # Cancel: nothing leaves
     qtbot.waitUntil(lambda: not dialog.isVisible())
     assert chat_requests(openai_server) == []
@@ -156,6 +160,7 @@ def test_a_model_that_cannot_see_offers_those_that_can(qtbot, cloud_window, open
     send_by_keyboard(qtbot, window, "What is it?")
     qtbot.waitUntil(lambda: images.offer is not None and images.offer.isVisible())
     offer = images.offer
+    save_shot(offer, "images_offer.png")
     [choice] = offer.buttons  # only gpt-4o-mini sees here (o3-mini does not)
     assert choice.text().endswith("·  OpenAI"), choice.text()
     openai_says(openai_server, "Cyan.")
