@@ -83,7 +83,15 @@ def load_later(ref: ImageRef, longest: int, label: QLabel) -> None:
     path = path_of(ref)
     if path is None:
         return
-    future = asyncio.ensure_future(asyncio.to_thread(read_thumbnail, path, longest))
+    try:
+        future = asyncio.ensure_future(asyncio.to_thread(read_thumbnail, path, longest))
+    except RuntimeError:  # no event loop (a widget built outside the window): read it now
+        image = read_thumbnail(path, longest)
+        if image.isNull():
+            _set_missing(label)
+        else:
+            label.setPixmap(QPixmap.fromImage(image))
+        return
     _pending.add(future)
 
     def done(f: asyncio.Future) -> None:

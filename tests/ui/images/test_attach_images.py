@@ -146,6 +146,25 @@ def test_a_damaged_picture_says_so_plainly(qtbot, cloud_window, tmp_path):
     assert window.images.count == 0
 
 
+def test_a_photo_dropped_on_the_chat_is_attached(qtbot, cloud_window, tmp_path):
+    window, _services = cloud_window
+    photo = pictures.write(tmp_path / "plant.webp", pictures.webp_photo())
+    drop_file(window.chat_view.viewport(), photo)
+    images = ready(qtbot, window)
+    [kept] = images.kept()
+    assert kept.ref.name == "plant.webp" and not kept.had_location
+
+
+def test_a_heic_photo_says_how_to_convert_it(qtbot, cloud_window, tmp_path):
+    window, _services = cloud_window
+    window.images.add_file(pictures.write(tmp_path / "IMG_0001.HEIC", pictures.heic_header()))
+    strip = window.images.strip
+    qtbot.waitUntil(strip.problem.isVisible, timeout=20_000)
+    words = strip.problem.text()
+    assert words.startswith("IMG_0001.HEIC: HEIC photos are not supported yet.")
+    assert "Export it as JPEG" in words and window.images.count == 0
+
+
 def test_files_that_are_not_pictures_are_left_to_documents(qtbot, cloud_window, tmp_path):
     window, _services = cloud_window
     mime = QMimeData()
