@@ -2,7 +2,8 @@
 
 A controller MainWindow composes: it is given the services, the task keeper, the composer (it
 adds the thumbnail strip and the paperclip there, and takes pasted or dropped pictures through
-the composer's one `mime_hook`), the chat view (pictures dropped on the chat) and the model
+the composer's one `mime_hook`), the widgets a picture may be dropped on (the chat, the empty
+chat; other files dropped there pass through untouched) and the model
 controller (which models can see). The send controller asks it for the pictures (`kept`) and,
 before a send, whether the model can see them (`check_model`).
 
@@ -58,7 +59,7 @@ class ImageController(QObject):
         tasks: TaskKeeper,
         *,
         composer: Composer,
-        chat_view: QWidget,
+        drop_on: list[QWidget],
         models: ModelController,
     ) -> None:
         super().__init__(window)
@@ -85,11 +86,12 @@ class ImageController(QObject):
         composer.add_attachments(self.strip, self.paperclip)
         composer.edit.mime_hook = self
         composer.image_sizes = self.sizes
-        self._drop_targets = [chat_view, getattr(chat_view, "viewport", lambda: None)()]
-        for target in self._drop_targets:
-            if target is not None:
-                target.setAcceptDrops(True)
-                target.installEventFilter(self)
+        for widget in drop_on:
+            viewport = widget.viewport() if hasattr(widget, "viewport") else None
+            for target in (widget, viewport):
+                if target is not None:
+                    target.setAcceptDrops(True)
+                    target.installEventFilter(self)
 
     # -- what is attached ------------------------------------------------------------------------
 

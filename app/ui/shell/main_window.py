@@ -146,8 +146,10 @@ class MainWindow(QMainWindow):
             self, self.services, self.tasks, chat_view=self.chat_view, composer=self.composer,
             toast=self.toast, **common,
         )  # fmt: skip
-        self.images = ImageController(self, self.services, self.tasks, composer=self.composer,
-                                      chat_view=self.chat_view, models=self.models)  # fmt: skip
+        self.images = ImageController(
+            self, self.services, self.tasks, composer=self.composer, models=self.models,
+            drop_on=[self.chat_view, self.empty_chat],  # pictures dropped there are attached
+        )  # fmt: skip
         self.sending = SendController(
             self, self.services, self.tasks, session=self.session,
             compare_session=self.compare_session, chat_stack=self.chat_stack,

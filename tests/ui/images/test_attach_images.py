@@ -153,6 +153,8 @@ def test_a_photo_dropped_on_the_chat_is_attached(qtbot, cloud_window, tmp_path):
     images = ready(qtbot, window)
     [kept] = images.kept()
     assert kept.ref.name == "plant.webp" and not kept.had_location
+    drop_file(window.empty_chat, pictures.write(tmp_path / "cat.gif", pictures.animated_gif()))
+    qtbot.waitUntil(lambda: len(images.kept()) == 2, timeout=20_000)  # the empty chat takes one
 
 
 def test_a_heic_photo_says_how_to_convert_it(qtbot, cloud_window, tmp_path):
