@@ -22,6 +22,9 @@ says what lives there. Map:
 - search/         search across all chats and find in this chat (SearchController)
 - compare/        the same message answered by several models side by side
                   (CompareController)
+- images/         pictures attached to a message: paperclip, paste and drop, thumbnails in the
+                  composer and in sent messages, the viewer with zoom, the offer of models that
+                  see images (ImageController)
 - settings/       the settings dialog and its general pages (providers, privacy, appearance, chats)
 
 A new feature gets its own package here. Features use one another only through the names a
