@@ -3,9 +3,12 @@
 A controller MainWindow composes: it is given the services, the task keeper, the composer (it
 adds the thumbnail strip and the paperclip there, and takes pasted or dropped pictures through
 the composer's one `mime_hook`), the widgets a picture may be dropped on (the chat, the empty
-chat; other files dropped there pass through untouched) and the model
-controller (which models can see). The send controller asks it for the pictures (`kept`) and,
-before a send, whether the model can see them (`check_model`).
+chat) and the model controller (which models can see). The send controller asks it for the
+pictures (`kept`) and, before a send, whether the model can see them (`check_model`).
+
+Drops: a drag of pictures only is taken here; a drag with any other file (a PDF, or a PDF beside
+a photo) passes through whole, to the documents' drop on the window, which can hand picture
+files back through `add_file` (`is_image_file` tells them apart).
 
 Every picture is made safe as soon as it is attached: decoded, turned upright, scaled and
 stripped of its metadata by the services on a worker thread (ChatService.images.keep), while its
@@ -216,6 +219,8 @@ class ImageController(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         if event.type() not in _DRAG_EVENTS or not self.can_take(event.mimeData()):
             return False  # not a picture: left to whoever takes files (documents)
+        if _other_files(event.mimeData()):
+            return False  # pictures with other files: all left to the documents' drop, whole
         event.acceptProposedAction()
         if event.type() == QEvent.Type.Drop:
             self.take(event.mimeData())
@@ -267,6 +272,11 @@ def _png_bytes(image: QImage) -> bytes:
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     image.save(buffer, "PNG", 80)  # light compression: Pillow re-encodes it anyway
     return bytes(buffer.data())
+
+
+def _other_files(mime: QMimeData) -> bool:
+    """Files in the drag that are not pictures (a PDF beside a photo)."""
+    return any(url.isLocalFile() and not is_image_file(url.toLocalFile()) for url in mime.urls())
 
 
 def _image_paths(mime: QMimeData) -> list[str]:

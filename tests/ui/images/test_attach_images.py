@@ -172,6 +172,13 @@ def test_files_that_are_not_pictures_are_left_to_documents(qtbot, cloud_window, 
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "notes.pdf"))])
     assert not window.images.can_take(mime) and not window.images.take(mime)
+    # A picture dragged with other files: the whole drag is left to the documents' drop.
+    mime.setUrls([*mime.urls(), QUrl.fromLocalFile(str(tmp_path / "photo.jpg"))])
+    enter = QDragEnterEvent(
+        QPoint(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )  # fmt: skip
+    assert not window.images.eventFilter(window.chat_view.viewport(), enter)
 
 
 def test_a_model_that_cannot_see_offers_those_that_can(qtbot, cloud_window, openai_server):
