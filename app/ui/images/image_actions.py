@@ -34,7 +34,7 @@ from app.core.errors import HearthError
 from app.services.chat_images import PASTED, KeptImage, can_see_images
 from app.ui.images.image_offer import SeeingModelsOffer
 from app.ui.images.image_strip import COMPOSER_THUMB, AttachmentStrip, paperclip_icon
-from app.ui.images.image_thumbs import is_image_file, read_thumbnail, set_data_dir
+from app.ui.images.image_thumbs import is_image_file, read_thumbnail, set_data_dir, shrink
 
 if TYPE_CHECKING:
     from app.services import Services
@@ -156,12 +156,7 @@ class ImageController(QObject):
         # No copy: QImage is shared copy-on-write, so a later clipboard change detaches it.
 
         def thumbnail() -> QImage:
-            return image.scaled(
-                COMPOSER_THUMB,
-                COMPOSER_THUMB,
-                Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation,
-            )
+            return shrink(image, COMPOSER_THUMB)
 
         return self._attach(PASTED, None, thumbnail, image=image)
 

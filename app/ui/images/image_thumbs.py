@@ -64,13 +64,19 @@ def read_thumbnail(source: str | Path | bytes, longest: int) -> QImage:
     if image.isNull():
         return image
     if max(image.width(), image.height()) > longest:  # formats that ignore the scaled size
-        image = image.scaled(
-            longest,
-            longest,
-            Qt.AspectRatioMode.KeepAspectRatio,
-            Qt.TransformationMode.SmoothTransformation,
-        )
+        image = shrink(image, longest)
     return image
+
+
+def shrink(image: QImage, longest: int) -> QImage:
+    """Scaled to `longest`: a fast step to 4x, then a smooth one. QImage.scaled holds Python's
+    lock while it works, and a smooth scale of a 12 MP picture would stall the window ~15 ms."""
+    keep = Qt.AspectRatioMode.KeepAspectRatio
+    if max(image.width(), image.height()) > 4 * longest:
+        image = image.scaled(
+            4 * longest, 4 * longest, keep, Qt.TransformationMode.FastTransformation
+        )
+    return image.scaled(longest, longest, keep, Qt.TransformationMode.SmoothTransformation)
 
 
 def load_later(ref: ImageRef, longest: int, label: QLabel) -> None:
