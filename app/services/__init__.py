@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from app.services.memory import MemoryService
     from app.services.models import ModelService
     from app.services.providers import ProviderService
+    from app.services.tools import ToolsService
     from app.services.transfer import TransferService
     from app.services.usage import UsageService
     from app.services.worker import DbWorker
@@ -41,9 +42,11 @@ class Services:
     transfer: TransferService
     documents: DocumentService
     doc_search: DocumentSearch
+    tools: ToolsService
 
     async def close(self) -> None:
         self.chat.stop()
+        await self.tools.close()
         self.documents.close()
         await self.downloads.close()
         await self.doc_search.close()
@@ -103,6 +106,7 @@ def open_services(data_dir: Path) -> Services:
     from app.services.memory import MemoryService
     from app.services.models import ModelService
     from app.services.providers import ProviderService
+    from app.services.tools import ToolsService
     from app.services.transfer import TransferService
     from app.services.usage import UsageService
     from app.services.worker import DbWorker
@@ -135,4 +139,5 @@ def open_services(data_dir: Path) -> Services:
         transfer=TransferService(db=db),
         documents=documents,
         doc_search=doc_search,
+        tools=ToolsService(settings),
     )

@@ -74,10 +74,7 @@ class ToolsService:
             raise ToolConfigError(f"There is already a tool server named “{config.name}”.")
         kept, values = split_secrets(config)
         for slot, value in values.items():
-            if secrets.keychain_available():
-                secrets.set_key(slot, value)
-            else:
-                secrets.set_session_key(slot, value)
+            secrets.set_secret(slot, value)
         stored[config.name] = server_to_dict(kept)
         self._settings.set("tool_servers", stored)
         old = self._servers.pop(config.name, None)
