@@ -1,8 +1,8 @@
 """The command line: a second front door over the same services. No Qt here.
 
 One module per command group: chat (ask, history, show, search), models (models, add, pull, rm),
-keys, memory, usage, transfer (export, import), docs, tools; common holds what they share. This module
-builds the parser and runs a command. What a command uses is imported when it runs: `hearth
+keys, memory, usage, transfer (export, import), docs, tools; common holds what they share. This
+module builds the parser and runs a command. What a command uses is imported when it runs: `hearth
 --help` or `hearth history` must not pay for the engines, httpx, the keychain or sqlite-utils
 (tests/app/test_startup.py checks).
 """

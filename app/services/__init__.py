@@ -124,12 +124,15 @@ def open_services(data_dir: Path) -> Services:
     prices = PriceBook.load(settings.get("price_overrides") or {}, data_dir=data_dir)
     models.vision = partial(sees_images, prices)
     usage = UsageService(db, settings, prices, data_dir=data_dir)
+    tools = ToolsService(settings)
     return Services(
         data_dir=data_dir,
         db=db,
         settings=settings,
         models=models,
-        chat=ChatService(db, models, settings, usage=usage, memory=memory, documents=doc_chat),
+        chat=ChatService(
+            db, models, settings, usage=usage, memory=memory, documents=doc_chat, tools=tools
+        ),
         conversations=ConversationService(db),
         providers=ProviderService(models, settings),
         downloads=DownloadService(models=models, settings=settings, data_dir=data_dir),
@@ -139,5 +142,5 @@ def open_services(data_dir: Path) -> Services:
         transfer=TransferService(db=db),
         documents=documents,
         doc_search=doc_search,
-        tools=ToolsService(settings),
+        tools=tools,
     )
