@@ -4,6 +4,7 @@ asks y/N here (`ask_on_terminal`) before each call."""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -121,6 +122,36 @@ async def cmd_tools(services: Services, args: argparse.Namespace) -> int:
         await tools.remove(args.name)
         print(f"Removed the tool server {args.name}.")
     return 0
+
+
+def terminal_session(allowed: list[str]):
+    """`hearth ask --tools`: each call is shown on stderr and runs only after a "y" on stdin
+    (no answer, or anything else, is a no); tools named with --allow run without asking."""
+    import asyncio
+
+    from app.services.tool_loop import PendingCall, ToolSession
+
+    pre_approved = set(allowed)
+
+    async def approve(pending: PendingCall) -> str:
+        arguments = json.dumps(pending.arguments, ensure_ascii=False)
+        if {pending.tool, f"{pending.server}/{pending.tool}"} & pre_approved:
+            print(f"(running {pending.tool} from {pending.server}: {arguments})", file=sys.stderr)
+            return "allow_once"
+        print(
+            f"The model wants to run {pending.tool} from {pending.server} with {arguments}.\n"
+            f"Its result will be {pending.destination}. Run it? [y/N] ",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+        answer = await asyncio.to_thread(sys.stdin.readline)
+        if answer.strip().lower() in ("y", "yes"):
+            return "allow_once"
+        print("(not run)", file=sys.stderr)
+        return "deny"
+
+    return ToolSession(approve=approve)
 
 
 async def _list(services: Services, *, start: bool) -> int:
