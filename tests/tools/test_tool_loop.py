@@ -224,3 +224,30 @@ def test_a_secret_in_a_tool_result_is_taken_out_before_the_cloud(services, wire)
     assert notes and "API key" in notes[0]
     assert "sk-proj-" not in (updates[-1].message.tool_calls or "")
     assert any(isinstance(u, TextDelta) for u in updates)
+
+
+def test_tool_calls_are_kept_by_export_and_import(services, wire, data_dir):
+    wire.script(
+        "POST",
+        OPENAI,
+        sse_reply([encode_sse(openai_tool_events([("c1", "add", {"a": 2, "b": 2})]))]),
+        sse_reply([encode_sse(openai_events(["Four."]))]),
+    )
+    updates = converse(services, "openai:gpt-4o-mini", ToolSession(Approvals("allow_once")))
+    cid = updates[-1].message.conversation_id
+
+    async def round_trip():
+        svc = open_services(data_dir)
+        try:
+            exported = await svc.transfer.export(conversation_ids=[cid])
+            await svc.transfer.import_bytes(data=exported.encode())
+            newest = await svc.conversations.latest()
+            return exported, await svc.conversations.messages(newest.id), newest.id
+        finally:
+            await svc.close()
+
+    exported, messages, new_id = asyncio.run(round_trip())
+    assert new_id != cid
+    reply = json.loads(exported)["conversations"][0]["messages"][-1]
+    assert reply["tool_calls"][0]["result"] == "4"
+    assert json.loads(messages[-1].tool_calls)[0]["arguments"] == '{"a": 2, "b": 2}'
