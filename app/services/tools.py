@@ -78,8 +78,8 @@ class ToolsService:
         stored[config.name] = server_to_dict(kept)
         self._settings.set("tool_servers", stored)
         old = self._servers.pop(config.name, None)
-        if old is not None:
-            asyncio.ensure_future(old.stop())
+        if old is not None and old.state != "stopped":  # running: it restarts with the new settings
+            asyncio.get_running_loop().create_task(old.stop())
         log.info("Added tool server %s (%s)", config.name, config.kind)
 
     def import_json(self, text: str) -> list[str]:

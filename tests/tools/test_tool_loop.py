@@ -251,3 +251,43 @@ def test_tool_calls_are_kept_by_export_and_import(services, wire, data_dir):
     reply = json.loads(exported)["conversations"][0]["messages"][-1]
     assert reply["tool_calls"][0]["result"] == "4"
     assert json.loads(messages[-1].tool_calls)[0]["arguments"] == '{"a": 2, "b": 2}'
+
+
+def test_stop_during_a_call_ends_the_reply_and_the_server_goes_on(services, wire):
+    wire.script(
+        "POST",
+        OPENAI,
+        sse_reply([encode_sse(openai_tool_events([("c1", "slow", {"seconds": 30})]))]),
+    )
+    started = asyncio.Event()
+
+    async def approve(pending):
+        started.set()
+        return "allow_once"
+
+    async def scenario():
+        try:
+            updates = []
+
+            async def read():
+                async for u in services.chat.send(
+                    conversation_id=None,
+                    text="Wait",
+                    model_id="openai:gpt-4o-mini",
+                    tools=ToolSession(approve),
+                ):
+                    updates.append(u)
+
+            reading = asyncio.create_task(read())
+            await started.wait()
+            await asyncio.sleep(0.5)  # the slow tool is running
+            services.chat.stop()
+            await asyncio.wait_for(reading, 10)
+            after = await services.tools.call("calc", "add", {"a": 1, "b": 1})
+            return updates, after
+        finally:
+            await services.close()
+
+    updates, after = asyncio.run(scenario())
+    assert updates[-1].message.status == "stopped"
+    assert after.text == "2"
