@@ -115,6 +115,10 @@ class ToolLoop:
     ) -> None:
         """Like ReplySource.run (events on the queue, then END), over as many rounds as the
         model's tool calls need."""
+        if model.provider == "local":
+            queue.put_nowait(
+                Notice("tools_unsupported", "Models running inside Hearth get no tools yet.")
+            )
         try:
             offered = await self.offer(model)
         except Exception:  # never lose the reply over a tool server: answer without tools
@@ -125,9 +129,13 @@ class ToolLoop:
             return
         request = replace(request, tools=tuple(_spec(name, t) for name, t in offered.items()))
         usage: Usage | None = None
+        wrote = False
         try:
             while True:
-                calls, text, done, usage, failed = await self._round(model, request, queue, usage)
+                calls, text, done, usage, failed = await self._round(
+                    model, request, queue, usage, wrote
+                )
+                wrote = wrote or bool(text)
                 if failed or not calls:
                     if done is not None:
                         queue.put_nowait(done)
@@ -164,10 +172,16 @@ class ToolLoop:
             queue.put_nowait(END)
 
     async def _round(
-        self, model: ModelInfo, request: ChatRequest, queue: asyncio.Queue, usage: Usage | None
+        self,
+        model: ModelInfo,
+        request: ChatRequest,
+        queue: asyncio.Queue,
+        usage: Usage | None,
+        wrote: bool,
     ) -> tuple[list[ToolCall], str, Done | None, Usage | None, bool]:
         """One request to the model: its events passed on as they come, except the calls (kept
-        for the loop), Done (held: only the last round's ends the reply) and Usage (added)."""
+        for the loop), Done (held: only the last round's ends the reply) and Usage (added).
+        `wrote`: an earlier round wrote words, so this round's start on a new paragraph."""
         inner: asyncio.Queue = asyncio.Queue()
         task = asyncio.create_task(self._source.run(model, request, inner))
         calls: list[ToolCall] = []
@@ -185,6 +199,8 @@ class ToolLoop:
                     done = event
                     continue
                 elif isinstance(event, TextDelta):
+                    if wrote and not parts:
+                        queue.put_nowait(TextDelta("\n\n"))
                     parts.append(event.text)
                 elif isinstance(event, Error):
                     failed = True

@@ -105,7 +105,7 @@ def test_openai_two_parallel_calls_from_split_fragments(services, wire):
     assert result_b == {"role": "tool", "tool_call_id": "call_b", "content": "5"}
 
     reply = updates[-1].message
-    assert reply.content == "Let me add.It is 42 (and 5)."
+    assert reply.content == "Let me add.\n\nIt is 42 (and 5)."
     assert (reply.input_tokens, reply.output_tokens) == (50 + 80, 10 + 7)  # both round trips
     stored = json.loads(reply.tool_calls)
     assert [(c["name"], c["result"], c["status"]) for c in stored] == [
