@@ -240,6 +240,8 @@ def test_tool_calls_are_kept_by_export_and_import(services, wire, data_dir):
         svc = open_services(data_dir)
         try:
             exported = await svc.transfer.export(conversation_ids=[cid])
+            markdown = await svc.transfer.export(conversation_ids=[cid], format="markdown")
+            assert 'Tools used:\n- add {"a": 2, "b": 2} → 4' in markdown
             await svc.transfer.import_bytes(data=exported.encode())
             newest = await svc.conversations.latest()
             return exported, await svc.conversations.messages(newest.id), newest.id
