@@ -143,7 +143,21 @@ def _clean(key: str) -> str:
 
 def set_key(provider_id: str, key: str) -> None:
     """Store a key in the keychain. Raises KeychainUnavailable where there is none."""
-    key = _clean(key)
+    _store(provider_id, _clean(key))
+
+
+def set_secret(name: str, value: str) -> None:
+    """Store other secret text (a tool server's token, an Authorization header with its space):
+    in the keychain, or for this session only where there is none. Read it with get_key."""
+    if not value:
+        raise ValueError("An empty secret cannot be stored.")
+    if keychain_available():
+        _store(name, value)
+    else:
+        _session_keys[name] = value
+
+
+def _store(provider_id: str, key: str) -> None:
     _require_keychain()
     try:
         _keyring().set_password(SERVICE, provider_id, key)

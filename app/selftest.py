@@ -246,6 +246,33 @@ def check_images() -> str:
     return "a photo is turned upright and its location removed"
 
 
+def check_tools() -> str:
+    """The MCP SDK is in the bundle: a tool server made here, run in this process over memory
+    streams (nothing external starts), lists its tool and answers a call through the client."""
+    import asyncio
+
+    from mcp import Client
+    from mcp.server.mcpserver import MCPServer
+
+    server = MCPServer("self-test")
+
+    @server.tool()
+    def add(a: int, b: int) -> str:
+        """Add two numbers."""
+        return str(a + b)
+
+    async def round_trip() -> tuple[list[str], str]:
+        async with Client(server) as client:
+            names = [tool.name for tool in (await client.list_tools()).tools]
+            result = await client.call_tool("add", {"a": 2, "b": 3})
+            return names, "".join(getattr(part, "text", "") for part in result.content)
+
+    names, answer = asyncio.run(round_trip())
+    if names != ["add"] or answer != "5":
+        raise CheckFailed(f"a test tool server listed {names} and answered {answer!r}")
+    return "a tool server (MCP) answers a tool call"
+
+
 CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ("version", check_version),
     ("database opens and migrates", check_database),
@@ -256,6 +283,7 @@ CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ("document readers", check_document_readers),
     ("document search", check_document_search),
     ("images", check_images),
+    ("tools (MCP)", check_tools),
 )
 
 

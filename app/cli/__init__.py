@@ -1,8 +1,8 @@
 """The command line: a second front door over the same services. No Qt here.
 
 One module per command group: chat (ask, history, show, search), models (models, add, pull, rm),
-keys, memory, usage, transfer (export, import), docs; common holds what they share. This module
-builds the parser and runs a command. What a command uses is imported when it runs: `hearth
+keys, memory, usage, transfer (export, import), docs, tools; common holds what they share. This
+module builds the parser and runs a command. What a command uses is imported when it runs: `hearth
 --help` or `hearth history` must not pay for the engines, httpx, the keychain or sqlite-utils
 (tests/app/test_startup.py checks).
 """
@@ -14,7 +14,7 @@ import logging
 import sys
 from pathlib import Path
 
-from app.cli import chat, docs, keys, memory, models, transfer, usage
+from app.cli import chat, docs, keys, memory, models, tools, transfer, usage
 from app.core.errors import HearthError
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     transfer.add_import_parser(sub, common)
     usage.add_usage_parser(sub, common)
     docs.add_docs_parser(sub, common)
+    tools.add_tools_parser(sub, common)
     return parser
 
 
@@ -98,4 +99,5 @@ COMMANDS = {
     "search": chat.cmd_search,
     "import": transfer.cmd_import,
     "docs": docs.cmd_docs,
+    "tools": tools.cmd_tools,
 }

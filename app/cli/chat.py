@@ -49,6 +49,18 @@ def add_chat_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentP
         metavar="PATH",
         help="attach a picture (repeat for several); its location and other metadata are removed",
     )
+    ask.add_argument(
+        "--tools",
+        action="store_true",
+        help="let the model use your tool servers; asks y/N before each call",
+    )
+    ask.add_argument(
+        "--allow",
+        action="append",
+        default=[],
+        metavar="TOOL",
+        help="run this tool (NAME or SERVER/NAME) without asking; repeat for several",
+    )
 
 
 def add_history_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -87,6 +99,11 @@ async def cmd_ask(services: Services, args: argparse.Namespace) -> int:
         model_id = (await services.chat.pick_model(args.model)).id
         documents = await _passages(services, docs, text, model_id)
     images = await _prepared_images(services, args.image, model_id) if args.image else []
+    tools = None
+    if args.tools or args.allow:
+        from app.cli.tools import terminal_session
+
+        tools = terminal_session(args.allow)
     finished = None
     async for update in services.chat.send(
         conversation_id=cid,
@@ -95,6 +112,7 @@ async def cmd_ask(services: Services, args: argparse.Namespace) -> int:
         max_tokens=args.max_tokens,
         documents=documents,
         images=images,
+        tools=tools,
     ):
         if isinstance(update, TextDelta):
             sys.stdout.write(update.text)

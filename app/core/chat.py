@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from app.core.images import ImagePart
+from app.core.tools import ToolCall, ToolSpec
 
-Role = Literal["system", "user", "assistant"]
+# "tool": a tool's result going back to the model (tool_call_id, tool_name, is_error say which).
+Role = Literal["system", "user", "assistant", "tool"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +18,11 @@ class ChatMessage:
     content: str
     # Prepared for the chosen provider (app.images.prepare); empty for most messages.
     images: tuple[ImagePart, ...] = ()
+    # An assistant turn that asked for tools; a "tool" turn answering one of them.
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str = ""
+    tool_name: str = ""
+    is_error: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +35,8 @@ class ChatRequest:
     # A side job on the chat's model (a title, memory suggestions): a local engine puts the
     # conversation's cache back afterwards, so the next turn reads only its new words.
     keep_cache: bool = False
+    # Tools the model may call (cloud and local-server models; app/services/tool_loop.py).
+    tools: tuple[ToolSpec, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.core.errors import HearthError
+from app.core.tools import ToolCall
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,4 +66,8 @@ class Error:
     error: HearthError
 
 
-StreamEvent = TextDelta | ReasoningDelta | Usage | Notice | Retrying | RequestSent | Done | Error
+# ToolCall (app.core.tools): the model asks to run a tool; yielded once per call, whole (its
+# streamed argument fragments already assembled), before Done.
+StreamEvent = (
+    TextDelta | ReasoningDelta | ToolCall | Usage | Notice | Retrying | RequestSent | Done | Error
+)

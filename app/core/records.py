@@ -42,6 +42,8 @@ class Message:
     # The passages of the user's files the reply cited, as JSON [{n, file, page, text, …}]
     # (messages.sources); None when it was given none or cited none. cited_sources reads it.
     sources: str | None = None
+    # The tool calls the reply made and their results, as JSON (messages.tool_calls, m016).
+    tool_calls: str | None = None
     # Attached images (user messages), in order; read from message_images, not a column (so
     # it comes last: the store fills the columns before it by position).
     images: tuple[ImageRef, ...] = ()

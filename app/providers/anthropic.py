@@ -23,6 +23,7 @@ from app.core.events import Usage as UsageEvent
 from app.providers.http_stream import HttpBackend
 from app.providers.image_parts import anthropic_blocks
 from app.providers.stream_parser import StreamParser, int_field, request_options
+from app.providers.tool_wire import AnthropicToolUse, anthropic_tool_blocks, anthropic_tools
 
 API_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 4096  # required by the API; generous for chat, within every model's limit
@@ -47,6 +48,7 @@ class AnthropicStreamParser(StreamParser):
         super().__init__(provider, secrets)
         self._counts = {"input": 0, "cache_write": 0, "cache_read": 0, "output": 0}
         self._saw_usage = False
+        self._tool_use = AnthropicToolUse()
 
     def feed(self, sse: ServerSentEvent) -> list[StreamEvent]:
         if not sse.data.strip():
@@ -62,9 +64,18 @@ class AnthropicStreamParser(StreamParser):
         if kind == "message_start":
             self._add_usage((event.get("message") or {}).get("usage"))
         elif kind == "content_block_start":
-            return self._block_start(event.get("content_block") or {})
+            block = event.get("content_block") or {}
+            if block.get("type") == "tool_use":
+                self._tool_use.start(event.get("index", 0), block)
+            return self._block_start(block)
         elif kind == "content_block_delta":
-            return self._delta(event.get("delta") or {})
+            delta = event.get("delta") or {}
+            if delta.get("type") == "input_json_delta":
+                self._tool_use.delta(event.get("index", 0), delta.get("partial_json"))
+            return self._delta(delta)
+        elif kind == "content_block_stop":
+            call = self._tool_use.stop(event.get("index", 0))
+            return [self.tool_call(call)] if call else []
         elif kind == "message_delta":
             self._add_usage(event.get("usage"))
             reason = (event.get("delta") or {}).get("stop_reason")
@@ -74,7 +85,7 @@ class AnthropicStreamParser(StreamParser):
             self.terminal_seen = True
             if self.finish_reason is None:
                 self.finish("end_turn")
-        return []  # ping, content_block_stop and event types added after this was written
+        return []  # ping and event types added after this was written
 
     def _block_start(self, block: dict) -> list[StreamEvent]:
         if block.get("type") == "text" and block.get("text"):
@@ -120,11 +131,14 @@ def _alternating(messages: list[ChatMessage]) -> list[dict[str, Any]]:
     with images is a list of content blocks (images, then its text); others stay plain text."""
     turns: list[dict[str, Any]] = []
     for m in messages:
-        content: str | list[dict[str, Any]] = anthropic_blocks(m) if m.images else m.content
-        if turns and turns[-1]["role"] == m.role:
+        content: str | list[dict[str, Any]] = anthropic_tool_blocks(m) or (
+            anthropic_blocks(m) if m.images else m.content
+        )
+        role = "user" if m.role == "tool" else m.role  # results go back in a user turn
+        if turns and turns[-1]["role"] == role:
             turns[-1]["content"] = _joined(turns[-1]["content"], content)
         else:
-            turns.append({"role": m.role, "content": content})
+            turns.append({"role": role, "content": content})
     return turns
 
 
@@ -159,6 +173,8 @@ class AnthropicBackend(HttpBackend):
         }
         if system:
             body["system"] = system
+        if request.tools:
+            body["tools"] = anthropic_tools(request.tools)
         body.update(request_options(request))
         return f"{self.base_url}/messages", body, {}
 

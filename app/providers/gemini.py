@@ -24,6 +24,7 @@ from app.core.provider_errors import RequestRejected
 from app.providers.http_stream import HttpBackend
 from app.providers.image_parts import gemini_parts
 from app.providers.stream_parser import StreamParser, int_field, request_options
+from app.providers.tool_wire import gemini_call, gemini_tool_parts, gemini_tools
 
 
 def gemini_usage(meta: Any) -> UsageEvent | None:
@@ -41,6 +42,10 @@ def gemini_usage(meta: Any) -> UsageEvent | None:
 class GeminiStreamParser(StreamParser):
     # Gemini ends a blocked or failed answer with a finishReason and no parts at all.
     empty_is_error = True
+
+    def __init__(self, provider: str, secrets=()) -> None:
+        super().__init__(provider, secrets)
+        self._calls = 0
 
     def feed(self, sse: ServerSentEvent) -> list[StreamEvent]:
         if not sse.data.strip():
@@ -69,6 +74,10 @@ class GeminiStreamParser(StreamParser):
             text = part.get("text") if isinstance(part, dict) else None
             if isinstance(text, str) and text:
                 events.append(self.reasoning(text) if part.get("thought") else self.text(text))
+            call = gemini_call(part, self._calls) if isinstance(part, dict) else None
+            if call is not None:
+                self._calls += 1
+                events.append(self.tool_call(call))
         reason = candidate.get("finishReason")
         if reason and reason != "FINISH_REASON_UNSPECIFIED":
             self.finish("max_tokens" if reason == "MAX_TOKENS" else reason)
@@ -88,8 +97,8 @@ def _contents(messages: list[ChatMessage]) -> list[dict[str, Any]]:
     """Gemini's roles are "user" and "model"; consecutive turns of one role are joined."""
     contents: list[dict[str, Any]] = []
     for m in messages:
-        role = "model" if m.role == "assistant" else "user"
-        parts = gemini_parts(m)
+        role = "model" if m.role == "assistant" else "user"  # a tool's result: a user turn
+        parts = gemini_tool_parts(m) or gemini_parts(m)
         if contents and contents[-1]["role"] == role:
             contents[-1]["parts"].extend(parts)
         else:
@@ -120,6 +129,8 @@ class GeminiBackend(HttpBackend):
         }
         if system:
             body["systemInstruction"] = {"parts": [{"text": system}]}
+        if request.tools:
+            body["tools"] = gemini_tools(request.tools)
         body.update(request_options(request))
         url = f"{self.base_url}/models/{self.model_name}:streamGenerateContent"
         return url, body, {"alt": "sse"}

@@ -29,6 +29,7 @@ from app.netguard import is_loopback_url
 from app.providers.http_stream import HttpBackend, make_client
 from app.providers.image_parts import openai_content
 from app.providers.stream_parser import StreamParser, int_field, request_options
+from app.providers.tool_wire import OpenAIToolCalls, openai_tool_message, openai_tools
 
 # OpenAI's reasoning models accept only the default temperature.
 _FIXED_TEMPERATURE = re.compile(r"^(o\d|gpt-5)")
@@ -58,13 +59,18 @@ def openai_usage(usage: Any) -> UsageEvent | None:
 
 
 class OpenAIStreamParser(StreamParser):
+    def __init__(self, provider: str, secrets=()) -> None:
+        super().__init__(provider, secrets)
+        self._calls = OpenAIToolCalls()
+
     def feed(self, sse: ServerSentEvent) -> list[StreamEvent]:
         data = sse.data.strip()
         if not data:
             return []
         if data == "[DONE]":
             self.terminal_seen = True
-            return []
+            # Calls a server left without a finish_reason are whole by now.
+            return [self.tool_call(call) for call in self._calls.take()]
         chunk = self.load(data)
         if not isinstance(chunk, dict):
             raise self.malformed("an event was not a JSON object")
@@ -90,10 +96,13 @@ class OpenAIStreamParser(StreamParser):
         content = delta.get("content")
         if isinstance(content, str) and content:
             events.append(self.text(content))
+        self._calls.feed(delta.get("tool_calls"))
         reason = choice.get("finish_reason")
         if reason == "error":
             raise self._error(choice.get("error") or {"message": "finish_reason: error"})
         if reason:
+            # The calls are whole once the choice finishes (finish_reason "tool_calls").
+            events += [self.tool_call(call) for call in self._calls.take()]
             self.finish(reason)
         return events
 
@@ -110,7 +119,10 @@ class OpenAICompatBackend(HttpBackend):
     def chat_request(self, request: ChatRequest) -> tuple[str, dict[str, Any], dict[str, str]]:
         body: dict[str, Any] = {
             "model": self.model,
-            "messages": [{"role": m.role, "content": openai_content(m)} for m in request.messages],
+            "messages": [
+                openai_tool_message(m) or {"role": m.role, "content": openai_content(m)}
+                for m in request.messages
+            ],
             "stream": True,
         }
         if self.spec.stream_usage_option:
@@ -123,6 +135,8 @@ class OpenAICompatBackend(HttpBackend):
             body[field] = request.max_tokens
         if request.seed is not None:
             body["seed"] = request.seed
+        if request.tools:
+            body["tools"] = openai_tools(request.tools)
         body.update(request_options(request))
         return f"{self.base_url}/chat/completions", body, {}
 

@@ -24,6 +24,7 @@ from app.core.provider_errors import (
     StreamInterrupted,
     TimedOut,
 )
+from app.core.tools import ToolCall
 from app.providers.http_errors import error_for_status
 
 
@@ -46,7 +47,9 @@ def normalise_finish(reason: str | None) -> tuple[str, str | None]:
 def estimated_usage(request: ChatRequest, parser: StreamParser, wire: str = "openai") -> UsageEvent:
     """Usage counted here, for a server that reported none (never used for cost); pictures by
     their provider's published rule (app.core.image_cost)."""
-    prompt_chars = sum(len(m.content) for m in request.messages)
+    prompt_chars = sum(len(m.content) for m in request.messages) + sum(
+        len(c.arguments) for m in request.messages for c in m.tool_calls
+    )
     sizes = [(i.width, i.height) for m in request.messages for i in m.images]
     return UsageEvent(
         input_tokens=estimate_tokens(prompt_chars) + images_tokens(wire, sizes),
@@ -112,6 +115,11 @@ class StreamParser:
     def reasoning(self, value: str) -> ReasoningDelta:
         self.output_chars += len(value)
         return ReasoningDelta(value)
+
+    def tool_call(self, call: ToolCall) -> ToolCall:
+        """A whole tool call: counted as output, so a reply of calls alone is not "empty"."""
+        self.output_chars += len(call.name) + len(call.arguments)
+        return call
 
     def finish(self, reason: str | None) -> None:
         self.finish_reason, self.stopped_early = normalise_finish(reason)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from app.services.memory import MemoryService
     from app.services.models import ModelService
     from app.services.providers import ProviderService
+    from app.services.tools import ToolsService
     from app.services.transfer import TransferService
     from app.services.usage import UsageService
     from app.services.worker import DbWorker
@@ -41,9 +42,11 @@ class Services:
     transfer: TransferService
     documents: DocumentService
     doc_search: DocumentSearch
+    tools: ToolsService
 
     async def close(self) -> None:
         self.chat.stop()
+        await self.tools.close()
         self.documents.close()
         await self.downloads.close()
         await self.doc_search.close()
@@ -103,6 +106,7 @@ def open_services(data_dir: Path) -> Services:
     from app.services.memory import MemoryService
     from app.services.models import ModelService
     from app.services.providers import ProviderService
+    from app.services.tools import ToolsService
     from app.services.transfer import TransferService
     from app.services.usage import UsageService
     from app.services.worker import DbWorker
@@ -120,12 +124,15 @@ def open_services(data_dir: Path) -> Services:
     prices = PriceBook.load(settings.get("price_overrides") or {}, data_dir=data_dir)
     models.vision = partial(sees_images, prices)
     usage = UsageService(db, settings, prices, data_dir=data_dir)
+    tools = ToolsService(settings)
     return Services(
         data_dir=data_dir,
         db=db,
         settings=settings,
         models=models,
-        chat=ChatService(db, models, settings, usage=usage, memory=memory, documents=doc_chat),
+        chat=ChatService(
+            db, models, settings, usage=usage, memory=memory, documents=doc_chat, tools=tools
+        ),
         conversations=ConversationService(db),
         providers=ProviderService(models, settings),
         downloads=DownloadService(models=models, settings=settings, data_dir=data_dir),
@@ -135,4 +142,5 @@ def open_services(data_dir: Path) -> Services:
         transfer=TransferService(db=db),
         documents=documents,
         doc_search=doc_search,
+        tools=tools,
     )

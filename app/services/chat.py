@@ -36,6 +36,8 @@ from app.services.reply_state import (
     cloud_destination,
     provider_name,
 )
+from app.services.tool_loop import ToolLoop, ToolSession
+from app.services.tools import ToolsService
 from app.services.usage import UsageService
 from app.services.worker import DbWorker
 from app.store import Store
@@ -70,6 +72,7 @@ class ChatService:
         usage: UsageService | None = None,
         memory: MemoryService | None = None,
         documents: DocumentChat | None = None,
+        tools: ToolsService | None = None,
     ) -> None:
         self._memory = memory  # None: no memories, no per-conversation system prompt
         self.documents = documents or DocumentChat(db=db, settings=settings)
@@ -79,6 +82,7 @@ class ChatService:
         self._settings = settings
         self._active: dict[asyncio.Task, ReplyState] = {}
         self._source = ReplySource(models, settings)
+        self._tool_loop = ToolLoop(self._source, tools, settings) if tools else None
         self.images = ChatImages(db, models)
 
     @property
@@ -119,12 +123,14 @@ class ChatService:
         max_tokens: int | None = None,
         documents: DocumentPlan | None = None,
         images: Sequence[ImageSource | KeptImage] = (),
+        tools: ToolSession | None = None,
     ) -> AsyncIterator[ChatUpdate]:
         """Store the message and stream the reply. With `documents`, passages of the user's files
         go with it (looked up first unless the plan has them) and the reply's cited ones are
         stored as its sources. `images`: files, bytes (a paste) or pictures already kept
         (self.images.keep, which says whether a location was removed); refused before anything
-        is stored when the model cannot see them."""
+        is stored when the model cannot see them. `tools`: the model may call the enabled tools,
+        each call approved through the session (app/services/tool_loop.py)."""
         model = await self.pick_model(model_id)
         await self.images.check(model, len(images))
         kept = await self.images.keep(images) if images else []
@@ -139,6 +145,7 @@ class ChatService:
             user_message=user,
             max_tokens=max_tokens,
             documents=documents,
+            tools=tools,
         ):
             yield update
 
@@ -262,6 +269,7 @@ class ChatService:
         max_tokens: int | None = None,
         continuing: Message | None = None,
         documents: DocumentPlan | None = None,
+        tools: ToolSession | None = None,
     ) -> AsyncIterator[ChatUpdate]:
         if continuing is None:
             reply = await self._db.call(
@@ -311,7 +319,11 @@ class ChatService:
                     request = with_passages(request, passages)
                     yield PassagesFound(passages, found.notice(model))
             if not state.stop_requested and state.error is None:
-                runner = asyncio.create_task(self._source.run(model, request, queue))
+                if tools is not None and self._tool_loop is not None:
+                    run = self._tool_loop.run(model, request, queue, tools)
+                else:
+                    run = self._source.run(model, request, queue)
+                runner = asyncio.create_task(run)
                 self._active[runner] = state
             while runner is not None:
                 event = await queue.get()
@@ -349,6 +361,8 @@ class ChatService:
             values = state.final_values()
             if documents is not None:
                 values["sources"] = sources_for(state.text, passages)
+            if tools is not None:
+                values["tool_calls"] = tools.record()
             values.update(cloud_destination(model, state))
             values["cost_usd"] = self._cost_text(model, state)
             if continuing is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from app.core.doc_prompt import source_lines
@@ -82,9 +83,29 @@ def conversation_markdown(item: ConversationExport) -> str:
         lines += ["", m.content, ""]
         if m.role == "assistant" and m.cited_sources:
             lines += ["Sources:", *(f"- {line}" for line in source_lines(m.cited_sources)), ""]
+        if m.role == "assistant" and m.tool_calls:
+            lines += ["Tools used:", *(f"- {line}" for line in tool_lines(m.tool_calls)), ""]
         if m.images:
             lines += [attached_line(m), ""]
     return "\n".join(lines).rstrip()
+
+
+def tool_lines(stored: str) -> list[str]:
+    """ "add {"a": 1} → 2 (denied)" for each stored tool call; the JSON export has them whole."""
+    try:
+        calls = json.loads(stored)
+    except ValueError:
+        return []
+    lines = []
+    for call in calls if isinstance(calls, list) else []:
+        if not isinstance(call, dict):
+            continue
+        result = " ".join(str(call.get("result", "")).split())
+        result = result if len(result) <= 120 else result[:119] + "…"
+        status = call.get("status")
+        note = f" ({status})" if status and status != "ok" else ""
+        lines.append(f"{call.get('name')} {call.get('arguments')} → {result}{note}")
+    return lines
 
 
 def attached_line(message: Message) -> str:

@@ -34,6 +34,7 @@ SAVED_FIELDS = (
     "tokens_per_second",
     "cost_usd",
     "sources",
+    "tool_calls",
 )
 
 

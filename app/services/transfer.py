@@ -177,6 +177,8 @@ def _message_dict(m) -> dict:
         # Decimal text, so it round-trips exactly; null when the price was unknown.
         "cost_usd": m.cost_usd if assistant else "0",
         **(_sources_dicts(m.cited_sources) if assistant else {}),
+        # The tool calls the reply made: [{id, name, arguments, result, is_error, status}].
+        **({"tool_calls": json.loads(m.tool_calls)} if assistant and m.tool_calls else {}),
         # The pictures as files in the data folder (and in a --zip export), by content hash.
         "images": [image_entry(ref) for ref in m.images],
     }
@@ -406,12 +408,21 @@ def _hearth_imported(key: str, parent: str | None, m: dict) -> ImportedMessage:
         output_tokens=int_or_none(usage.get("output_tokens")) if assistant else None,
         cost_usd=_cost_text(m.get("cost_usd")) if assistant else None,
         sources=_imported_sources(m) if assistant else None,
+        tool_calls=_imported_tool_calls(m) if assistant else None,
         attachments=tuple(
             (i["file"], i.get("name") if isinstance(i.get("name"), str) else i["file"])
             for i in (m.get("images") if isinstance(m.get("images"), list) else [])
             if isinstance(i, dict) and isinstance(i.get("file"), str)
         ),
     )
+
+
+def _imported_tool_calls(m: dict) -> str | None:
+    """messages.tool_calls from an exported reply's "tool_calls"; entries not objects are left
+    out."""
+    raw = m.get("tool_calls")
+    calls = [c for c in raw if isinstance(c, dict)] if isinstance(raw, list) else []
+    return json.dumps(calls, ensure_ascii=False) if calls else None
 
 
 def _imported_sources(m: dict) -> str | None:

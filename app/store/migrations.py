@@ -319,6 +319,14 @@ def m015_message_images(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m016_tools(db: sqlite_utils.Database) -> None:
+    # The tool calls a reply made and what came back (JSON [{id, name, arguments, result,
+    # is_error, status}], app.core.tools.ToolOutcome.as_record), so history, branches and export
+    # keep them; None for the replies that called no tool.
+    db["messages"].add_column("tool_calls", str)
+
+
 def _ensure_table(db: sqlite_utils.Database) -> None:
     # IF NOT EXISTS: another process may be creating it at this very moment.
     with db.conn:

@@ -28,6 +28,11 @@ DEFAULTS: dict[str, Any] = {
     "budget_hard_stop": False,
     "reference_model": "openai:gpt-4o",
     "price_overrides": {},  # {"openai:gpt-4o": {"input": "2.5", "output": "10"}}
+    # MCP servers, {name: {"command", "args", "env"} | {"url", "headers"}}; secret values are
+    # "keychain:..." references (app/tools/config.py), never the secret itself.
+    "tool_servers": {},
+    "tools_disabled": [],  # "server/tool" names switched off
+    "tools_always_allow": [],  # "server/tool" names the user chose "Always allow" for
 }
 
 
@@ -50,6 +55,9 @@ TYPES: dict[str, tuple[type, ...]] = {
     "budget_hard_stop": (bool,),
     "reference_model": (str,),
     "price_overrides": (dict,),
+    "tool_servers": (dict,),
+    "tools_disabled": (list,),
+    "tools_always_allow": (list,),
     "model_defaults": (dict,),
 }
 

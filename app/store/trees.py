@@ -72,6 +72,7 @@ class ImportedMessage:
     output_tokens: int | None = None
     cost_usd: str | None = None
     sources: str | None = None  # messages.sources: JSON [{n, file, page, text, …}]
+    tool_calls: str | None = None  # messages.tool_calls: JSON [{id, name, arguments, result, …}]
     # Pictures the source refers to, (where to find it: a ChatGPT asset id or a Hearth export's
     # file path, its name), and the ones found in the file and kept (app.services.import_images),
     # written with the message.
@@ -100,8 +101,9 @@ class ImportResult:
 
 _INSERT_MESSAGE = """
     INSERT INTO messages (conversation_id, parent_id, role, content, created, model_id, provider,
-                          destination, status, input_tokens, output_tokens, cost_usd, sources)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+                          destination, status, input_tokens, output_tokens, cost_usd, sources,
+                          tool_calls)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
 def write_imported(store: Store, items: list[ImportedConversation]) -> ImportResult:
@@ -159,6 +161,7 @@ def _write_conversation(store: Store, item: ImportedConversation) -> int:
                 m.output_tokens,
                 m.cost_usd,
                 m.sources,
+                m.tool_calls,
             ],
         ).lastrowid
         if m.images:
