@@ -13,7 +13,7 @@ from app.core.errors import NotEnoughMemory
 from app.core.records import Conversation, Message
 from app.logsetup import setup_logging
 from app.services.chat import title_from
-from app.services.transfer import export_json, export_markdown
+from app.services.export_format import export_json, export_markdown
 from app.store.trees import ConversationTree
 
 

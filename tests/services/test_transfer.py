@@ -16,8 +16,9 @@ import pytest
 from app.core.errors import StorageError
 from app.services import open_services
 from app.services.chatgpt_import import render_content
+from app.services.export_format import export_json, export_markdown
 from app.services.import_common import ImportFailed, epoch_to_iso
-from app.services.transfer import export_json, export_markdown, parse_export
+from app.services.transfer import parse_export
 from app.store import Store
 from app.store import history as h
 from app.store import personas as ps
