@@ -153,6 +153,30 @@ def check_resources() -> str:
     return f"resources present ({len(SHIPPED_RESOURCES)} files in {resource_path()})"
 
 
+def check_document_readers() -> str:
+    """A PDF and a Word file made on the fly, read back: pypdf, python-docx (and its lxml) and
+    BeautifulSoup load in this installation, with the data files they need."""
+    from app.documents.html_text import html_sections
+    from app.documents.readers import open_document
+    from app.documents.samples import sample_docx, sample_pdf
+
+    with tempfile.TemporaryDirectory(prefix="hearth-selftest-") as folder:
+        pdf = Path(folder) / "check.pdf"
+        pdf.write_bytes(sample_pdf(["Hearth reads PDF files."]))
+        docx = sample_docx(Path(folder) / "check.docx", [("h1", "Check"), ("p", "Word too.")])
+        texts = []
+        for path in (pdf, docx):
+            document = open_document(path)
+            try:
+                texts.append(" ".join(s.text for s in document.sections()))
+            finally:
+                document.close()
+    texts.append(html_sections(b"<p>And HTML.</p>")[0].text)
+    if "PDF files" not in texts[0] or "Word too" not in texts[1] or "HTML" not in texts[2]:
+        raise CheckFailed(f"the sample documents read back wrong: {texts!r}")
+    return "document readers load (PDF, Word, HTML)"
+
+
 CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ("version", check_version),
     ("database opens and migrates", check_database),
@@ -160,6 +184,7 @@ CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ("quantized generation", check_quantized_generation),
     ("keychain", check_keychain),
     ("resources present", check_resources),
+    ("document readers", check_document_readers),
 )
 
 

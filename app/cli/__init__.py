@@ -1,9 +1,9 @@
 """The command line: a second front door over the same services. No Qt here.
 
 One module per command group: chat (ask, history, show, search), models (models, add, pull, rm),
-keys, memory, usage, transfer (export, import); common holds what they share. This module builds
-the parser and runs a command. What a command uses is imported when it runs: `hearth --help` or
-`hearth history` must not pay for the engines, httpx, the keychain or sqlite-utils
+keys, memory, usage, transfer (export, import), docs; common holds what they share. This module
+builds the parser and runs a command. What a command uses is imported when it runs: `hearth
+--help` or `hearth history` must not pay for the engines, httpx, the keychain or sqlite-utils
 (tests/test_startup.py checks).
 """
 
@@ -14,7 +14,7 @@ import logging
 import sys
 from pathlib import Path
 
-from app.cli import chat, keys, memory, models, transfer, usage
+from app.cli import chat, docs, keys, memory, models, transfer, usage
 from app.core.errors import HearthError
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_search_parser(sub, common)
     transfer.add_import_parser(sub, common)
     usage.add_usage_parser(sub, common)
+    docs.add_docs_parser(sub, common)
     return parser
 
 
@@ -96,4 +97,5 @@ COMMANDS = {
     "memory": memory.cmd_memory,
     "search": chat.cmd_search,
     "import": transfer.cmd_import,
+    "docs": docs.cmd_docs,
 }

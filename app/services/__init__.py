@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from app.services.chat import ChatService
     from app.services.conversations import ConversationService
+    from app.services.documents import DocumentService
     from app.services.downloads import DownloadService
     from app.services.history import HistoryService
     from app.services.memory import MemoryService
@@ -36,9 +37,11 @@ class Services:
     memory: MemoryService
     history: HistoryService
     transfer: TransferService
+    documents: DocumentService
 
     async def close(self) -> None:
         self.chat.stop()
+        self.documents.close()
         await self.downloads.close()
         await self.models.close()
         self.db.close()
@@ -87,6 +90,7 @@ def open_services(data_dir: Path) -> Services:
     from app.providers.prices import PriceBook
     from app.services.chat import ChatService
     from app.services.conversations import ConversationService
+    from app.services.documents import DocumentService
     from app.services.downloads import DownloadService
     from app.services.history import HistoryService
     from app.services.memory import MemoryService
@@ -116,4 +120,5 @@ def open_services(data_dir: Path) -> Services:
         memory=memory,
         history=HistoryService(db=db, models=models),
         transfer=TransferService(db=db),
+        documents=DocumentService(db, settings),
     )
