@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+ALL_COLLECTIONS = "\0all"  # `--docs` with no name: every enabled collection
+
 
 def add_chat_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     ask = sub.add_parser("ask", parents=[common], help="ask a model; the reply streams to stdout")
@@ -31,6 +33,14 @@ def add_chat_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentP
     ask.add_argument("--conversation", type=int, metavar="ID", help="continue conversation ID")
     ask.add_argument(
         "--max-tokens", type=positive_int, metavar="N", help="stop the reply after N tokens"
+    )
+    ask.add_argument(
+        "--docs",
+        nargs="?",
+        const=ALL_COLLECTIONS,
+        metavar="NAME",
+        help="answer from your documents and list the sources cited (every collection, or the "
+        "one named)",
     )
 
 
@@ -50,6 +60,12 @@ async def cmd_ask(services: Services, args: argparse.Namespace) -> int:
     from app.core.events import Notice, TextDelta
     from app.services.chat import ModelLoading, ReplyFinished, ReplyStarted
 
+    docs = args.docs
+    if docs not in (None, ALL_COLLECTIONS) and not args.text:
+        # `hearth ask --docs "question"`: argparse took the question for a collection's name.
+        names = {c.name.casefold() for c in await services.chat.documents.collections()}
+        if docs.casefold() not in names:
+            args.text, docs = [docs], ALL_COLLECTIONS
     text = " ".join(args.text).strip() if args.text else read_stdin().strip()
     if not text.isascii():
         check_utf8(text)
@@ -59,9 +75,17 @@ async def cmd_ask(services: Services, args: argparse.Namespace) -> int:
     if args.cont and cid is None:
         latest = await services.conversations.latest()
         cid = latest.id if latest else None
+    model_id, documents = args.model, None
+    if docs is not None:
+        model_id = (await services.chat.pick_model(args.model)).id
+        documents = await _passages(services, docs, text, model_id)
     finished = None
     async for update in services.chat.send(
-        conversation_id=cid, text=text, model_id=args.model, max_tokens=args.max_tokens
+        conversation_id=cid,
+        text=text,
+        model_id=model_id,
+        max_tokens=args.max_tokens,
+        documents=documents,
     ):
         if isinstance(update, TextDelta):
             sys.stdout.write(update.text)
@@ -75,6 +99,8 @@ async def cmd_ask(services: Services, args: argparse.Namespace) -> int:
         elif isinstance(update, ReplyFinished):
             finished = update
     sys.stdout.write("\n")
+    if documents is not None and finished is not None:
+        _print_sources(finished.message)
     if finished is not None and finished.save_error is not None:
         # The reply is printed above, but not in the history: say so, and fail the command.
         print(
@@ -86,6 +112,29 @@ async def cmd_ask(services: Services, args: argparse.Namespace) -> int:
     if finished is not None and finished.error is not None:
         raise finished.error
     return 0
+
+
+async def _passages(services: Services, docs: str, text: str, model_id: str):
+    """The passages that go with the question; for a cloud model, says first how many leave."""
+    name = None if docs == ALL_COLLECTIONS else docs
+    ids = await services.chat.documents.collection_ids(name)  # no such collection, no files: exit 1
+    plan = await services.chat.find_passages(text=text, model_id=model_id, collection_ids=ids)
+    notice = plan.notice(await services.chat.pick_model(model_id))
+    if notice:
+        print(notice, file=sys.stderr)
+    return plan
+
+
+def _print_sources(message) -> None:
+    from app.core.doc_prompt import source_lines
+
+    sources = message.cited_sources
+    if not sources:
+        print("(The reply cited none of your files.)", file=sys.stderr)
+        return
+    print("\nSources:")
+    for line in source_lines(sources):
+        print(line)
 
 
 async def cmd_history(services: Services | Listings, args: argparse.Namespace) -> int:

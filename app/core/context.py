@@ -29,3 +29,12 @@ def fit_to_context(
             rest.pop(0)
             dropped += 1
     return system + rest, dropped
+
+
+# Characters per token, roughly, for English text across common tokenizers: good enough to keep
+# a block of text (memories, document passages) inside its budget, where a little off does no harm.
+CHARS_PER_TOKEN = 4
+
+
+def estimate_tokens(text: str) -> int:
+    return max(1, -(-len(text) // CHARS_PER_TOKEN))

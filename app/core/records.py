@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from app.core.doc_prompt import parse_sources
+
 MessageStatus = Literal["complete", "streaming", "stopped", "interrupted", "error"]
 
 
@@ -36,6 +38,13 @@ class Message:
     error: str | None = None
     cost_usd: str | None = None  # Decimal as text; "0" for local models
     destination: str | None = None  # "on this computer" / "sent to OpenAI", fixed when sent
+    # The passages of the user's files the reply cited, as JSON [{n, file, page, text, …}]
+    # (messages.sources); None when it was given none or cited none. cited_sources reads it.
+    sources: str | None = None
+
+    @property
+    def cited_sources(self) -> list[dict]:
+        return parse_sources(self.sources)
 
     @property
     def is_local(self) -> bool:

@@ -49,3 +49,10 @@ def also_sent(where: str, provider: str) -> str:
 def was_sent_away(where: str) -> bool:
     """True when the words left this computer, or may have ("sending to …")."""
     return where.startswith(("sent to ", "sending to ")) or " · also sent to " in where
+
+
+def passages_sent(count: int, provider: str) -> str:
+    """What the user is told before passages of their files go to a cloud model with a message
+    (the window before sending, `hearth ask --docs` on stderr)."""
+    noun = "passage" if count == 1 else "passages"
+    return f"{count} {noun} from your files will be sent to {provider}."

@@ -90,6 +90,7 @@ def open_services(data_dir: Path) -> Services:
     from app.providers.prices import PriceBook
     from app.services.chat import ChatService
     from app.services.conversations import ConversationService
+    from app.services.doc_chat import DocumentChat, keyword_retriever
     from app.services.documents import DocumentService
     from app.services.downloads import DownloadService
     from app.services.history import HistoryService
@@ -105,6 +106,8 @@ def open_services(data_dir: Path) -> Services:
     settings = Settings(data_dir / "settings.json")
     models = ModelService(db, settings)
     memory = MemoryService(db=db, settings=settings, models=models)
+    # Retrieval for chatting with documents: keyword search until DocumentSearch.retrieve.
+    doc_chat = DocumentChat(db=db, settings=settings, retrieve=keyword_retriever(db))
     prices = PriceBook.load(settings.get("price_overrides") or {}, data_dir=data_dir)
     usage = UsageService(db, settings, prices, data_dir=data_dir)
     return Services(
@@ -112,7 +115,7 @@ def open_services(data_dir: Path) -> Services:
         db=db,
         settings=settings,
         models=models,
-        chat=ChatService(db, models, settings, usage=usage, memory=memory),
+        chat=ChatService(db, models, settings, usage=usage, memory=memory, documents=doc_chat),
         conversations=ConversationService(db),
         providers=ProviderService(models, settings),
         downloads=DownloadService(models=models, settings=settings, data_dir=data_dir),

@@ -11,21 +11,30 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 
 from app.core.chat import ChatMessage, ChatRequest, ModelInfo
+from app.core.documents import Passage
 from app.core.errors import HearthError, NoModelChosen, StorageError
 from app.core.events import Done, Error, RequestSent, TextDelta, Usage
 from app.core.records import Message
-from app.core.where import also_sent, not_sent, sending_to, sent_to
+from app.core.where import sending_to, sent_to
 from app.services.chat_updates import (
     ChatUpdate,
     FallbackUsed,
     ModelLoading,
+    PassagesFound,
     ReplyFinished,
     ReplyStarted,
 )
+from app.services.doc_chat import DocumentChat, DocumentPlan, sources_for, with_passages
 from app.services.memory import MemoryService, PromptPlan
 from app.services.models import ModelService
 from app.services.reply_source import END, ReplySource
-from app.services.reply_state import SAVED_FIELDS, ReplyState, added_to, provider_name
+from app.services.reply_state import (
+    SAVED_FIELDS,
+    ReplyState,
+    added_to,
+    cloud_destination,
+    provider_name,
+)
 from app.services.usage import UsageService
 from app.services.worker import DbWorker
 from app.store import Store
@@ -59,8 +68,10 @@ class ChatService:
         *,
         usage: UsageService | None = None,
         memory: MemoryService | None = None,
+        documents: DocumentChat | None = None,
     ) -> None:
         self._memory = memory  # None: no memories, no per-conversation system prompt
+        self.documents = documents or DocumentChat(db=db, settings=settings)
         self._db = db
         self._usage = usage
         self._models = models
@@ -88,6 +99,15 @@ class ChatService:
             return models[0]
         return await self._models.resolve(model_id)
 
+    async def find_passages(
+        self, *, text: str, model_id: str | None = None, collection_ids: list[int] | None = None
+    ) -> DocumentPlan:
+        """The passages of the user's files that would go with `text` to this model (all enabled
+        collections when None): to check them and say what leaves before a cloud send (its
+        notice()), then send(documents=plan) sends exactly these."""
+        model = await self.pick_model(model_id)
+        return await self.documents.find(question=text, model=model, collection_ids=collection_ids)
+
     async def send(
         self,
         *,
@@ -95,11 +115,20 @@ class ChatService:
         text: str,
         model_id: str | None = None,
         max_tokens: int | None = None,
+        documents: DocumentPlan | None = None,
     ) -> AsyncIterator[ChatUpdate]:
+        """Store the message and stream the reply. With `documents`, passages of the user's files
+        go with it (looked up first unless the plan has them) and the reply's cited ones are
+        stored as its sources."""
         model = await self.pick_model(model_id)
         conv, user = await self._add_user_message(conversation_id, text)
         async for update in self._reply(
-            conv.id, model, parent_id=user.id, user_message=user, max_tokens=max_tokens
+            conv.id,
+            model,
+            parent_id=user.id,
+            user_message=user,
+            max_tokens=max_tokens,
+            documents=documents,
         ):
             yield update
 
@@ -110,17 +139,27 @@ class ChatService:
         user_message_id: int,
         model_id: str | None = None,
         max_tokens: int | None = None,
+        documents: DocumentPlan | None = None,
     ) -> AsyncIterator[ChatUpdate]:
         """A reply to a user message already stored: edit and resend (HistoryService.edit)."""
         model = await self.pick_model(model_id)
         user = await self._db.call(Store.message, user_message_id)
         async for update in self._reply(
-            conversation_id, model, parent_id=user.id, user_message=user, max_tokens=max_tokens
+            conversation_id,
+            model,
+            parent_id=user.id,
+            user_message=user,
+            max_tokens=max_tokens,
+            documents=documents,
         ):
             yield update
 
     async def regenerate(
-        self, *, conversation_id: int, model_id: str | None = None
+        self,
+        *,
+        conversation_id: int,
+        model_id: str | None = None,
+        documents: DocumentPlan | None = None,
     ) -> AsyncIterator[ChatUpdate]:
         """A new reply to the last user message, by any model; the old reply stays in the tree."""
         history = await self._db.call(Store.messages, conversation_id)
@@ -130,7 +169,7 @@ class ChatService:
             return
         model = await self.pick_model(model_id)
         async for update in self._reply(
-            conversation_id, model, parent_id=history[-1].id, user_message=None
+            conversation_id, model, parent_id=history[-1].id, user_message=None, documents=documents
         ):
             yield update
 
@@ -212,6 +251,7 @@ class ChatService:
         user_message: Message | None,
         max_tokens: int | None = None,
         continuing: Message | None = None,
+        documents: DocumentPlan | None = None,
     ) -> AsyncIterator[ChatUpdate]:
         if continuing is None:
             reply = await self._db.call(
@@ -247,10 +287,22 @@ class ChatService:
         if continuing is not None:
             state.parts.append(continuing.content)  # the words so far stay; new ones follow
         queue: asyncio.Queue = asyncio.Queue()
-        runner = asyncio.create_task(self._source.run(model, request, queue))
-        self._active[runner] = state
+        runner: asyncio.Task | None = None
+        passages: tuple[Passage, ...] = ()
         try:
-            while True:
+            if documents is not None:
+                question = next((m.content for m in reversed(history) if m.role == "user"), "")
+                found = await self.documents.for_reply(
+                    documents, question=question, model=model, state=state, active=self._active
+                )
+                if found is not None:
+                    passages = found.passages
+                    request = with_passages(request, passages)
+                    yield PassagesFound(passages, found.notice(model))
+            if not state.stop_requested and state.error is None:
+                runner = asyncio.create_task(self._source.run(model, request, queue))
+                self._active[runner] = state
+            while runner is not None:
                 event = await queue.get()
                 if event is END:
                     break
@@ -280,18 +332,13 @@ class ChatService:
                     continue
                 yield event
         finally:
-            if not runner.done():
+            if runner is not None and not runner.done():
                 runner.cancel()  # the consumer went away: stop generating
             self._active.pop(runner, None)
             values = state.final_values()
-            if not model.is_local and state.answered_by is None:
-                values["destination"] = (
-                    sent_to(provider_name(model))
-                    if state.sent or state.parts
-                    else not_sent(provider_name(model), state.error)
-                )
-            elif not model.is_local and state.sent:  # the fallback answered, after the words left
-                values["destination"] = also_sent(state.answered_by.where, provider_name(model))
+            if documents is not None:
+                values["sources"] = sources_for(state.text, passages)
+            values.update(cloud_destination(model, state))
             values["cost_usd"] = self._cost_text(model, state)
             if continuing is not None:
                 values.update(added_to(continuing, values))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.core.chat import ModelInfo
+from app.core.documents import Passage
 from app.core.errors import HearthError, StorageError
 from app.core.events import Notice, ReasoningDelta, RequestSent, Retrying, TextDelta
 from app.core.records import Conversation, Message
@@ -19,6 +20,15 @@ class ReplyStarted:
     reply: Message
     model: ModelInfo
     memories: tuple[Memory, ...] = ()  # the memories put into this reply's system prompt
+
+
+@dataclass(frozen=True, slots=True)
+class PassagesFound:
+    """The passages of the user's files that go with this reply, numbered from 1 in its prompt
+    (the reply's [n] markers point into this list). Comes before the reply's first words."""
+
+    passages: tuple[Passage, ...]
+    notice: str | None = None  # "3 passages from your files will be sent to OpenAI."
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +60,7 @@ class FallbackUsed:
 
 ChatUpdate = (
     ReplyStarted
+    | PassagesFound
     | ModelLoading
     | TextDelta
     | ReasoningDelta

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.core.doc_prompt import source_lines
 from app.core.records import Conversation, Message
 from app.services.worker import DbWorker
 from app.store import Store
@@ -79,4 +80,6 @@ def conversation_markdown(item: ConversationExport) -> str:
         else:
             lines.append(f"## {m.role.title()}")
         lines += ["", m.content, ""]
+        if m.role == "assistant" and m.cited_sources:
+            lines += ["Sources:", *(f"- {line}" for line in source_lines(m.cited_sources)), ""]
     return "\n".join(lines).rstrip()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from app import netguard, secrets
 from app.core.chat import ModelInfo
+from app.core.documents import Passage
 from app.core.privacy import Finding, scan_for_sensitive
 from app.core.records import Message
 from app.providers import registry
@@ -92,16 +93,24 @@ class ProviderService:
         return model.is_local or not self.offline
 
     def check_before_sending(
-        self, text: str, model: ModelInfo, *, history: Sequence[Message] = ()
+        self,
+        text: str,
+        model: ModelInfo,
+        *,
+        history: Sequence[Message] = (),
+        passages: Sequence[Passage] = (),
     ) -> list[Finding]:
-        """Secrets and personal data in what is about to leave this computer: the new text, and
-        the earlier turns of `history` that this provider has not been sent before (a chat that
-        moves from a local model to a cloud one sends its whole history)."""
+        """Secrets and personal data in what is about to leave this computer: the new text, the
+        earlier turns of `history` that this provider has not been sent before (a chat that
+        moves from a local model to a cloud one sends its whole history), and the passages of
+        the user's files that go with it (DocumentPlan.passages)."""
         if model.is_local or not self._settings.get("privacy_check", True):
             return []
         findings = scan_for_sensitive(text)
         for message in unseen_by(model.provider, history):
             findings += scan_for_sensitive(message.content)
+        for passage in passages:
+            findings += scan_for_sensitive(passage.text)
         return findings
 
 

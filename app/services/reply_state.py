@@ -12,6 +12,7 @@ from app.core.errors import HearthError, StorageError
 from app.core.events import Usage
 from app.core.money import decimal_text
 from app.core.records import Message
+from app.core.where import also_sent, not_sent, sent_to
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ SAVED_FIELDS = (
     "output_tokens",
     "tokens_per_second",
     "cost_usd",
+    "sources",
 )
 
 
@@ -51,6 +53,22 @@ def added_to(before: Message, values: dict) -> dict:
 
 def provider_name(model: ModelInfo) -> str:
     return model.provider_name or model.provider
+
+
+def cloud_destination(model: ModelInfo, state: ReplyState) -> dict:
+    """A cloud reply's final "where": sent, not sent and why, or also sent (the local fallback
+    answered after the words had left). {} for a model on this computer."""
+    if model.is_local:
+        return {}
+    if state.answered_by is None:
+        sent = state.sent or state.parts
+        where = (
+            sent_to(provider_name(model)) if sent else not_sent(provider_name(model), state.error)
+        )
+        return {"destination": where}
+    if state.sent:
+        return {"destination": also_sent(state.answered_by.where, provider_name(model))}
+    return {}
 
 
 class ReplyState:

@@ -153,6 +153,22 @@ def _message_dict(m) -> dict:
         "usage": {"input_tokens": m.input_tokens or 0, "output_tokens": m.output_tokens or 0},
         # Decimal text, so it round-trips exactly; null when the price was unknown.
         "cost_usd": m.cost_usd if assistant else "0",
+        **(_sources_dicts(m.cited_sources) if assistant else {}),
+    }
+
+
+# The documented form of a cited source; the rest of what is stored goes in "source_details".
+SOURCE_KEYS = ("file", "page", "text")
+SOURCE_DETAIL_KEYS = ("n", "heading", "start", "end")
+
+
+def _sources_dicts(cited: list[dict]) -> dict:
+    """ "sources": [{file, page, text}] (the passages a reply cited, in order of first use), and
+    beside it "source_details": [{n, heading, start, end}], the marker number ([n] in the text)
+    and where in the page each one is, so an import shows the same footer."""
+    return {
+        "sources": [{k: s.get(k) for k in SOURCE_KEYS} for s in cited],
+        "source_details": [{k: s.get(k) for k in SOURCE_DETAIL_KEYS} for s in cited],
     }
 
 
@@ -353,4 +369,37 @@ def _hearth_imported(key: str, parent: str | None, m: dict) -> ImportedMessage:
         input_tokens=int_or_none(usage.get("input_tokens")) if assistant else None,
         output_tokens=int_or_none(usage.get("output_tokens")) if assistant else None,
         cost_usd=_cost_text(m.get("cost_usd")) if assistant else None,
+        sources=_imported_sources(m) if assistant else None,
     )
+
+
+def _imported_sources(m: dict) -> str | None:
+    """messages.sources from an exported message's "sources" (and "source_details", when it
+    has them for each); a source without a file or text is left out, not guessed."""
+    raw = m.get("sources")
+    if not isinstance(raw, list):
+        return None
+    details = m.get("source_details")
+    if not isinstance(details, list) or len(details) != len(raw):
+        details = [{}] * len(raw)
+    kept = []
+    for i, (source, detail) in enumerate(zip(raw, details, strict=True), start=1):
+        if not isinstance(source, dict):
+            continue
+        file, page, text = (source.get(k) for k in SOURCE_KEYS)
+        if not isinstance(file, str) or not isinstance(text, str):
+            continue
+        detail = detail if isinstance(detail, dict) else {}
+        heading = detail.get("heading")
+        kept.append(
+            {
+                "n": int_or_none(detail.get("n")) or i,
+                "file": file,
+                "page": int_or_none(page),
+                "text": text,
+                "heading": heading if isinstance(heading, str) else None,
+                "start": int_or_none(detail.get("start")),
+                "end": int_or_none(detail.get("end")),
+            }
+        )
+    return json.dumps(kept, ensure_ascii=False) if kept else None

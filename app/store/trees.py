@@ -69,6 +69,7 @@ class ImportedMessage:
     input_tokens: int | None = None
     output_tokens: int | None = None
     cost_usd: str | None = None
+    sources: str | None = None  # messages.sources: JSON [{n, file, page, text, …}]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +93,8 @@ class ImportResult:
 
 _INSERT_MESSAGE = """
     INSERT INTO messages (conversation_id, parent_id, role, content, created, model_id, provider,
-                          destination, status, input_tokens, output_tokens, cost_usd)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+                          destination, status, input_tokens, output_tokens, cost_usd, sources)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
 def write_imported(store: Store, items: list[ImportedConversation]) -> ImportResult:
@@ -150,6 +151,7 @@ def _write_conversation(store: Store, item: ImportedConversation) -> int:
                 m.input_tokens,
                 m.output_tokens,
                 m.cost_usd,
+                m.sources,
             ],
         ).lastrowid
     head = new_ids.get(item.head_key) if item.head_key is not None else None
