@@ -43,9 +43,12 @@ class ChatSession(QObject):
     def busy(self) -> bool:
         return self._task is not None and not self._task.done()
 
-    def send(self, *, conversation_id: int | None, text: str, model_id: str | None) -> asyncio.Task:
+    def send(
+        self, *, conversation_id: int | None, text: str, model_id: str | None, documents=None
+    ) -> asyncio.Task:
+        """`documents`: a DocumentPlan, the passages of the user's files that go with it."""
         updates = self._services.chat.send(
-            conversation_id=conversation_id, text=text, model_id=model_id
+            conversation_id=conversation_id, text=text, model_id=model_id, documents=documents
         )
         return self._start(updates)
 
