@@ -14,8 +14,8 @@ CHIP_OFF = "Documents off"
 
 def file_state_text(f: DocFile) -> str:
     """ "Ready · 12 pages", "Reading… page 3 of 40", "Waiting to be read", "Can't read: …"."""
-    if f.state == "failed":
-        return f"Can't read: {f.reason or 'this file could not be read.'}"
+    if f.state == "failed":  # the reason says so itself: "… so Hearth can't read it."
+        return f.reason or "Hearth could not read this file."
     if f.state == "reading":
         of = f" of {f.pages}" if f.pages else ""
         return f"Reading… page {f.next_page + 1}{of}" if f.next_page else "Reading…"

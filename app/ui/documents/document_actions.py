@@ -81,6 +81,7 @@ class DocumentController(QObject):
         self._cancel = asyncio.Event()
         self._again = False  # files were added while reading: read once more after
         self._relisting: asyncio.Task | None = None
+        self.confirm_dialog: QWidget | None = None  # the passages-sent question, while open
         self.drops = DropCatcher(window, self.add_dropped)
         chip.toggled_collection.connect(lambda n, on: self.tasks.spawn(self.set_enabled(n, on)))
         chip.manage_requested.connect(self.open_window)

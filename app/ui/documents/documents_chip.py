@@ -36,6 +36,9 @@ class DocumentsChip(QPushButton):
     def set_collections(self, collections: Sequence[tuple[str, bool]]) -> None:
         self.collections = list(collections)
         self.setText(chip_text([name for name, on in self.collections if on]))
+        self.setProperty("on", self.in_use)  # the style sheet colours it while files go along
+        self.style().unpolish(self)
+        self.style().polish(self)
         self.setToolTip(
             "Passages of these files go with your messages. Click to choose."
             if self.in_use

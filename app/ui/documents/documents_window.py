@@ -7,10 +7,11 @@ It only shows and asks: DocumentController does the work and fills it again (`sh
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -30,12 +31,14 @@ from app.services.documents import CollectionListing
 from app.ui.documents.doc_text import collection_summary, file_state_text
 from app.ui.documents.drop_files import dropped_paths
 from app.ui.shell.switch import Switch
+from app.ui.shell.theme import current_theme
 
 KIND, NAME = Qt.ItemDataRole.UserRole, Qt.ItemDataRole.UserRole + 1
 INTRO = (
     "Hearth reads these files on this computer and keeps what it read here. Turn a collection "
     "on to let your chats answer from it. Drop files or folders on this window to add them."
 )
+STATE_WRAP = 52  # characters a line in the State column
 EMPTY = "No documents yet. Add files or a folder, or drop them here."
 
 
@@ -63,7 +66,8 @@ class DocumentsWindow(QWidget):
         self.tree.setHeaderLabels(["Name", "State", "Use in chats"])
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header = self.tree.header()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(0, 230)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(False)
@@ -134,13 +138,15 @@ class DocumentsWindow(QWidget):
             item.setFont(0, font)
             self.tree.addTopLevelItem(item)
             for f in entry.files:
-                child = QTreeWidgetItem([Path(f.path).name, file_state_text(f), ""])
+                # Wrapped by hand: a tree row grows to fit its lines, but never wraps by itself.
+                state = textwrap.fill(file_state_text(f), STATE_WRAP)
+                child = QTreeWidgetItem([Path(f.path).name, state, ""])
                 child.setData(0, KIND, "file")
                 child.setData(0, NAME, f.path)
                 child.setToolTip(0, f.path)
                 child.setToolTip(1, file_state_text(f))
                 if f.state == "failed":
-                    child.setForeground(1, self.palette().placeholderText())
+                    child.setForeground(1, QColor(current_theme().danger))
                 item.addChild(child)
             switch = Switch(f"Use “{c.name}” in chats", self.tree)
             switch.setChecked(c.enabled)
