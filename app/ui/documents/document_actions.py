@@ -40,7 +40,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CITE = "cite/"  # a reply's [n] marker or footer source: "cite/2"
+CITE = "cite/"
+RELIST_EVERY_S = 0.5  # a reply's [n] marker or footer source: "cite/2"
 
 
 class DocumentHost(Protocol):
@@ -148,9 +149,14 @@ class DocumentController(QObject):
         self.listing_changed.emit()
 
     def _relist_soon(self) -> None:
-        """List again after a file is done, at most one listing at a time."""
+        """List again after a file is done: at most one listing at a time and a few a second,
+        however fast small files are read (the list shows each file's state, not each page)."""
         if self._relisting is None or self._relisting.done():
-            self._relisting = self.tasks.spawn(self.refresh_listing(), name="documents-list")
+            self._relisting = self.tasks.spawn(self._relist_after_pause(), name="documents-list")
+
+    async def _relist_after_pause(self) -> None:
+        await asyncio.sleep(RELIST_EVERY_S)
+        await self.refresh_listing()
 
     # -- adding and reading ---------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.services.documents import CollectionListing
+from app.store.documents import DocFile
 from app.ui.documents.doc_text import collection_summary, file_state_text
 from app.ui.documents.drop_files import dropped_paths
 from app.ui.shell.switch import Switch
@@ -107,6 +108,8 @@ class DocumentsWindow(QWidget):
         layout.addWidget(self.progress)
         layout.addLayout(buttons)
         self.switches: dict[str, Switch] = {}
+        self._shape: list | None = None  # the collections and files the tree shows
+        self._text_colour = self.tree.palette().text()
         self.show_listing([])
         self.show_idle("")
 
@@ -120,6 +123,11 @@ class DocumentsWindow(QWidget):
     # -- what the controller shows ---------------------------------------------------------------
 
     def show_listing(self, listing: list[CollectionListing]) -> None:
+        shape = [(e.collection.name, [f.path for f in e.files]) for e in listing]
+        if shape == self._shape:
+            self._update_rows(listing)  # while reading: only the states change, in place
+            return
+        self._shape = shape
         selected = self.selected()
         expanded = {
             self.tree.topLevelItem(i).data(0, NAME)
@@ -138,15 +146,11 @@ class DocumentsWindow(QWidget):
             item.setFont(0, font)
             self.tree.addTopLevelItem(item)
             for f in entry.files:
-                # Wrapped by hand: a tree row grows to fit its lines, but never wraps by itself.
-                state = textwrap.fill(file_state_text(f), STATE_WRAP)
-                child = QTreeWidgetItem([Path(f.path).name, state, ""])
+                child = QTreeWidgetItem([Path(f.path).name, "", ""])
                 child.setData(0, KIND, "file")
                 child.setData(0, NAME, f.path)
                 child.setToolTip(0, f.path)
-                child.setToolTip(1, file_state_text(f))
-                if f.state == "failed":
-                    child.setForeground(1, QColor(current_theme().danger))
+                self._show_file(child, f)
                 item.addChild(child)
             switch = Switch(f"Use “{c.name}” in chats", self.tree)
             switch.setChecked(c.enabled)
@@ -164,6 +168,28 @@ class DocumentsWindow(QWidget):
         self.tree.setVisible(bool(listing))
         self.empty.setVisible(not listing)
         self._update_buttons()
+
+    def _update_rows(self, listing: list[CollectionListing]) -> None:
+        for i, entry in enumerate(listing):
+            item = self.tree.topLevelItem(i)
+            item.setText(1, collection_summary(entry.collection))
+            switch = self.switches[entry.collection.name]
+            if switch.isChecked() != entry.collection.enabled:
+                switch.blockSignals(True)
+                switch.setChecked(entry.collection.enabled)
+                switch.blockSignals(False)
+            for j, f in enumerate(entry.files):
+                self._show_file(item.child(j), f)
+
+    def _show_file(self, row: QTreeWidgetItem, f: DocFile) -> None:
+        # Wrapped by hand: a tree row grows to fit its lines, but never wraps by itself.
+        state = textwrap.fill(file_state_text(f), STATE_WRAP)
+        if row.text(1) == state:
+            return
+        row.setText(1, state)
+        row.setToolTip(1, file_state_text(f))
+        failed = f.state == "failed"
+        row.setForeground(1, QColor(current_theme().danger) if failed else self._text_colour)
 
     def show_reading(self, text: str, done: int, total: int) -> None:
         self.reading.setText(text)
