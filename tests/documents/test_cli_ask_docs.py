@@ -85,6 +85,8 @@ def test_no_documents_at_all_is_a_plain_refusal(data_dir, openai_server):
 
 def test_a_reply_citing_nothing_says_so(data_dir, documents, openai_server):
     says(openai_server, "The documents do not say.")
-    out = hearth("ask", "-m", CLOUD, "--docs", "Housing", "rent?", data_dir=data_dir)
+    # A collection's name with the question on stdin.
+    out = hearth("ask", "-m", CLOUD, "--docs", "Housing", data_dir=data_dir, stdin="rent?\n")
     assert out.stdout == "The documents do not say.\n"
     assert "(The reply cited none of your files.)" in out.stderr
+    assert openai_server.requests[-1].json()["messages"][-1]["content"].endswith("rent?")
