@@ -50,6 +50,17 @@ def progress_text(p: Progress) -> str:
     return line
 
 
+def progress_state_text(p: Progress) -> str:
+    """A file's State cell from the progress just reported (its reason waits for the listing)."""
+    if p.state == "reading":
+        return f"Reading… page {p.page}" + (f" of {p.pages}" if p.pages else "")
+    if p.state == "failed":
+        return p.reason or "Hearth could not read this file."
+    return {"ready": "Ready", "unchanged": "Ready", "removed": "Gone from the disk"}.get(
+        p.state, "Waiting to be read"
+    )
+
+
 def finished_text(read: int, failed: int, cancelled: bool, left: int = 0) -> str:
     if cancelled:
         return f"Reading paused · {left} file{'s' if left != 1 else ''} left"

@@ -27,7 +27,7 @@ from app.core.records import Message
 from app.services.doc_chat import DocumentPlan
 from app.services.doc_indexing import IndexResult, Progress
 from app.services.documents import AddResult, CollectionListing
-from app.ui.documents.doc_text import finished_text, progress_text
+from app.ui.documents.doc_text import finished_text, progress_state_text, progress_text
 from app.ui.documents.documents_chip import DocumentsChip
 from app.ui.documents.drop_files import DropCatcher
 from app.ui.documents.passage_panel import PassagePanel
@@ -234,6 +234,8 @@ class DocumentController(QObject):
         self.last_progress = p
         if self.docs_window is not None:
             self.docs_window.show_reading(progress_text(p), p.files_done, p.files_total)
+            failed = p.state == "failed"
+            self.docs_window.show_file_state(p.file, progress_state_text(p), failed=failed)
         if p.state != "reading":
             self._relist_soon()  # a file is done: its state in the list
 

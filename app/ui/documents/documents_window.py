@@ -109,6 +109,7 @@ class DocumentsWindow(QWidget):
         layout.addLayout(buttons)
         self.switches: dict[str, Switch] = {}
         self._shape: list | None = None  # the collections and files the tree shows
+        self.rows: dict[str, QTreeWidgetItem] = {}  # each file's row, by path
         self._text_colour = self.tree.palette().text()
         self.show_listing([])
         self.show_idle("")
@@ -136,6 +137,7 @@ class DocumentsWindow(QWidget):
         }
         self.tree.clear()
         self.switches = {}
+        self.rows = {}
         for entry in listing:
             c = entry.collection
             item = QTreeWidgetItem([c.name, collection_summary(c), ""])
@@ -152,6 +154,7 @@ class DocumentsWindow(QWidget):
                 child.setToolTip(0, f.path)
                 self._show_file(child, f)
                 item.addChild(child)
+                self.rows[f.path] = child
             switch = Switch(f"Use “{c.name}” in chats", self.tree)
             switch.setChecked(c.enabled)
             switch.setToolTip("On: your chats can answer from these files")
@@ -190,6 +193,13 @@ class DocumentsWindow(QWidget):
         row.setToolTip(1, file_state_text(f))
         failed = f.state == "failed"
         row.setForeground(1, QColor(current_theme().danger) if failed else self._text_colour)
+
+    def show_file_state(self, path: str, text: str, *, failed: bool = False) -> None:
+        """The file being read says how far it is, between two listings."""
+        row = self.rows.get(path)
+        if row is not None:
+            row.setText(1, textwrap.fill(text, STATE_WRAP))
+            row.setForeground(1, QColor(current_theme().danger) if failed else self._text_colour)
 
     def show_reading(self, text: str, done: int, total: int) -> None:
         self.reading.setText(text)

@@ -108,4 +108,8 @@ class PassagePanel(QFrame):
             return
         url = file_url(self.source)
         self.open_requested.emit(url)
+        self.open_url(url)
+
+    def open_url(self, url: QUrl) -> None:
+        """The system's own viewer for the file (tests put a list in its place)."""
         QDesktopServices.openUrl(url)

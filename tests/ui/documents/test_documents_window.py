@@ -114,6 +114,8 @@ def test_a_dropped_folder_is_read_with_progress_and_a_broken_file_says_why(
         original(p)
         if docs.docs_window is not None:
             seen.append(docs.docs_window.reading.text())
+            if SHOTS and p.file.endswith("report.pdf") and p.page == 2:
+                docs.docs_window.grab().save(str(Path(SHOTS) / "docs-ui-reading.png"))
 
     docs._on_progress = watch
     result = read_dropped(qtbot, window, taxes_folder(tmp_path))
@@ -202,6 +204,8 @@ def test_ask_with_documents_cites_the_page_and_opens_the_passage(
     assert heading == "1 passage from your files will be sent to OpenAI."
     assert "report.pdf, page 2" in dialog.places.text()
     assert openai_server.requests == []  # nothing left before the user agreed
+    if SHOTS:
+        dialog.grab().save(str(Path(SHOTS) / "docs-ui-passages-confirm.png"))
     dialog.send_button.click()
     wait_until_idle(qtbot, window)
 
