@@ -27,10 +27,30 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 STALL_GOAL_MS = 16
-WORDS = (
-    "income tax return deduction receipt invoice statement balance payment office home rent "
-    "insurance pension account interest dividend transfer salary employer refund allowance"
-).split()
+WORDS = [
+    "income",
+    "tax",
+    "return",
+    "deduction",
+    "receipt",
+    "invoice",
+    "statement",
+    "balance",
+    "payment",
+    "office",
+    "home",
+    "rent",
+    "insurance",
+    "pension",
+    "account",
+    "interest",
+    "dividend",
+    "transfer",
+    "salary",
+    "employer",
+    "refund",
+    "allowance",
+]
 
 
 def write_folder(folder: Path, files: int, pages: int) -> None:

@@ -83,6 +83,7 @@ class DocumentController(QObject):
         self._again = False  # files were added while reading: read once more after
         self._relisting: asyncio.Task | None = None
         self.confirm_dialog: QWidget | None = None  # the passages-sent question, while open
+        self.embedding_offer: QWidget | None = None  # shown once, when files are first added
         self.drops = DropCatcher(window, self.add_dropped)
         chip.toggled_collection.connect(lambda n, on: self.tasks.spawn(self.set_enabled(n, on)))
         chip.manage_requested.connect(self.open_window)
@@ -167,6 +168,7 @@ class DocumentController(QObject):
         self.tasks.spawn(self.add(paths, None), name="documents-add")
 
     async def add(self, paths: list[str], collection: str | None = None) -> AddResult | None:
+        first = not self.listing
         try:
             result = await self.services.documents.add(paths, collection=collection)
         except HearthError as err:
@@ -178,7 +180,34 @@ class DocumentController(QObject):
         await self.refresh_listing()
         if result.queued:
             self.read()
+        if first:
+            self.offer_embedding()
         return result
+
+    def offer_embedding(self) -> None:
+        """The first time documents are added: the embedding model, when the catalog has one
+        and none is chosen (embedding_offer)."""
+        from app.ui.documents.embedding_offer import OFFER_DECLINED, EmbeddingOffer, embedding_file
+
+        settings = self.services.settings
+        if self.services.documents.embed_model or settings.get(OFFER_DECLINED):
+            return
+        file = embedding_file(self.services.downloads.catalog())
+        if file is None:
+            return
+        offer = EmbeddingOffer(file)
+        offer.accepted.connect(lambda f: self.tasks.spawn(self._download_embedding(f)))
+        offer.declined.connect(lambda: settings.set(OFFER_DECLINED, True))
+        self.embedding_offer = offer
+        self.open_window().show_offer(offer)
+
+    async def _download_embedding(self, file) -> None:
+        try:
+            await self.services.downloads.start_file(file=file)
+        except HearthError as err:
+            self.host._warn("The download could not start", err.plain())
+            return
+        self.services.documents.set_embed_model(file.model_id)
 
     @property
     def is_reading(self) -> bool:

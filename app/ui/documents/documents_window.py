@@ -102,6 +102,7 @@ class DocumentsWindow(QWidget):
         layout.setSpacing(10)
         layout.addWidget(heading)
         layout.addWidget(intro)
+        self._layout = layout
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.empty, 1)
         layout.addLayout(reading_row)
@@ -193,6 +194,12 @@ class DocumentsWindow(QWidget):
         row.setToolTip(1, file_state_text(f))
         failed = f.state == "failed"
         row.setForeground(1, QColor(current_theme().danger) if failed else self._text_colour)
+
+    def show_offer(self, offer: QWidget) -> None:
+        """A bar under the introduction (the embedding model's offer)."""
+        offer.setParent(self)
+        self._layout.insertWidget(2, offer)
+        offer.show()
 
     def show_file_state(self, path: str, text: str, *, failed: bool = False) -> None:
         """The file being read says how far it is, between two listings."""
