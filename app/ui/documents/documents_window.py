@@ -43,6 +43,11 @@ STATE_WRAP = 52  # characters a line in the State column
 EMPTY = "No documents yet. Add files or a folder, or drop them here."
 
 
+def wrapped(text: str) -> str:
+    """Wrapped by hand: a tree row grows to fit its lines, but never wraps by itself."""
+    return text if len(text) <= STATE_WRAP else textwrap.fill(text, STATE_WRAP)
+
+
 class DocumentsWindow(QWidget):
     add_requested = Signal(list, object)  # paths, the collection's name (None: a new one)
     rename_requested = Signal(str, str)  # the collection's name, its new name
@@ -176,7 +181,9 @@ class DocumentsWindow(QWidget):
     def _update_rows(self, listing: list[CollectionListing]) -> None:
         for i, entry in enumerate(listing):
             item = self.tree.topLevelItem(i)
-            item.setText(1, collection_summary(entry.collection))
+            summary = collection_summary(entry.collection)
+            if item.text(1) != summary:
+                item.setText(1, summary)
             switch = self.switches[entry.collection.name]
             if switch.isChecked() != entry.collection.enabled:
                 switch.blockSignals(True)
@@ -186,8 +193,7 @@ class DocumentsWindow(QWidget):
                 self._show_file(item.child(j), f)
 
     def _show_file(self, row: QTreeWidgetItem, f: DocFile) -> None:
-        # Wrapped by hand: a tree row grows to fit its lines, but never wraps by itself.
-        state = textwrap.fill(file_state_text(f), STATE_WRAP)
+        state = wrapped(file_state_text(f))
         if row.text(1) == state:
             return
         row.setText(1, state)
@@ -205,7 +211,7 @@ class DocumentsWindow(QWidget):
         """The file being read says how far it is, between two listings."""
         row = self.rows.get(path)
         if row is not None:
-            row.setText(1, textwrap.fill(text, STATE_WRAP))
+            row.setText(1, wrapped(text))
             row.setForeground(1, QColor(current_theme().danger) if failed else self._text_colour)
 
     def show_reading(self, text: str, done: int, total: int) -> None:

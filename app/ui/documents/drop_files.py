@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QMimeData, QObject
+from PySide6.QtWidgets import QApplication, QWidget
 
 
 def dropped_paths(mime: QMimeData | None) -> list[str]:
@@ -16,24 +17,31 @@ def dropped_paths(mime: QMimeData | None) -> list[str]:
 
 
 class DropCatcher(QObject):
-    """Installed on a window: a drag of files is accepted, and the drop calls `on_drop(paths)`."""
+    """Files dragged anywhere over `target` (a window) are accepted, and their drop calls
+    `on_drop(paths)`. It watches the application's events, not only the window's: a child that
+    takes drops of its own (the composer, a search field) would otherwise swallow the files as
+    text. Drags of text or links are left alone."""
 
-    def __init__(self, target: QObject, on_drop: Callable[[list[str]], None]) -> None:
+    def __init__(self, target: QWidget, on_drop: Callable[[list[str]], None]) -> None:
         super().__init__(target)
+        self._target = target
         self._on_drop = on_drop
         target.setAcceptDrops(True)
-        target.installEventFilter(self)
+        QApplication.instance().installEventFilter(self)  # removed when the window goes
 
-    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         kind = event.type()
-        if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
-            if dropped_paths(event.mimeData()):
-                event.acceptProposedAction()
-                return True
-        elif kind == QEvent.Type.Drop:
-            paths = dropped_paths(event.mimeData())
-            if paths:
-                event.acceptProposedAction()
-                self._on_drop(paths)
-                return True
-        return False
+        if kind not in _DRAG_EVENTS or not isinstance(watched, QWidget):
+            return False
+        if watched.window() is not self._target:
+            return False
+        paths = dropped_paths(event.mimeData())
+        if not paths:
+            return False
+        event.acceptProposedAction()
+        if kind == QEvent.Type.Drop:
+            self._on_drop(paths)
+        return True
+
+
+_DRAG_EVENTS = (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop)

@@ -140,6 +140,20 @@ def test_a_dropped_folder_is_read_with_progress_and_a_broken_file_says_why(
         docs.docs_window.grab().save(str(Path(SHOTS) / "docs-ui-documents-window.png"))
 
 
+def test_files_dropped_on_the_composer_are_added_not_typed(qtbot, cloud_window, tmp_path):
+    window, _services = cloud_window
+    note = tmp_path / "boiler.md"
+    note.write_text("# Boiler\n\nServiced every March.\n")
+    docs = window.documents
+    done = []
+    docs.reading_done.connect(done.append)
+    drop(qtbot, window.composer.edit, [note])
+    qtbot.waitUntil(lambda: bool(done) and not docs.is_reading)
+    assert window.composer.text() == ""
+    assert states(docs) == {"boiler.md": ("ready", None)}
+    assert [e.collection.name for e in docs.listing] == ["My documents"]
+
+
 def test_cancel_then_resume(qtbot, cloud_window, tmp_path):
     window, _services = cloud_window
     docs = window.documents
