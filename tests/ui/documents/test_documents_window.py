@@ -257,3 +257,54 @@ def test_cancel_before_a_cloud_send_sends_nothing(qtbot, cloud_window, openai_se
     qtbot.wait(200)
     assert openai_server.requests == [] and not window.session.busy
     assert shown_replies(window) == []
+
+
+def test_reading_cancelled_resumes_at_the_next_start(qtbot, open_window, tmp_path):
+    window, services = open_window()
+    docs = window.documents
+    original = docs._on_progress
+
+    def cancel_at_first_page(p):
+        original(p)
+        docs.cancel_reading()
+
+    docs._on_progress = cancel_at_first_page
+    read_dropped(qtbot, window, taxes_folder(tmp_path, extra=3))
+    assert sum(s in ("waiting", "reading") for s, _r in states(docs).values()) >= 5
+    open_window.close(window, services)
+
+    window, services = open_window()  # start() re-scans and reads after the window is shown
+    docs = window.documents
+    qtbot.waitUntil(lambda: docs.listing and not docs.is_reading, timeout=30_000)
+    qtbot.waitUntil(lambda: all(s in ("ready", "failed") for s, _r in states(docs).values()))
+    assert [n for n, (s, _r) in states(docs).items() if s == "failed"] == ["broken.pdf"]
+
+
+def test_rename_and_remove_from_the_window(qtbot, cloud_window, tmp_path, monkeypatch):
+    window, _services = cloud_window
+    docs = window.documents
+    read_dropped(qtbot, window, taxes_folder(tmp_path))
+    w = docs.docs_window
+    w.tree.topLevelItem(0).setSelected(True)
+    monkeypatch.setattr(
+        "app.ui.documents.documents_window.QInputDialog.getText",
+        lambda *_a, **_k: ("Taxes (2026)", True),
+    )
+    w.rename_button.click()
+    qtbot.waitUntil(lambda: docs.chip.text() == "Documents: Taxes (2026)")
+    item = w.tree.topLevelItem(0)
+    item.setExpanded(True)
+    [notes] = [
+        item.child(j) for j in range(item.childCount()) if item.child(j).text(0) == "notes.md"
+    ]
+    w.tree.clearSelection()
+    notes.setSelected(True)
+    assert w.remove_button.text() == "Remove file"
+    w.remove_button.click()
+    qtbot.waitUntil(lambda: "notes.md" not in states(docs))
+    w.tree.clearSelection()
+    w.tree.topLevelItem(0).setSelected(True)
+    assert w.remove_button.text() == "Remove collection"
+    w.remove_button.click()
+    qtbot.waitUntil(lambda: docs.listing == [])
+    assert docs.chip.text() == "Documents off" and w.empty.isVisible()
