@@ -95,6 +95,7 @@ class DocumentController(QObject):
     def start(self) -> asyncio.Task:
         """After the window is shown: list the collections, then re-scan the folders and read
         what is new, changed or was interrupted by the last quit."""
+        self.drops.watch_children()  # the window is laid out: the composer takes files too
         return self.tasks.spawn(self._start(), name="documents")
 
     async def _start(self) -> None:

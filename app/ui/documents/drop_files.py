@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QMimeData, QObject
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 
 
 def dropped_paths(mime: QMimeData | None) -> list[str]:
@@ -18,16 +18,23 @@ def dropped_paths(mime: QMimeData | None) -> list[str]:
 
 class DropCatcher(QObject):
     """Files dragged anywhere over `target` (a window) are accepted, and their drop calls
-    `on_drop(paths)`. It watches the application's events, not only the window's: a child that
-    takes drops of its own (the composer, a search field) would otherwise swallow the files as
-    text. Drags of text or links are left alone."""
+    `on_drop(paths)`. It watches the window and those of its widgets that take drops of their
+    own (the composer, a search field), which would otherwise swallow the files as text; not the
+    whole application (an application-wide Python filter sees every event of every window).
+    Drags of text or links are left alone."""
 
     def __init__(self, target: QWidget, on_drop: Callable[[list[str]], None]) -> None:
         super().__init__(target)
         self._target = target
         self._on_drop = on_drop
         target.setAcceptDrops(True)
-        QApplication.instance().installEventFilter(self)  # removed when the window goes
+        target.installEventFilter(self)
+
+    def watch_children(self) -> None:
+        """Once the window is laid out: its widgets that take drops of their own."""
+        for child in self._target.findChildren(QWidget):
+            if child.acceptDrops():
+                child.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         kind = event.type()

@@ -147,7 +147,7 @@ def test_files_dropped_on_the_composer_are_added_not_typed(qtbot, cloud_window, 
     docs = window.documents
     done = []
     docs.reading_done.connect(done.append)
-    drop(qtbot, window.composer.edit, [note])
+    drop(qtbot, window.composer.edit.viewport(), [note])  # where a drag over it arrives
     qtbot.waitUntil(lambda: bool(done) and not docs.is_reading)
     assert window.composer.text() == ""
     assert states(docs) == {"boiler.md": ("ready", None)}
