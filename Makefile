@@ -43,7 +43,7 @@ dist: $(STAMP)
 
 # The frozen app's own tests: self-test, a one-message chat on a tiny GGUF, the window, size.
 test-bundle: dist
-	HEARTH_TEST_BUNDLE=$(DIST_BUNDLE) QT_QPA_PLATFORM=offscreen $(BIN)/pytest -m bundle tests/test_bundle.py
+	HEARTH_TEST_BUNDLE=$(DIST_BUNDLE) QT_QPA_PLATFORM=offscreen $(BIN)/pytest -m bundle tests/app/test_bundle.py
 
 icons: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python packaging/make_icons.py

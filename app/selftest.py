@@ -177,6 +177,75 @@ def check_document_readers() -> str:
     return "document readers load (PDF, Word, HTML)"
 
 
+def check_document_search() -> str:
+    """Passages embedded by llama.cpp (a tiny model made on the fly, mean pooling) and found
+    again through the vectors table and numpy: the search by meaning works in this install."""
+    import asyncio
+
+    from app.providers.llama_embed import LlamaEmbedder
+    from app.providers.llama_probe_model import write_probe_model
+    from app.store import doc_vectors
+    from app.store.store import Store
+
+    texts = ["ab ac ad", "ba bc bd", "ca cb cd"]
+    with tempfile.TemporaryDirectory(prefix="hearth-selftest-") as folder:
+        model = write_probe_model(Path(folder) / "embed.gguf", pooling=True)
+        embedder = LlamaEmbedder(model, config_dir=Path(folder))
+
+        async def embed():
+            try:
+                return await embedder.embed_documents(texts), await embedder.embed_query(texts[1])
+            finally:
+                await embedder.close()
+
+        vectors, query = asyncio.run(embed())
+        store = Store(Path(folder) / "check.db")
+        try:
+            with store.db.conn:
+                store.db.execute("INSERT INTO doc_collections VALUES (1, 'Check', 1, '')")
+                store.db.execute(
+                    "INSERT INTO doc_files (id, collection_id, path, state) "
+                    "VALUES (1, 1, 'check.txt', 'ready')"
+                )
+                for i, text in enumerate(texts, start=1):
+                    store.db.execute(
+                        "INSERT INTO doc_chunks VALUES (?, 1, ?, NULL, NULL, 0, ?, ?)",
+                        [i, i, len(text), text],
+                    )
+            rows = list(zip([1, 2, 3], vectors, strict=True))
+            doc_vectors.save_vectors(store, embedder.key, rows)
+            found = doc_vectors.vector_search(store, embedder.key, query, limit=3)
+        finally:
+            store.close()
+    if len(found) != 3:
+        raise CheckFailed(f"the embedded passages were not found again: {found!r}")
+    return f"document search by meaning ({embedder.dim}-wide vectors, numpy)"
+
+
+def check_images() -> str:
+    """Pillow and its JPEG codec are in the bundle: a small photo made here, with an EXIF
+    orientation and a GPS location, comes out upright and without them."""
+    import io
+
+    from PIL import Image
+
+    from app.core.images import OPENAI_LIMIT
+    from app.images.prepare import prepare_image
+
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: turn 90° clockwise to show
+    exif.get_ifd(0x8825)[1] = "N"  # a GPS latitude reference is enough to count as a location
+    photo = io.BytesIO()
+    Image.new("RGB", (64, 32), (200, 30, 30)).save(photo, "JPEG", exif=exif.tobytes())
+    ready = prepare_image(photo.getvalue(), OPENAI_LIMIT)
+    with Image.open(io.BytesIO(ready.data)) as sent:
+        left = dict(sent.getexif())
+        size = sent.size
+    if size != (32, 64) or left or not ready.had_location:
+        raise CheckFailed(f"a test photo came out {size[0]}x{size[1]} with {len(left)} tags")
+    return "a photo is turned upright and its location removed"
+
+
 CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ("version", check_version),
     ("database opens and migrates", check_database),
@@ -185,6 +254,8 @@ CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ("keychain", check_keychain),
     ("resources present", check_resources),
     ("document readers", check_document_readers),
+    ("document search", check_document_search),
+    ("images", check_images),
 )
 
 

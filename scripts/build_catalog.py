@@ -138,6 +138,15 @@ CURATED: list[dict[str, Any]] = [
           1_711_376_384, 8192, _kv(24, 32, 64),
           "Hugging Face's small open model: quick, light answers and rewriting; English only.",
           ["English"]),
+    # For document search, not chat ("kind": the chat lists and "what fits" never offer it). The
+    # default embedding model of GPT4All and LM Studio; its file names use "." before the quant.
+    {"id": "nomic-embed-text-v1.5", "name": "Nomic Embed Text v1.5", "family": "Nomic",
+     "repo": "nomic-ai/nomic-embed-text-v1.5-GGUF", "license": "apache-2.0",
+     "parameters": 137_000_000, "context_length": 2048, "kv_bytes_per_token": None,
+     "description": "Lets Hearth find passages of your documents by meaning, not only by their "
+                    "words. Small, and runs on this computer only; it is not a chat model.",
+     "languages": ["English"], "kind": "embedding",
+     "files": ["nomic-embed-text-v1.5.Q4_K_M.gguf", "nomic-embed-text-v1.5.Q8_0.gguf"]},
 ]  # fmt: skip
 
 
@@ -178,6 +187,9 @@ SOURCES: dict[str, str] = {
                     "(index 56177413879, 70097131525)",
     "nemo-catalog": "model catalogs (Rust, Python): repo, revision, file, sha256, size_bytes "
                     "(index 56118877475, 70960182246)",
+    "embed-pins": "embedding-model pins in public app catalogs (Go, Python, TypeScript, Rust): "
+                  "repo, revision, file, sha256, size (index 63272119790, 70478373046, "
+                  "71481936524, 58113693103)",
 }  # fmt: skip
 
 
@@ -202,6 +214,7 @@ PHI4 = "19cd65f97c2f1712a81c506611d3f9c94b16a1e1"
 MISTRAL = "61fd4167fff3ab01ee1cfe0da183fa27a944db48"
 NEMO = "a2dd64a0a76ea1bdb2bb6ab6fa5496b003c7c908"
 SMOL = "1f03464768bfcc0319fc50da8ff5fb20b6417ba2"
+NOMIC = "0188c9bf409793f810680a5a431e7b899c46104c"
 
 # (repo, file) -> published values. Where sources disagreed the newer/more specific one is kept and
 # the other noted: qwen2.5-1.5b q4_k_m is 1_117_320_736 in the Hub API listing and five catalogs
@@ -311,6 +324,12 @@ PUBLISHED: dict[tuple[str, str], dict[str, Any]] = {
     ("bartowski/SmolLM2-1.7B-Instruct-GGUF", "SmolLM2-1.7B-Instruct-Q8_0.gguf"): _pub(
         1_820_414_944, "0c6e8955788b1253f418c354a4bdc4cf507b8cfe49c48bb10c7c58ae713cfa2a", None,
         "pocketpal"),
+    ("nomic-ai/nomic-embed-text-v1.5-GGUF", "nomic-embed-text-v1.5.Q4_K_M.gguf"): _pub(
+        84_106_624, "d4e388894e09cf3816e8b0896d81d265b55e7a9fff9ab03fe8bf4ef5e11295ac", NOMIC,
+        "embed-pins"),
+    ("nomic-ai/nomic-embed-text-v1.5-GGUF", "nomic-embed-text-v1.5.Q8_0.gguf"): _pub(
+        146_146_432, "3e24342164b3d94991ba9692fdc0dd08e3fd7362e0aacc396a9a5c54a544c3b7", NOMIC,
+        "embed-pins"),
 }  # fmt: skip
 
 # -- building -------------------------------------------------------------------------------------
@@ -344,7 +363,8 @@ def offline_entry(spec: dict[str, Any]) -> dict[str, Any]:
 def _entry(spec: dict[str, Any], revision: str, files: list[dict[str, Any]]) -> dict[str, Any]:
     keys = ("id", "name", "family", "repo", "license", "parameters", "context_length",
             "kv_bytes_per_token", "description", "languages")  # fmt: skip
-    return {**{k: spec[k] for k in keys}, "revision": revision, "files": files}
+    kind = {"kind": spec["kind"]} if spec.get("kind") else {}  # chat models leave it out
+    return {**{k: spec[k] for k in keys}, **kind, "revision": revision, "files": files}
 
 
 async def online_entry(hub: HubClient, spec: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.core.money import Price  # noqa: E402
+from app.providers.model_vision import vision_from_models_dev  # noqa: E402
 from app.providers.prices import (  # noqa: E402
     PriceTable,
     derive_aliases,
@@ -77,9 +78,11 @@ def build(data: Any, *, source: str, source_date: str, notes: str = "") -> Price
     models = convert(data)
     if not models:
         raise DatasetError("no priced models for Hearth's providers were found")
+    vision = vision_from_models_dev(data) if detect_format(data) == "models.dev" else {}
     return PriceTable(
         models=models,
         aliases=aliases_for(models),
+        vision={k: v for k, v in vision.items() if k in models},
         source=source,
         source_date=source_date,
         notes=notes,

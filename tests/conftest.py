@@ -1,4 +1,6 @@
-"""Shared fixtures. Every test gets its own data folder: nothing touches the real home folder."""
+"""Fixtures for the whole suite. Every test gets its own data folder and keychain: nothing touches
+the real home folder. Each level below adds its own (tests/ui/conftest.py: the window; a feature
+folder's conftest.py: what its files share); helpers live in each level's support.py."""
 
 from __future__ import annotations
 
@@ -87,3 +89,22 @@ def unpinned_catalog(tmp_path, monkeypatch):
     path.write_text(json.dumps(catalog), encoding="utf-8")
     monkeypatch.setenv(CATALOG_ENV, str(path))
     return path
+
+
+@pytest.fixture
+def online_again():
+    """Offline mode is process-wide (app.netguard): never let one test leave it on."""
+    from app import netguard
+
+    yield
+    netguard.set_offline_mode(False)
+
+
+@pytest.fixture
+def openai_server(monkeypatch):
+    """A loopback server speaking OpenAI's wire format; the app's OpenAI provider points at it."""
+    from tests.wire_servers import WireServer
+
+    with WireServer() as server:
+        monkeypatch.setenv("HEARTH_OPENAI_BASE_URL", server.base_url + "/v1")
+        yield server

@@ -60,3 +60,17 @@ class LoopbackServers:
         assert self._thread is not None
         self._thread.join(5)
         self._loop.close()
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on: connecting is refused, nothing is written."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def closed_port_endpoint() -> str:
+    """A loopback address where nothing listens (the port was free a moment ago)."""
+    return f"http://127.0.0.1:{closed_port()}"

@@ -4,7 +4,7 @@ One module per command group: chat (ask, history, show, search), models (models,
 keys, memory, usage, transfer (export, import), docs; common holds what they share. This module
 builds the parser and runs a command. What a command uses is imported when it runs: `hearth
 --help` or `hearth history` must not pay for the engines, httpx, the keychain or sqlite-utils
-(tests/test_startup.py checks).
+(tests/app/test_startup.py checks).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from app.cli.common import check_utf8, conversation_id, positive_int, read_stdin
 from app.core.errors import HearthError
 
-# What a command uses is imported when it runs (tests/test_startup.py checks).
+# What a command uses is imported when it runs (tests/app/test_startup.py checks).
 if TYPE_CHECKING:
     from app.services import Listings, Services
 
@@ -41,6 +41,13 @@ def add_chat_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentP
         metavar="NAME",
         help="answer from your documents and list the sources cited (every collection, or the "
         "one named)",
+    )
+    ask.add_argument(
+        "--image",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="attach a picture (repeat for several); its location and other metadata are removed",
     )
 
 
@@ -79,6 +86,7 @@ async def cmd_ask(services: Services, args: argparse.Namespace) -> int:
     if docs is not None:
         model_id = (await services.chat.pick_model(args.model)).id
         documents = await _passages(services, docs, text, model_id)
+    images = await _prepared_images(services, args.image, model_id) if args.image else []
     finished = None
     async for update in services.chat.send(
         conversation_id=cid,
@@ -86,6 +94,7 @@ async def cmd_ask(services: Services, args: argparse.Namespace) -> int:
         model_id=model_id,
         max_tokens=args.max_tokens,
         documents=documents,
+        images=images,
     ):
         if isinstance(update, TextDelta):
             sys.stdout.write(update.text)
@@ -135,6 +144,23 @@ def _print_sources(message) -> None:
     print("\nSources:")
     for line in source_lines(sources):
         print(line)
+
+
+async def _prepared_images(services: Services, paths: list[str], model_id: str | None) -> list:
+    """The pictures checked against the model, made safe and kept, with a line on stderr for
+    each location removed and for what leaves this computer."""
+    from app.core.where import images_sent
+
+    model = await services.chat.pick_model(model_id)
+    await services.chat.images.check(model, len(paths))
+    kept = await services.chat.images.keep(paths)
+    for image in kept:
+        if image.had_location:
+            print(f"location removed from {image.ref.name}", file=sys.stderr)
+    leaving = images_sent(len(kept), model.provider_name or model.provider, local=model.is_local)
+    if leaving:
+        print(leaving, file=sys.stderr)
+    return kept
 
 
 async def cmd_history(services: Services | Listings, args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from app.cli.common import counted
+from app.core.errors import HearthError
 
 if TYPE_CHECKING:
     from app.services import Services
@@ -47,13 +48,17 @@ async def cmd_docs(services: Services, args: argparse.Namespace) -> int:
         removed = await docs.remove(args.target)
         print(f"Removed {removed}.")
         return 0
-    if args.embed_model:
-        docs.set_embed_model(args.embed_model)
+    if args.embed_model:  # checked first: a chat model can't embed, and says so
+        try:
+            await services.doc_search.use_embed_model(args.embed_model)
+        except HearthError as error:  # the files are still read, and found by their words
+            print(f"hearth: {error.plain()}", file=sys.stderr)
     added = await docs.add([Path(p) for p in args.paths], collection=args.collection)
     for path, reason in added.problems:
         print(f"hearth: {path}: {reason}", file=sys.stderr)
     if not added.roots:
         return 1
+    docs.on_chunks_written = None  # embedded after reading, with its own counter (_embed)
     printer = DocsProgress(sys.stdout)
     try:
         result = await docs.index(progress=printer.update)
@@ -78,7 +83,30 @@ async def cmd_docs(services: Services, args: argparse.Namespace) -> int:
     if added.dropped:
         words.append(f"{added.dropped} gone from the disk, dropped")
     print("; ".join(words) + ".")
+    if result.chunks:
+        await _embed(services)
     return 0 if read or result.unchanged or await _has_ready(services, added.collection) else 1
+
+
+async def _embed(services: Services) -> None:
+    """Passages read are also found by meaning once embedded, on this computer, when an
+    embedding model is there; without one they are found by their words."""
+    search = services.doc_search
+    if await search.embed_model_path() is None:
+        print("Passages are found by their words. To find them by meaning too, on this computer:")
+        print("  hearth pull nomic-embed-text-v1.5")
+        return
+    tty = sys.stdout.isatty()
+
+    def show(p) -> None:
+        if tty:
+            sys.stdout.write(f"\rEmbedding passages on this computer: {p.done}/{p.total}")
+            sys.stdout.flush()
+
+    done = await search.embed_pending(progress=show)
+    if tty:
+        sys.stdout.write("\n")
+    print(f"Embedded {counted(done, 'passage')} on this computer (nothing left it).")
 
 
 async def _has_ready(services: Services, name: str) -> bool:

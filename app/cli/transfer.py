@@ -20,6 +20,9 @@ def add_export_parser(sub: argparse._SubParsersAction, common: argparse.Argument
     export.add_argument("--all", action="store_true", help="export every conversation")
     export.add_argument("--format", choices=["json", "md"], default="json")
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    export.add_argument(
+        "--zip", metavar="FILE", help="write a .zip: the JSON export and the attached pictures"
+    )
 
 
 def add_import_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -38,6 +41,12 @@ async def cmd_export(services: Services, args: argparse.Namespace) -> int:
         )
     else:
         ids = [await conversation_id(services, args.id)]
+    if args.zip:
+        count = await services.transfer.export_zip(
+            conversation_ids=ids, path=Path(args.zip).expanduser()
+        )
+        print(f"Exported to {args.zip} with {count} picture{'s' * (count != 1)}.")
+        return 0
     # Every branch in JSON; the shown branch in Markdown.
     text = await services.transfer.export(conversation_ids=ids, format=args.format)
     if args.output:

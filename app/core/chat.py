@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from app.core.images import ImagePart
+
 Role = Literal["system", "user", "assistant"]
 
 
@@ -12,6 +14,8 @@ Role = Literal["system", "user", "assistant"]
 class ChatMessage:
     role: Role
     content: str
+    # Prepared for the chosen provider (app.images.prepare); empty for most messages.
+    images: tuple[ImagePart, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +46,9 @@ class ModelInfo:
     provider_name: str | None = None  # "OpenAI"; None for in-process models
     # A server on this computer (Ollama, LM Studio on loopback) keeps the words here too.
     on_this_computer: bool | None = None
+    # Whether it takes images as input: the model table (models.dev's input modalities) or the
+    # provider's model list; None when nobody says (treated as "no" before sending one).
+    sees_images: bool | None = None
 
     @property
     def is_local(self) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from app.core.doc_prompt import parse_sources
+from app.core.images import ImageRef
 
 MessageStatus = Literal["complete", "streaming", "stopped", "interrupted", "error"]
 
@@ -41,6 +42,9 @@ class Message:
     # The passages of the user's files the reply cited, as JSON [{n, file, page, text, …}]
     # (messages.sources); None when it was given none or cited none. cited_sources reads it.
     sources: str | None = None
+    # Attached images (user messages), in order; read from message_images, not a column (so
+    # it comes last: the store fills the columns before it by position).
+    images: tuple[ImageRef, ...] = ()
 
     @property
     def cited_sources(self) -> list[dict]:
@@ -57,3 +61,7 @@ class Message:
         if self.destination:
             return self.destination
         return "on this computer" if self.is_local else f"sent to {self.provider}"
+
+
+# The columns of the messages table, in Message's order (images live in their own table).
+MESSAGE_COLUMNS = tuple(f for f in Message.__dataclass_fields__ if f != "images")

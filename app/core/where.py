@@ -56,3 +56,12 @@ def passages_sent(count: int, provider: str) -> str:
     (the window before sending, `hearth ask --docs` on stderr)."""
     noun = "passage" if count == 1 else "passages"
     return f"{count} {noun} from your files will be sent to {provider}."
+
+
+def images_sent(count: int, provider: str, *, local: bool = False) -> str:
+    """The warning before a cloud send: "1 image will be sent to OpenAI" / "3 images will be
+    sent to OpenAI". "" for none, and for a model on this computer (nothing leaves)."""
+    if count <= 0 or local:
+        return ""
+    noun = "image" if count == 1 else "images"
+    return f"{count} {noun} will be sent to {provider}."

@@ -1,4 +1,5 @@
-"""The curated list of good chat models shipped in resources/catalog.json.
+"""The curated list of good chat models shipped in resources/catalog.json, and the embedding
+models that document search can use (kind "embedding": never offered as a chat model).
 
 The file is written by scripts/build_catalog.py. A file whose size or sha256 is still null (the
 catalog was built without reaching the Hub) gets them from the Hub's API or resolve headers when
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 CATALOG_FILE = "catalog.json"
 CATALOG_ENV = "HEARTH_CATALOG"
 SCHEMA = 1
+CHAT, EMBEDDING = "chat", "embedding"  # what a catalog model is for
 
 
 class CatalogUnreadable(HearthError):
@@ -85,6 +87,11 @@ class CatalogModel:
     description: str
     languages: tuple[str, ...]
     files: tuple[CatalogFile, ...]
+    kind: str = CHAT
+
+    @property
+    def is_embedding(self) -> bool:
+        return self.kind == EMBEDDING
 
     def file_for(self, quant: str) -> CatalogFile | None:
         return next((f for f in self.files if (f.quant or "").upper() == quant.upper()), None)
@@ -92,12 +99,15 @@ class CatalogModel:
 
 @dataclass(frozen=True, slots=True)
 class Catalog:
-    models: tuple[CatalogModel, ...]
+    models: tuple[CatalogModel, ...]  # chat models: what the lists and "what fits" offer
     first_run: str | None
     generated: str | None
+    # For document search only; found by name (model(), find()) but never listed as chat models.
+    embedding_models: tuple[CatalogModel, ...] = ()
 
     def model(self, model_id: str) -> CatalogModel | None:
-        return next((m for m in self.models if m.id.lower() == model_id.lower()), None)
+        everything = (*self.models, *self.embedding_models)
+        return next((m for m in everything if m.id.lower() == model_id.lower()), None)
 
     @property
     def first_run_model(self) -> CatalogModel | None:
@@ -112,7 +122,7 @@ class Catalog:
         model = self.model(base)
         if model is not None:
             return model, model.file_for(quant) if quant else None
-        for model in self.models:
+        for model in (*self.models, *self.embedding_models):
             for file in model.files:
                 if wanted.lower() in (file.short_name.lower(), file.file.lower()):
                     return model, file
@@ -139,8 +149,13 @@ def _load(path: Path) -> Catalog:
 def parse_catalog(data: dict[str, Any]) -> Catalog:
     if data.get("schema", SCHEMA) != SCHEMA:
         raise ValueError(f"catalog schema {data.get('schema')} is not {SCHEMA}")
-    models = tuple(_model(m) for m in data["models"])
-    return Catalog(models=models, first_run=data.get("first_run"), generated=data.get("generated"))
+    models = [_model(m) for m in data["models"]]
+    return Catalog(
+        models=tuple(m for m in models if not m.is_embedding),
+        first_run=data.get("first_run"),
+        generated=data.get("generated"),
+        embedding_models=tuple(m for m in models if m.is_embedding),
+    )
 
 
 def _model(m: dict[str, Any]) -> CatalogModel:
@@ -156,6 +171,7 @@ def _model(m: dict[str, Any]) -> CatalogModel:
         description=m.get("description") or "",
         languages=tuple(m.get("languages") or ()),
         files=files,
+        kind=m.get("kind") or CHAT,
     )
 
 

@@ -21,6 +21,7 @@ from app.core.chat import ChatMessage, ChatRequest, ModelInfo
 from app.core.events import StreamEvent
 from app.core.events import Usage as UsageEvent
 from app.providers.http_stream import HttpBackend
+from app.providers.image_parts import anthropic_blocks
 from app.providers.stream_parser import StreamParser, int_field, request_options
 
 API_VERSION = "2023-06-01"
@@ -115,14 +116,26 @@ class AnthropicStreamParser(StreamParser):
 
 
 def _alternating(messages: list[ChatMessage]) -> list[dict[str, Any]]:
-    """The API wants user/assistant turns; consecutive turns of one role are joined."""
+    """The API wants user/assistant turns; consecutive turns of one role are joined. A turn
+    with images is a list of content blocks (images, then its text); others stay plain text."""
     turns: list[dict[str, Any]] = []
     for m in messages:
+        content: str | list[dict[str, Any]] = anthropic_blocks(m) if m.images else m.content
         if turns and turns[-1]["role"] == m.role:
-            turns[-1]["content"] += "\n\n" + m.content
+            turns[-1]["content"] = _joined(turns[-1]["content"], content)
         else:
-            turns.append({"role": m.role, "content": m.content})
+            turns.append({"role": m.role, "content": content})
     return turns
+
+
+def _joined(first: str | list, second: str | list) -> str | list:
+    if isinstance(first, str) and isinstance(second, str):
+        return first + "\n\n" + second
+    as_blocks = [
+        [{"type": "text", "text": part}] if isinstance(part, str) else part
+        for part in (first, second)
+    ]
+    return as_blocks[0] + as_blocks[1]
 
 
 class AnthropicBackend(HttpBackend):

@@ -22,6 +22,7 @@ from app.core.events import StreamEvent
 from app.core.events import Usage as UsageEvent
 from app.core.provider_errors import RequestRejected
 from app.providers.http_stream import HttpBackend
+from app.providers.image_parts import gemini_parts
 from app.providers.stream_parser import StreamParser, int_field, request_options
 
 
@@ -88,10 +89,11 @@ def _contents(messages: list[ChatMessage]) -> list[dict[str, Any]]:
     contents: list[dict[str, Any]] = []
     for m in messages:
         role = "model" if m.role == "assistant" else "user"
+        parts = gemini_parts(m)
         if contents and contents[-1]["role"] == role:
-            contents[-1]["parts"].append({"text": m.content})
+            contents[-1]["parts"].extend(parts)
         else:
-            contents.append({"role": role, "parts": [{"text": m.content}]})
+            contents.append({"role": role, "parts": parts})
     return contents
 
 

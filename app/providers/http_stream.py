@@ -323,7 +323,7 @@ class HttpBackend:
                 )
         # A failed request that produced nothing has no usage worth recording.
         if parser.usage or parser.started or failure is None:
-            yield parser.usage or estimated_usage(request, parser)
+            yield parser.usage or estimated_usage(request, parser, self.spec.wire)
         if failure is not None:
             yield Error(failure)
             return

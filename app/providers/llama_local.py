@@ -31,7 +31,7 @@ from app.core.errors import (
 from app.core.events import Done, Error, StreamEvent, Usage
 from app.providers import llama_probe
 from app.providers.gguf_info import GgufDetails, read_gguf_details
-from app.providers.llama_glue import llama_class, llama_cpp_module, recent_log, use_cpu_backend
+from app.providers.llama_glue import llama_class, llama_cpp_module, recent_log
 from app.providers.llama_owner import Owner, post_to_loop
 from app.providers.llama_turn import LlamaChat, trim_notice
 
@@ -204,9 +204,7 @@ class LocalEngine:
         )
         # Before llama.cpp touches a weight: the first time on this computer this runs the
         # probe's child processes (a few seconds, while the window shows "Loading…").
-        config = llama_probe.working_config(self.config_dir, cancel)
-        if config.cpu_backend and not use_cpu_backend(config.cpu_backend):
-            log.warning("llama.cpp is already loaded; %s applies after a restart", config)
+        config = llama_probe.applied_config(self.config_dir, cancel)
         if not progress(0.0):
             raise Cancelled()
         llama_cpp = llama_cpp_module()

@@ -30,7 +30,7 @@ from functools import cache
 from pathlib import Path
 
 from app.core.errors import Cancelled, ModelLoadFailed
-from app.providers.llama_glue import backend_files
+from app.providers.llama_glue import backend_files, use_cpu_backend
 
 log = logging.getLogger(__name__)
 
@@ -214,6 +214,15 @@ def working_config(folder: Path | None, cancel: threading.Event | None = None) -
     config = _config_from(entry)
     if config is None:
         raise NoWorkingConfiguration()
+    return config
+
+
+def applied_config(folder: Path | None, cancel: threading.Event | None = None) -> CpuConfig:
+    """working_config(), its CPU backend chosen before llama.cpp is imported: what every load
+    (a chat model, an embedding model) calls before llama.cpp touches a weight."""
+    config = working_config(folder, cancel)
+    if config.cpu_backend and not use_cpu_backend(config.cpu_backend):
+        log.warning("llama.cpp is already loaded; %s applies after a restart", config)
     return config
 
 

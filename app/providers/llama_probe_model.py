@@ -25,7 +25,7 @@ _SPECIALS = ("<unk>", "<s>", "</s>")
 _K_BLOCKS = {"Q4_K": (144, (0, 2)), "Q6_K": (210, (208,))}
 
 
-def write_probe_model(path: str | Path) -> Path:
+def write_probe_model(path: str | Path, *, pooling: bool = False) -> Path:
     import gguf  # numpy and gguf are imported only when a probe runs
     import numpy as np
 
@@ -34,6 +34,8 @@ def write_probe_model(path: str | Path) -> Path:
     tokens = _vocab()
     writer = gguf.GGUFWriter(path, arch="llama")
     writer.add_name("Hearth probe")
+    if pooling:  # an embedding model (mean pooling), for the self-test of document search
+        writer.add_pooling_type(gguf.PoolingType.MEAN)
     writer.add_context_length(256)
     writer.add_embedding_length(N_EMBD)
     writer.add_block_count(len(LAYER_TYPES))

@@ -16,6 +16,7 @@ LM Studio, vLLM and llama.cpp's server. The differences it absorbs:
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -26,6 +27,7 @@ from app.core.events import StreamEvent
 from app.core.events import Usage as UsageEvent
 from app.netguard import is_loopback_url
 from app.providers.http_stream import HttpBackend, make_client
+from app.providers.image_parts import openai_content
 from app.providers.stream_parser import StreamParser, int_field, request_options
 
 # OpenAI's reasoning models accept only the default temperature.
@@ -108,7 +110,7 @@ class OpenAICompatBackend(HttpBackend):
     def chat_request(self, request: ChatRequest) -> tuple[str, dict[str, Any], dict[str, str]]:
         body: dict[str, Any] = {
             "model": self.model,
-            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "messages": [{"role": m.role, "content": openai_content(m)} for m in request.messages],
             "stream": True,
         }
         if self.spec.stream_usage_option:
@@ -139,8 +141,19 @@ class OpenAICompatBackend(HttpBackend):
             if _NOT_CHAT.search(entry["id"]) or entry.get("type") in _NOT_CHAT_TYPES:
                 continue
             name = entry.get("name") if isinstance(entry.get("name"), str) else None
-            models.append(self.info(entry["id"], name, _context_length(entry)))
+            info = self.info(entry["id"], name, _context_length(entry))
+            models.append(replace(info, sees_images=_sees_images(entry)))
         return models, None
+
+
+def _sees_images(entry: dict) -> bool | None:
+    """Where the list says so: OpenRouter's `architecture.input_modalities`, Mistral's
+    `capabilities.vision`. None elsewhere (the model table decides)."""
+    modalities = (entry.get("architecture") or {}).get("input_modalities")
+    if isinstance(modalities, list):
+        return "image" in modalities
+    vision = (entry.get("capabilities") or {}).get("vision")
+    return vision if isinstance(vision, bool) else None
 
 
 def _context_length(entry: dict) -> int | None:

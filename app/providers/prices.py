@@ -96,6 +96,9 @@ class PriceTable:
     source: str = ""
     source_date: str = ""
     notes: str = ""
+    # Which models take images (models.dev's input modalities), beside the prices: "vision":
+    # {"openai:gpt-4o": true, ...}; a model missing from it is unknown.
+    vision: dict[str, bool] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> PriceTable:
@@ -108,9 +111,16 @@ class PriceTable:
             except InvalidPrice:
                 log.warning("Skipping unreadable price for %s", model_id)
         aliases = {k: v for k, v in (data.get("aliases") or {}).items() if isinstance(v, str)}
+        raw_vision = data.get("vision")
+        vision = {
+            k: v
+            for k, v in (raw_vision.items() if isinstance(raw_vision, Mapping) else ())
+            if isinstance(v, bool)
+        }
         return cls(
             models=models,
             aliases=aliases,
+            vision=vision,
             source=str(data.get("source") or ""),
             source_date=str(data.get("source_date") or ""),
             notes=str(data.get("notes") or ""),
@@ -132,6 +142,7 @@ class PriceTable:
             "unit": UNIT,
             "models": {k: self.models[k].to_dict() for k in sorted(self.models)},
             "aliases": dict(sorted(self.aliases.items())),
+            **({"vision": dict(sorted(self.vision.items()))} if self.vision else {}),
         }
 
     def write(self, path: Path, *, extra: Mapping[str, Any] | None = None) -> None:
@@ -329,7 +340,7 @@ class PriceBook:
         if provider == "openrouter" and name.endswith(":free"):
             table = self._from_table([f"openrouter:{name}"])
             return PriceMatch(Price.free(table.price.context if table else None), "free tier")
-        chain = _candidates(provider, name)
+        chain = candidates(provider, name)
         found = self._from_overrides(chain) or self._from_table(chain)
         if found is None and provider == "openrouter":
             found = self._vendor_price(name)
@@ -356,9 +367,9 @@ class PriceBook:
         provider = OPENROUTER_VENDORS.get(vendor)
         if provider is None or not rest:
             return None
-        chain = _candidates(provider, rest)
+        chain = candidates(provider, rest)
         if provider == "anthropic":  # OpenRouter writes claude-3.5-sonnet, Anthropic 3-5
-            chain += _candidates(provider, rest.replace(".", "-"))
+            chain += candidates(provider, rest.replace(".", "-"))
         found = self._from_overrides(chain) or self._from_table(chain)
         return replace(found, how="vendor price") if found and found.how == "table" else found
 
@@ -366,7 +377,7 @@ class PriceBook:
         return sorted(self.table.models)
 
 
-def _candidates(provider: str, name: str) -> list[str]:
+def candidates(provider: str, name: str) -> list[str]:
     family = family_of(name)
     chain = [f"{provider}:{name}", f"{provider}:{family}", f"{provider}:{family}-latest"]
     return list(dict.fromkeys(chain))

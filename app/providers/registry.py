@@ -214,3 +214,15 @@ def model_info_for(model_id: str) -> ModelInfo:
 
 
 # -- backends ---------------------------------------------------------------------------------
+
+
+def wire_of(model_id: str) -> str:
+    """The wire format a model is spoken to in ("openai", "anthropic", "gemini"), "local" for
+    a model in this process; an unknown provider is taken as OpenAI-compatible."""
+    provider, _name = parse_model_id(model_id)
+    if provider == LOCAL:
+        return LOCAL
+    try:
+        return get_provider(provider).wire
+    except ModelNotFound:
+        return "openai"

@@ -15,6 +15,7 @@ from app.core.chat import ChatRequest
 from app.core.errors import HearthError
 from app.core.events import ReasoningDelta, StreamEvent, TextDelta
 from app.core.events import Usage as UsageEvent
+from app.core.image_cost import images_tokens
 from app.core.provider_errors import (
     EmptyReply,
     MalformedResponse,
@@ -42,11 +43,13 @@ def normalise_finish(reason: str | None) -> tuple[str, str | None]:
     return "stop", value  # content_filter, safety, recitation, refusal, ...
 
 
-def estimated_usage(request: ChatRequest, parser: StreamParser) -> UsageEvent:
-    """Usage counted here, for a server that reported none (never used for cost)."""
+def estimated_usage(request: ChatRequest, parser: StreamParser, wire: str = "openai") -> UsageEvent:
+    """Usage counted here, for a server that reported none (never used for cost); pictures by
+    their provider's published rule (app.core.image_cost)."""
     prompt_chars = sum(len(m.content) for m in request.messages)
+    sizes = [(i.width, i.height) for m in request.messages for i in m.images]
     return UsageEvent(
-        input_tokens=estimate_tokens(prompt_chars),
+        input_tokens=estimate_tokens(prompt_chars) + images_tokens(wire, sizes),
         output_tokens=estimate_tokens(parser.output_chars),
         counted_locally=True,
     )

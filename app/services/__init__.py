@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from app.services.chat import ChatService
     from app.services.conversations import ConversationService
+    from app.services.doc_search import DocumentSearch
     from app.services.documents import DocumentService
     from app.services.downloads import DownloadService
     from app.services.history import HistoryService
@@ -38,11 +40,13 @@ class Services:
     history: HistoryService
     transfer: TransferService
     documents: DocumentService
+    doc_search: DocumentSearch
 
     async def close(self) -> None:
         self.chat.stop()
         self.documents.close()
         await self.downloads.close()
+        await self.doc_search.close()
         await self.models.close()
         self.db.close()
 
@@ -87,10 +91,12 @@ def open_listings(data_dir: Path) -> Listings:
 
 def open_services(data_dir: Path) -> Services:
     from app.paths import db_path
+    from app.providers.model_vision import sees_images
     from app.providers.prices import PriceBook
     from app.services.chat import ChatService
     from app.services.conversations import ConversationService
-    from app.services.doc_chat import DocumentChat, keyword_retriever
+    from app.services.doc_chat import DocumentChat
+    from app.services.doc_search import DocumentSearch
     from app.services.documents import DocumentService
     from app.services.downloads import DownloadService
     from app.services.history import HistoryService
@@ -106,9 +112,13 @@ def open_services(data_dir: Path) -> Services:
     settings = Settings(data_dir / "settings.json")
     models = ModelService(db, settings)
     memory = MemoryService(db=db, settings=settings, models=models)
-    # Retrieval for chatting with documents: keyword search until DocumentSearch.retrieve.
-    doc_chat = DocumentChat(db=db, settings=settings, retrieve=keyword_retriever(db))
+    # Documents: read into passages (documents), embedded in the background as they are read
+    # and found again by keywords and meaning (doc_search), given to replies (doc_chat).
+    doc_search = DocumentSearch(db=db, settings=settings, data_dir=data_dir)
+    documents = DocumentService(db, settings, on_chunks_written=doc_search.chunks_added)
+    doc_chat = DocumentChat(db=db, settings=settings, retrieve=doc_search.retrieve)
     prices = PriceBook.load(settings.get("price_overrides") or {}, data_dir=data_dir)
+    models.vision = partial(sees_images, prices)
     usage = UsageService(db, settings, prices, data_dir=data_dir)
     return Services(
         data_dir=data_dir,
@@ -123,5 +133,6 @@ def open_services(data_dir: Path) -> Services:
         memory=memory,
         history=HistoryService(db=db, models=models),
         transfer=TransferService(db=db),
-        documents=DocumentService(db, settings),
+        documents=documents,
+        doc_search=doc_search,
     )

@@ -7,7 +7,7 @@ import concurrent.futures
 import dataclasses
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 
 from app.core.chat import ChatMessage, ChatRequest, ModelInfo
@@ -16,6 +16,7 @@ from app.core.errors import HearthError, NoModelChosen, StorageError
 from app.core.events import Done, Error, RequestSent, TextDelta, Usage
 from app.core.records import Message
 from app.core.where import sending_to, sent_to
+from app.services.chat_images import ChatImages, ImageSource, KeptImage
 from app.services.chat_updates import (
     ChatUpdate,
     FallbackUsed,
@@ -78,6 +79,7 @@ class ChatService:
         self._settings = settings
         self._active: dict[asyncio.Task, ReplyState] = {}
         self._source = ReplySource(models, settings)
+        self.images = ChatImages(db, models)
 
     @property
     def busy(self) -> bool:
@@ -116,12 +118,20 @@ class ChatService:
         model_id: str | None = None,
         max_tokens: int | None = None,
         documents: DocumentPlan | None = None,
+        images: Sequence[ImageSource | KeptImage] = (),
     ) -> AsyncIterator[ChatUpdate]:
         """Store the message and stream the reply. With `documents`, passages of the user's files
         go with it (looked up first unless the plan has them) and the reply's cited ones are
-        stored as its sources."""
+        stored as its sources. `images`: files, bytes (a paste) or pictures already kept
+        (self.images.keep, which says whether a location was removed); refused before anything
+        is stored when the model cannot see them."""
         model = await self.pick_model(model_id)
+        await self.images.check(model, len(images))
+        kept = await self.images.keep(images) if images else []
         conv, user = await self._add_user_message(conversation_id, text)
+        if kept:
+            await self.images.attach(user.id, kept)
+            user = await self._db.call(Store.message, user.id)
         async for update in self._reply(
             conv.id,
             model,
@@ -279,6 +289,7 @@ class ChatService:
         request = self._request(
             history, max_tokens=max_tokens, model=model, system_prompt=plan.system_prompt
         )
+        request = await self.images.add_to(request, history, model)
         if continuing is not None and not model.is_local:
             request = replace(
                 request, messages=(*request.messages, ChatMessage("user", CONTINUE_PROMPT))
@@ -414,7 +425,7 @@ class ChatService:
         if system_prompt:
             messages.append(ChatMessage("system", system_prompt))
         for m in history:
-            if m.content and m.role in ("user", "assistant"):
+            if (m.content or m.images) and m.role in ("user", "assistant"):
                 messages.append(ChatMessage(m.role, m.content))
         max_tokens = max_tokens or self._settings.get("max_tokens")
         return ChatRequest(

@@ -63,6 +63,7 @@ class _Visible:
     created: str | None
     model: str | None
     status: str
+    attachments: tuple[tuple[str, str], ...] = ()  # (asset id, name) of the pictures in it
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +138,8 @@ class _TreeReader:
         self._created[key] = created
         text = "\n\n".join(p.text for p in run.parts)
         if run.side == "user":
-            return ImportedMessage(key, run.parent_key, "user", text, created)
+            attached = tuple(a for p in run.parts for a in p.attachments)
+            return ImportedMessage(key, run.parent_key, "user", text, created, attachments=attached)
         model = next((p.model for p in reversed(run.parts) if p.model), self.default_model)
         return ImportedMessage(
             key,
@@ -256,7 +258,20 @@ def _visible(message: dict | None, index: int) -> _Visible | None:
         created=epoch_to_iso(message.get("create_time")),
         model=_str(meta.get("model_slug")) or None,
         status=STATUS_FROM_CHATGPT.get(message.get("status"), "complete"),
+        attachments=_attachments(content) if role == "user" else (),
     )
+
+
+def _attachments(content: dict) -> tuple[tuple[str, str], ...]:
+    """The pictures a user message carries: (asset id, name). The data export's .zip holds each
+    as a file whose name starts with the id."""
+    found = []
+    for part in _list(content.get("parts")):
+        if isinstance(part, dict) and part.get("content_type") == "image_asset_pointer":
+            asset = _str(part.get("asset_pointer")).split("://", 1)[-1]
+            if asset:
+                found.append((asset, asset))
+    return tuple(found)
 
 
 def render_content(content: dict) -> str:

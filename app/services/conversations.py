@@ -82,4 +82,11 @@ def conversation_markdown(item: ConversationExport) -> str:
         lines += ["", m.content, ""]
         if m.role == "assistant" and m.cited_sources:
             lines += ["Sources:", *(f"- {line}" for line in source_lines(m.cited_sources)), ""]
+        if m.images:
+            lines += [attached_line(m), ""]
     return "\n".join(lines).rstrip()
+
+
+def attached_line(message: Message) -> str:
+    """ "*Attached: photo.jpg, pasted image*" for Markdown (the files are in the JSON export)."""
+    return "*Attached: " + ", ".join(ref.name for ref in message.images) + "*"

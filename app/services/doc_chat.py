@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 
-from app.core.chat import ChatMessage, ChatRequest, ModelInfo
+from app.core.chat import ChatRequest, ModelInfo
 from app.core.doc_prompt import (
     choose_passages,
     cited_passages,
@@ -184,7 +184,8 @@ def with_passages(request: ChatRequest, passages: Sequence[Passage]) -> ChatRequ
     messages = list(request.messages)
     for i in range(len(messages) - 1, -1, -1):
         if messages[i].role == "user":
-            messages[i] = ChatMessage("user", question_with_sources(messages[i].content, passages))
+            question = question_with_sources(messages[i].content, passages)
+            messages[i] = replace(messages[i], content=question)  # its pictures stay with it
             break
     return replace(request, messages=tuple(messages))
 

@@ -238,12 +238,14 @@ class DownloadService:
                 downloaded=self.is_downloaded(m.path),
                 file_missing=not (m.path and Path(m.path).exists()),
             )
-            for m in await self._models.list_models()
+            for m in await self._models.list_models(embedding=True)
         ]
 
     async def delete_model(self, *, model_id: str) -> Deleted:
         """Unregister a model; delete its file only when Hearth downloaded it (DATA/models)."""
-        model = next((m for m in await self._models.list_models() if m.id == model_id), None)
+        model = next(
+            (m for m in await self._models.list_models(embedding=True) if m.id == model_id), None
+        )
         if model is None:
             raise ModelNotFound(f"There is no model called “{model_id}”.")
         await self._models.remove(model_id)

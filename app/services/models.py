@@ -11,6 +11,7 @@ from pathlib import Path
 
 from app import secrets
 from app.core.chat import ModelInfo
+from app.core.embed_models import is_embedding_only
 from app.core.errors import HearthError, ModelFileError, ModelNotFound
 from app.core.provider_errors import NoKey
 from app.netguard import is_loopback_url
@@ -54,12 +55,17 @@ class ModelService:
         self._options: dict = {}  # what the loaded model was loaded with
         self._load_lock = asyncio.Lock()
         self._detected: set[str] = set()  # local servers (Ollama, LM Studio) found answering
+        # Whether a cloud model takes images, from the model table (set by open_services).
+        self.vision: Callable[[str], bool | None] | None = None
 
     # -- registry ------------------------------------------------------------------------------
 
-    async def list_models(self) -> list[ModelInfo]:
-        """Models on this computer (GGUF files). See all_models() for servers and clouds too."""
-        return await self._db.call(Store.local_models)
+    async def list_models(self, *, embedding: bool = False) -> list[ModelInfo]:
+        """Models on this computer (GGUF files). See all_models() for servers and clouds too.
+        Embedding models (document search's, downloaded like any model) only with `embedding`:
+        the picker must not offer them, nor a chat pick one when no model is chosen."""
+        models = await self._db.call(Store.local_models)
+        return models if embedding else [m for m in models if not is_embedding_only(m)]
 
     async def all_models(self) -> list[ModelGroup]:
         """Everything the picker shows: GGUF files, local servers, then one group per cloud."""
@@ -96,8 +102,15 @@ class ModelService:
             registry.base_url_for(spec, self.base_url_overrides)
         )
         context = info.context_length or registry.model_info_for(info.id).context_length
+        sees = info.sees_images
+        if sees is None and self.vision is not None:
+            sees = self.vision(info.id)
         return replace(
-            info, provider_name=spec.display_name, on_this_computer=here, context_length=context
+            info,
+            provider_name=spec.display_name,
+            on_this_computer=here,
+            context_length=context,
+            sees_images=sees,
         )
 
     async def refresh_provider(self, provider_id: str) -> list[ModelInfo]:

@@ -7,6 +7,7 @@ file name: Hearth's own export, ChatGPT's `conversations.json`, or the ChatGPT e
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import zipfile
@@ -16,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from app.core.images import ImageRef
 from app.services.chatgpt_import import CHATGPT, chatgpt_conversations, chatgpt_list
 from app.services.conversations import ConversationExport, conversation_markdown
 from app.services.import_common import (
@@ -25,8 +27,10 @@ from app.services.import_common import (
     int_or_none,
     title_from_messages,
 )
+from app.services.import_images import attach_pictures
 from app.services.worker import DbWorker
 from app.store import trees as store_trees
+from app.store.images import data_dir_of, image_file
 from app.store.store import now
 from app.store.trees import ConversationTree, ImportedConversation, ImportedMessage
 
@@ -80,6 +84,22 @@ class TransferService:
         trees = await self.trees(conversation_ids=conversation_ids)
         return export_json(trees) if format == "json" else export_markdown(trees)
 
+    async def export_zip(self, *, conversation_ids: list[int] | None, path: Path) -> int:
+        """The JSON export as conversations.json in a .zip, with the pictures it refers to at
+        their `file` paths; `hearth import` reads it back. Returns the pictures written."""
+        trees = await self.trees(conversation_ids=conversation_ids)
+        data_dir = await self._db.call(data_dir_of)
+        refs = {r.sha256: r for t in trees for m in t.messages for r in m.images}
+        tmp = path.with_name(path.name + ".part")
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("conversations.json", export_json(trees))
+            for ref in refs.values():
+                source = image_file(data_dir, ref.sha256, ref.mime)
+                if source.exists():  # a file removed by hand: the reference stays
+                    archive.write(source, image_entry(ref)["file"], zipfile.ZIP_STORED)
+        tmp.replace(path)
+        return len(refs)
+
     async def import_file(self, *, path: str | Path) -> ImportSummary:
         try:
             source = Path(path).expanduser()
@@ -96,6 +116,9 @@ class TransferService:
         kind, items = parse_export(data)
         # Conversations with nothing to show are not worth a row; they count as skipped.
         kept = [i for i in items if i.messages]
+        if data.startswith(ZIP_MAGIC) and any(m.attachments for i in kept for m in i.messages):
+            data_dir = await self._db.call(data_dir_of)
+            kept = await asyncio.to_thread(attach_pictures, kept, data, data_dir)
         result = await self._db.call(store_trees.write_imported, kept)
         return ImportSummary(
             format=kind,
@@ -154,6 +177,19 @@ def _message_dict(m) -> dict:
         # Decimal text, so it round-trips exactly; null when the price was unknown.
         "cost_usd": m.cost_usd if assistant else "0",
         **(_sources_dicts(m.cited_sources) if assistant else {}),
+        # The pictures as files in the data folder (and in a --zip export), by content hash.
+        "images": [image_entry(ref) for ref in m.images],
+    }
+
+
+def image_entry(ref: ImageRef) -> dict:
+    return {
+        "file": image_file(Path(), ref.sha256, ref.mime).as_posix(),
+        "sha256": ref.sha256,
+        "mime": ref.mime,
+        "name": ref.name,
+        "width": ref.width,
+        "height": ref.height,
     }
 
 
@@ -370,6 +406,11 @@ def _hearth_imported(key: str, parent: str | None, m: dict) -> ImportedMessage:
         output_tokens=int_or_none(usage.get("output_tokens")) if assistant else None,
         cost_usd=_cost_text(m.get("cost_usd")) if assistant else None,
         sources=_imported_sources(m) if assistant else None,
+        attachments=tuple(
+            (i["file"], i.get("name") if isinstance(i.get("name"), str) else i["file"])
+            for i in (m.get("images") if isinstance(m.get("images"), list) else [])
+            if isinstance(i, dict) and isinstance(i.get("file"), str)
+        ),
     )
 
 

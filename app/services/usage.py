@@ -23,6 +23,7 @@ from typing import Any, TextIO
 from app.core.chat import ModelInfo
 from app.core.errors import HearthError
 from app.core.events import Usage
+from app.core.image_cost import images_tokens
 from app.core.money import (
     ZERO,
     BudgetState,
@@ -45,6 +46,7 @@ from app.providers.openrouter_prices import (
     fetch_openrouter_prices,
 )
 from app.providers.prices import CACHE_FILE, PriceBook, PriceMatch, PriceTable
+from app.providers.registry import wire_of
 from app.services.usage_csv import write_csv
 from app.services.usage_records import (
     EXPECTED_OUTPUT_TOKENS,
@@ -232,15 +234,19 @@ class UsageService:
         history_texts: Iterable[str],
         draft: str,
         expected_output_tokens: int | None = None,
+        image_sizes: Iterable[tuple[int, int]] = (),
     ) -> Decimal | None:
         """≈ cost of sending `draft` now: the whole history and the draft as input at the input
-        price, plus a typical reply at the output price. Cheap enough to call on every key."""
+        price, plus a typical reply at the output price. Cheap enough to call on every key.
+        `image_sizes`: (width, height) of the pictures sent with it, by the provider's rule."""
         match = self.prices.match(model)
         if match is None:
             return None
         if match.price.is_free:
             return ZERO
         prompt = estimate_prompt_tokens([*history_texts, draft])
+        model_id = model.id if isinstance(model, ModelInfo) else model
+        prompt += images_tokens(wire_of(model_id), image_sizes)
         output = (
             EXPECTED_OUTPUT_TOKENS if expected_output_tokens is None else expected_output_tokens
         )

@@ -12,7 +12,8 @@ import sqlite3
 from dataclasses import dataclass
 
 from app.core.errors import ConversationNotFound, HearthError, StorageError
-from app.core.records import Message
+from app.core.records import MESSAGE_COLUMNS, Message
+from app.store.images import copy_images, with_images
 from app.store.store import Store
 
 # Snippet markers: control characters nobody types, so a « in a message cannot be mistaken for a
@@ -25,7 +26,7 @@ MIN_PREFIX_CHARS = 3
 # At most this many matches are ranked by BM25: the newest ones (see _ranking_floor).
 RANKED_WINDOW = 5_000
 
-_MESSAGE_FIELDS = list(Message.__dataclass_fields__)
+_MESSAGE_FIELDS = list(MESSAGE_COLUMNS)
 _PHRASE_OR_WORD = re.compile(r'"([^"]*)"|(\S+)')
 _WORD_CHAR = re.compile(r"\w", re.UNICODE)
 
@@ -262,7 +263,7 @@ def recent_messages(
         )
         SELECT {cols} FROM messages m JOIN chain ON m.id = chain.id ORDER BY m.id"""
     rows = store.db.execute(sql, {"start": start, "limit": limit}).fetchall()
-    return [Message(*r) for r in rows]
+    return with_images(store, [Message(*r) for r in rows])
 
 
 def newer_messages(store: Store, after_id: int, *, limit: int = 100) -> list[Message]:
@@ -284,7 +285,7 @@ def newer_messages(store: Store, after_id: int, *, limit: int = 100) -> list[Mes
         SELECT {cols} FROM messages m
         WHERE m.id IN (SELECT id FROM chain ORDER BY id LIMIT :limit) ORDER BY m.id"""
     rows = store.db.execute(sql, {"cid": cid, "after": after_id, "limit": limit}).fetchall()
-    page = [Message(*r) for r in rows]
+    page = with_images(store, [Message(*r) for r in rows])
     return page if page and page[0].parent_id == after_id else []
 
 
@@ -353,4 +354,6 @@ def edit_message(store: Store, message_id: int, text: str) -> Message:
         raise NotEditable()
     if not text.strip():
         raise HearthError("The message is empty.", action="Type the new text, or cancel.")
-    return store.add_message(cid, role="user", content=text, parent_id=parent_id)
+    new = store.add_message(cid, role="user", content=text, parent_id=parent_id)
+    copy_images(store, message_id, new.id)  # the new version keeps the old one's pictures
+    return store.message(new.id)

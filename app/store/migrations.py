@@ -293,6 +293,32 @@ def m013_document_vectors(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m015_message_images(db: sqlite_utils.Database) -> None:
+    # The image files sit in the data folder by content hash (app/store/images.py); this table
+    # says which messages use which, so a branch or an edit-and-resend shares the file and a
+    # purge removes only the files no message uses any more.
+    db.executescript(
+        """
+        CREATE TABLE message_images (
+            message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            mime TEXT NOT NULL,
+            width INTEGER NOT NULL,
+            height INTEGER NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (message_id, seq)
+        );
+        CREATE INDEX message_images_sha256 ON message_images (sha256);
+        CREATE TRIGGER messages_images_ad AFTER DELETE ON messages BEGIN
+            DELETE FROM message_images WHERE message_id = old.id;
+        END;
+        ALTER TABLE provider_models ADD COLUMN sees_images INTEGER;
+        """
+    )
+
+
 def _ensure_table(db: sqlite_utils.Database) -> None:
     # IF NOT EXISTS: another process may be creating it at this very moment.
     with db.conn:

@@ -12,14 +12,15 @@ from pathlib import Path
 
 from app.core.chat import ModelInfo
 from app.core.errors import ConversationNotFound, DiskFull, StorageError
-from app.core.records import Conversation, Message
+from app.core.records import MESSAGE_COLUMNS, Conversation, Message
+from app.store import images as store_images
 from app.store.locks import WriterLock
 from app.store.migrations import migrate
 from app.store.opening import open_database, sqlite_utils_module
 
 log = logging.getLogger(__name__)
 
-_MESSAGE_FIELDS = [f for f in Message.__dataclass_fields__]
+_MESSAGE_FIELDS = list(MESSAGE_COLUMNS)
 
 
 class _PlainDatabase:
@@ -197,10 +198,12 @@ class Store:
         ids = [
             r[0] for r in self.db.execute("SELECT id FROM conversations WHERE deleted IS NOT NULL")
         ]
+        pictures = store_images.images_in_conversations(self, ids)
         with self.db.conn:
             for cid in ids:
                 self.db.execute("DELETE FROM messages WHERE conversation_id = ?", [cid])
                 self.db.execute("DELETE FROM conversations WHERE id = ?", [cid])
+        store_images.remove_unused_files(self, pictures)  # rows went with their messages
         return len(ids)
 
     def _update_conversation(self, conversation_id: int, values: dict, *, touch=True) -> None:
@@ -265,7 +268,7 @@ class Store:
             raise write_error(exc, self.path) from exc
 
     def message(self, message_id: int) -> Message:
-        return self._to_message(self.db["messages"].get(message_id))
+        return self._with_images([self._to_message(self.db["messages"].get(message_id))])[0]
 
     def messages(self, conversation_id: int) -> list[Message]:
         """The shown branch of a conversation, oldest first."""
@@ -274,7 +277,8 @@ class Store:
         sql = _chain_sql(
             f"SELECT {cols} FROM messages m JOIN chain ON m.id = chain.id ORDER BY m.id"
         )
-        return [Message(*row) for row in self.db.execute(sql, {"cid": conversation_id}).fetchall()]
+        rows = self.db.execute(sql, {"cid": conversation_id}).fetchall()
+        return self._with_images([Message(*row) for row in rows])
 
     def messages_up_to(self, message_id: int) -> list[Message]:
         """The branch ending at this message (inclusive), oldest first."""
@@ -287,7 +291,8 @@ class Store:
                 WHERE m.parent_id IS NOT NULL
             )
             SELECT {cols} FROM messages m JOIN chain ON m.id = chain.id ORDER BY m.id"""
-        return [Message(*row) for row in self.db.execute(sql, {"mid": message_id}).fetchall()]
+        rows = self.db.execute(sql, {"mid": message_id}).fetchall()
+        return self._with_images([Message(*row) for row in rows])
 
     def set_head(self, conversation_id: int, message_id: int | None) -> None:
         self.db["conversations"].update(conversation_id, {"head_message_id": message_id})
@@ -317,6 +322,9 @@ class Store:
         quoted = " ".join('"' + w.replace('"', '""') + '"' for w in query.split())
         return [Message(*row) for row in self.db.execute(sql, [quoted, limit]).fetchall()]
 
+    def _with_images(self, messages: list[Message]) -> list[Message]:
+        return store_images.with_images(self, messages)
+
     def _to_message(self, row: dict) -> Message:
         return Message(**{f: row.get(f) for f in _MESSAGE_FIELDS})
 
@@ -345,6 +353,7 @@ class Store:
                 "model": m.id,
                 "display_name": m.display_name,
                 "context_length": m.context_length,
+                "sees_images": None if m.sees_images is None else int(m.sees_images),
                 "fetched": now(),
             }
             for m in models
@@ -362,6 +371,7 @@ class Store:
                 provider=provider,
                 display_name=r["display_name"],
                 context_length=r["context_length"],
+                sees_images=None if r.get("sees_images") is None else bool(r["sees_images"]),
             )
             for r in rows
         ]

@@ -9,10 +9,12 @@ import sqlite3
 from dataclasses import dataclass
 
 from app.core.errors import StorageError
-from app.core.records import Conversation, Message
+from app.core.images import ImageRef
+from app.core.records import MESSAGE_COLUMNS, Conversation, Message
+from app.store.images import insert_images, with_images
 from app.store.store import Store
 
-_MESSAGE_FIELDS = list(Message.__dataclass_fields__)
+_MESSAGE_FIELDS = list(MESSAGE_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +45,7 @@ def conversation_tree(store: Store, conversation_id: int) -> ConversationTree:
     rows = store.db.execute(
         f"SELECT {cols} FROM messages WHERE conversation_id = ? ORDER BY id", [conversation_id]
     ).fetchall()
-    return ConversationTree(conv, prompt, head, [Message(*row) for row in rows])
+    return ConversationTree(conv, prompt, head, with_images(store, [Message(*row) for row in rows]))
 
 
 def conversation_trees(store: Store, conversation_ids: list[int] | None) -> list[ConversationTree]:
@@ -70,6 +72,11 @@ class ImportedMessage:
     output_tokens: int | None = None
     cost_usd: str | None = None
     sources: str | None = None  # messages.sources: JSON [{n, file, page, text, …}]
+    # Pictures the source refers to, (where to find it: a ChatGPT asset id or a Hearth export's
+    # file path, its name), and the ones found in the file and kept (app.services.import_images),
+    # written with the message.
+    attachments: tuple[tuple[str, str], ...] = ()
+    images: tuple[ImageRef, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +161,8 @@ def _write_conversation(store: Store, item: ImportedConversation) -> int:
                 m.sources,
             ],
         ).lastrowid
+        if m.images:
+            insert_images(conn, new_ids[m.key], m.images)
     head = new_ids.get(item.head_key) if item.head_key is not None else None
     if head is None and new_ids:
         head = list(new_ids.values())[-1]

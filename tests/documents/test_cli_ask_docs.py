@@ -9,8 +9,8 @@ import pytest
 
 from app.paths import db_path
 from app.store import Store
+from tests.cli.support import hearth
 from tests.documents.doc_rows import LEASE, RENT, housing_documents
-from tests.test_cli import hearth
 from tests.wire_servers import WireServer, encode_sse, openai_events, sse_reply
 
 CLOUD = "openai:gpt-4o-mini"

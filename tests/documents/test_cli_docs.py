@@ -25,14 +25,17 @@ def make_folder(tmp_path):
 
 def test_add_reads_a_folder_names_the_broken_file_and_exits_0(capsys, tmp_path, data_dir):
     folder = make_folder(tmp_path)
+    # An embedding model that is not on this computer: said plainly, the files are still read.
     code, out, err = hearth(capsys, "docs", "add", str(folder), "--embed-model", "nomic-embed")
     assert code == 0
     assert "Read 2 files into “Taxes” (3 passages); 1 could not be read." in out
     assert "summary.pdf: read (2 pages)" in out  # plain lines when not on a terminal
     (line,) = [x for x in err.splitlines() if "broken.pdf" in x]
     assert line.startswith("hearth: could not read ") and "damaged" in line
-    settings = json.loads((data_dir / "settings.json").read_text(encoding="utf-8"))
-    assert settings["docs_embed_model"] == "nomic-embed"
+    assert any("nomic-embed" in x for x in err.splitlines() if not x.endswith("damaged."))
+    assert "found by their words" in out and "hearth pull nomic-embed-text-v1.5" in out
+    settings_file = data_dir / "settings.json"
+    assert not settings_file.exists() or "docs_embed_model" not in settings_file.read_text()
 
     code, out, _ = hearth(capsys, "docs", "add", str(folder))
     assert code == 0 and out.strip() == "Nothing new to read: “Taxes” is up to date."
@@ -96,3 +99,23 @@ def test_a_terminal_gets_one_line_redrawn_in_place():
     drawn = screen.getvalue()
     assert drawn.count("\r") == 2 and drawn.endswith("\n") and drawn.count("\n") == 1
     assert "[0/2] a.pdf page 1/3, 1 passage " in drawn and "[1/2] a.pdf ready" in drawn
+
+
+def test_add_with_an_embedding_model_embeds_every_passage_here(capsys, tmp_path, data_dir):
+    import sqlite3
+
+    from app.paths import db_path
+    from tests.documents.embed_gguf import write_tiny_embed_gguf
+
+    model = write_tiny_embed_gguf(tmp_path / "tiny-embed.gguf")
+    folder = make_folder(tmp_path)
+    code, out, err = hearth(capsys, "docs", "add", str(folder), "--embed-model", str(model))
+    assert code == 0, err
+    assert "Embedded 3 passages on this computer (nothing left it)." in out
+    settings = json.loads((data_dir / "settings.json").read_text(encoding="utf-8"))
+    assert settings["docs_embed_model"] == str(model)
+    conn = sqlite3.connect(db_path(data_dir))
+    try:
+        assert conn.execute("SELECT count(*) FROM doc_vectors").fetchone()[0] == 3
+    finally:
+        conn.close()

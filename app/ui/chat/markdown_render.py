@@ -60,7 +60,7 @@ class StreamedMarkdown:
     Each top-level block (paragraph, list, table, code block, ...) that no later text can change
     is rendered once and "settled"; only the text after the settled blocks is rendered again. At
     the end only that rest is rendered: settled HTML + rest HTML == render_markdown(whole text),
-    so finishing a long reply costs as little as one frame (tests/test_ui_markdown.py).
+    so finishing a long reply costs as little as one frame (tests/ui/chat/test_markdown.py).
 
     A block is final once a later top-level block starts on a complete line: CommonMark closes a
     block for good when a line does not continue it. The partial last line is never used to

@@ -94,7 +94,3 @@ class SettingsController:
     def refresh_memory(self) -> None:
         if self.dialog is not None:
             self.dialog.memory.refresh()
-
-    def close(self) -> None:
-        if self.dialog is not None:
-            self.dialog.close()

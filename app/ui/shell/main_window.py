@@ -391,9 +391,9 @@ class MainWindow(QMainWindow):
         self.window_state.save(self, self.splitter)
         self.stop_reply()
         self.costs.forget_costs()
-        self.settings.close()
-        if self.costs.usage_dashboard is not None:
-            self.costs.usage_dashboard.close()
         self.downloads.close_download_windows()
-        self.documents.close()
+        self.documents.close()  # reading stops at the next page
+        for owned in self.findChildren(QWidget):  # Settings, Memory, a question left open…
+            if owned.isWindow() and owned.isVisible():
+                owned.close()
         super().closeEvent(event)
