@@ -182,20 +182,23 @@ class DocumentController(QObject):
         if result.queued:
             self.read()
         if first:
-            self.offer_embedding()
+            await self.offer_embedding()
         return result
 
-    def offer_embedding(self) -> None:
-        """The first time documents are added: the embedding model, when the catalog has one
-        and none is chosen (embedding_offer)."""
-        from app.ui.documents.embedding_offer import OFFER_DECLINED, EmbeddingOffer, embedding_file
+    async def offer_embedding(self) -> None:
+        """The first time documents are added: the catalog's embedding model, unless one is
+        chosen or downloaded already, or the offer was declined (embedding_offer)."""
+        from app.ui.documents.embedding_offer import OFFER_DECLINED, EmbeddingOffer
 
-        settings = self.services.settings
-        if self.services.documents.embed_model or settings.get(OFFER_DECLINED):
+        search, settings = self.services.doc_search, self.services.settings
+        file = search.suggested_download()
+        if file is None or settings.get(OFFER_DECLINED):
             return
-        file = embedding_file(self.services.downloads.catalog())
-        if file is None:
-            return
+        try:
+            if await search.embed_model_path() is not None:
+                return
+        except HearthError:
+            return  # one is chosen, even if it can't be used now: not this offer's business
         offer = EmbeddingOffer(file)
         offer.accepted.connect(lambda f: self.tasks.spawn(self._download_embedding(f)))
         offer.declined.connect(lambda: settings.set(OFFER_DECLINED, True))
@@ -207,8 +210,6 @@ class DocumentController(QObject):
             await self.services.downloads.start_file(file=file)
         except HearthError as err:
             self.host._warn("The download could not start", err.plain())
-            return
-        self.services.documents.set_embed_model(file.model_id)
 
     @property
     def is_reading(self) -> bool:

@@ -1,10 +1,10 @@
 """The embedding model offered the first time documents are added: with it, Hearth finds
 passages by what they mean as well as by their words.
 
-A small piece on its own: it shows only when the model catalog has an entry of kind
-"embedding" (another part of issue #15 adds it) and no embedding model is chosen yet, and once
-declined it is not offered again. Accepting queues the download like any other (the downloads
-indicator shows it) and records the model as the one documents use.
+A small piece on its own: it shows only when the catalog has an embedding model to suggest
+(DocumentSearch.suggested_download) and none is chosen or downloaded yet, and once declined it
+is not offered again. Accepting queues the download like any other (the downloads indicator
+shows it); once downloaded, document search uses it by itself (the setting stays unset).
 """
 
 from __future__ import annotations
@@ -12,17 +12,9 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from app.downloads.catalog import Catalog, CatalogFile
+from app.downloads.catalog import CatalogFile
 
 OFFER_DECLINED = "docs_embed_offer_declined"
-
-
-def embedding_file(catalog: Catalog) -> CatalogFile | None:
-    """The first catalog model of kind "embedding", its first file; None while there is none."""
-    for model in catalog.models:
-        if getattr(model, "kind", None) == "embedding" and model.files:
-            return model.files[0]
-    return None
 
 
 def size_words(size: int | None) -> str:

@@ -17,8 +17,7 @@ from PySide6.QtWidgets import QLabel
 from app import secrets
 from app.documents.samples import sample_pdf
 from app.ui.documents import CITE
-from tests import test_ui_support as support
-from tests.test_ui_support import (
+from tests.ui.support import (
     OPENAI_KEY,
     openai_says,
     send_by_keyboard,
@@ -26,10 +25,6 @@ from tests.test_ui_support import (
     wait_for,
     wait_until_idle,
 )
-
-open_window = support.open_window
-qloop = support.qloop
-openai_server = support.openai_server
 
 CLOUD = "openai:gpt-4o-mini"
 CONTACT = "Questions about the lease go to jane.doe@example.com before the 5th of each month."

@@ -9,7 +9,6 @@ wire format from a loopback server (tests/wire_servers.py).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -20,11 +19,11 @@ from PySide6.QtWidgets import QApplication
 from app import secrets
 from app.documents.samples import sample_pdf
 from app.ui.documents import CITE
-from tests import test_ui_support as support
-from tests.test_ui_support import (
+from tests.ui.support import (
     OPENAI_KEY,
     click_footer,
     openai_says,
+    save_shot,
     send_by_keyboard,
     shown_replies,
     wait_until_idle,
@@ -32,11 +31,6 @@ from tests.test_ui_support import (
 
 CLOUD = "openai:gpt-4o-mini"
 DUE = "The tax return is due on 30 April. Late returns pay a fine of 100 euros."
-open_window = support.open_window
-qloop = support.qloop
-openai_server = support.openai_server
-
-SHOTS = os.environ.get("HEARTH_SCREENSHOTS")  # a folder: the tests save what they see there
 
 
 def taxes_folder(root: Path, *, extra: int = 0) -> Path:
@@ -114,8 +108,8 @@ def test_a_dropped_folder_is_read_with_progress_and_a_broken_file_says_why(
         original(p)
         if docs.docs_window is not None:
             seen.append(docs.docs_window.reading.text())
-            if SHOTS and p.file.endswith("report.pdf") and p.page == 2:
-                docs.docs_window.grab().save(str(Path(SHOTS) / "docs-ui-reading.png"))
+            if p.file.endswith("report.pdf") and p.page == 2:
+                save_shot(docs.docs_window, "docs-ui-reading.png")
 
     docs._on_progress = watch
     result = read_dropped(qtbot, window, taxes_folder(tmp_path))
@@ -135,9 +129,7 @@ def test_a_dropped_folder_is_read_with_progress_and_a_broken_file_says_why(
     assert docs.docs_window.reading.text() == "2 files read · 1 can't be read (see the list)"
     assert docs.docs_window.switches["Taxes 2026"].isChecked()
     assert window.documents.chip.text() == "Documents: Taxes 2026"
-    if SHOTS:
-        docs.docs_window.tree.expandAll()
-        docs.docs_window.grab().save(str(Path(SHOTS) / "docs-ui-documents-window.png"))
+    save_shot(docs.docs_window, "docs-ui-documents-window.png")
 
 
 def test_files_dropped_on_the_composer_are_added_not_typed(qtbot, cloud_window, tmp_path):
@@ -218,8 +210,7 @@ def test_ask_with_documents_cites_the_page_and_opens_the_passage(
     assert heading == "1 passage from your files will be sent to OpenAI."
     assert "report.pdf, page 2" in dialog.places.text()
     assert openai_server.requests == []  # nothing left before the user agreed
-    if SHOTS:
-        dialog.grab().save(str(Path(SHOTS) / "docs-ui-passages-confirm.png"))
+    save_shot(dialog, "docs-ui-passages-confirm.png")
     dialog.send_button.click()
     wait_until_idle(qtbot, window)
 
@@ -237,10 +228,9 @@ def test_ask_with_documents_cites_the_page_and_opens_the_passage(
     assert "30 April" in shown and "background-color" in shown  # the question's words marked
     assert panel.open_button.isEnabled()
     assert panel.title.text() == "Source [1]"
-    if SHOTS:
-        window.resize(1200, 760)
-        qtbot.wait(50)
-        window.grab().save(str(Path(SHOTS) / "docs-ui-chat-cited.png"))
+    window.resize(1200, 760)
+    qtbot.wait(50)
+    save_shot(window, "docs-ui-chat-cited.png")
     panel.close_button.click()
     assert not panel.isVisible()
 

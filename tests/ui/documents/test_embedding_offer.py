@@ -1,39 +1,10 @@
-"""The embedding model is offered the first time documents are added, only when the catalog
-has an entry of kind "embedding" (none yet on this branch: the real catalog offers nothing), and
-not again once declined."""
+"""The catalog's embedding model is offered the first time documents are added, unless one is
+chosen or downloaded already, and not again once declined."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
-from app.downloads.catalog import CatalogFile
 from app.ui.documents.embedding_offer import OFFER_DECLINED
-from tests import test_ui_support as support
-from tests.test_ui_support import wait_for
-
-open_window = support.open_window
-qloop = support.qloop
-
-EMBED = CatalogFile(
-    model_id="nomic-embed-text-v1.5",
-    model_name="Nomic Embed Text v1.5",
-    repo="nomic-ai/nomic-embed-text-v1.5-GGUF",
-    file="nomic-embed-text-v1.5.Q8_0.gguf",
-    revision="main",
-    quant="Q8_0",
-    size=146_000_000,
-    sha256=None,
-    license="apache-2.0",
-    context_length=2048,
-    parameters=137_000_000,
-    kv_bytes_per_token=None,
-    description="",
-)
-
-
-def with_embedding_entry(services) -> None:
-    entry = SimpleNamespace(kind="embedding", files=(EMBED,))
-    services.downloads.catalog = lambda: SimpleNamespace(models=(entry,))
+from tests.ui.support import wait_for
 
 
 def notes(tmp_path, name="notes.md"):
@@ -42,15 +13,10 @@ def notes(tmp_path, name="notes.md"):
     return str(path)
 
 
-def test_no_embedding_entry_in_the_catalog_no_offer(qtbot, open_window, tmp_path):
-    window, _services = open_window()
-    wait_for(qtbot, window.documents.add([notes(tmp_path)]))
-    assert window.documents.embedding_offer is None
-
-
-def test_offered_once_and_download_chooses_it(qtbot, open_window, tmp_path):
+def test_offered_the_first_time_and_download_queues_it(qtbot, open_window, tmp_path):
     window, services = open_window()
-    with_embedding_entry(services)
+    suggested = services.doc_search.suggested_download()
+    assert suggested is not None  # the catalog has an embedding model
     started = []
 
     async def start_file(*, file):
@@ -62,15 +28,22 @@ def test_offered_once_and_download_chooses_it(qtbot, open_window, tmp_path):
     wait_for(qtbot, docs.add([notes(tmp_path)]))
     offer = docs.embedding_offer
     assert offer is not None and offer.isVisible()
-    assert "Nomic Embed Text v1.5 (146 MB)" in offer.text.text()
+    assert f"download {suggested.model_name} (" in offer.text.text()
+    assert "It runs on this computer." in offer.text.text()
     offer.download_button.click()
-    qtbot.waitUntil(lambda: services.documents.embed_model == EMBED.model_id)
-    assert started == [EMBED] and not offer.isVisible()
+    qtbot.waitUntil(lambda: started == [suggested])
+    assert not offer.isVisible()
+
+
+def test_not_offered_when_one_is_chosen(qtbot, open_window, tmp_path):
+    window, services = open_window()
+    services.settings.set("docs_embed_model", str(tmp_path / "missing.gguf"))
+    wait_for(qtbot, window.documents.add([notes(tmp_path)]))
+    assert window.documents.embedding_offer is None
 
 
 def test_not_now_is_remembered(qtbot, open_window, tmp_path):
     window, services = open_window()
-    with_embedding_entry(services)
     docs = window.documents
     wait_for(qtbot, docs.add([notes(tmp_path)], "Home"))
     docs.embedding_offer.not_now_button.click()
