@@ -26,6 +26,9 @@ says what lives there. Map:
                   composer and in sent messages, the viewer with zoom, the offer of models that
                   see images (ImageController)
 - settings/       the settings dialog and its general pages (providers, privacy, appearance, chats)
+- documents/      the Documents window (collections, reading progress), files dropped on the
+                  window, the documents chip by the composer, the passages-sent confirmation,
+                  the cited passage's side panel (DocumentController)
 
 A new feature gets its own package here. Features use one another only through the names a
 package exports in its `__init__` (a lazy table, so importing a package costs nothing); the

@@ -14,6 +14,7 @@ from app.core.records import Message
 from app.core.where import as_sent
 from app.store.memory import Memory
 from app.ui.chat.markdown_render import (
+    CITE_ACTION,
     RenderedMarkdown,
     StreamedMarkdown,
     document_style_sheet,
@@ -132,7 +133,8 @@ class AssistantMessage(QWidget):
     def _render_whole(self) -> None:
         """The whole reply in one view: exact Markdown, and selectable from end to end."""
         self._drop_settled_views()
-        rendered = render_markdown(self._text, self._theme)
+        cited = frozenset(s["n"] for s in self.message.cited_sources if isinstance(s.get("n"), int))
+        rendered = render_markdown(self._text, self._theme, citations=cited)
         self._code_blocks = rendered.code_blocks
         self.view.setHtml(rendered.html)
         self.view.setVisible(bool(self._text))  # a reply that failed at once has only a footer
@@ -278,8 +280,8 @@ class AssistantMessage(QWidget):
             self.more_menu = show_more_menu(
                 self.footer, self.menu_entries(), self._figures(), self._on_action
             )
-        elif action in self._offered():
-            self.action_requested.emit(action)
+        elif action in self._offered() or action.startswith(CITE_ACTION):
+            self.action_requested.emit(action)  # a citation: the documents' side panel opens
 
     def menu_entries(self) -> list[Entry]:
         entries: list[Entry] = []
@@ -336,6 +338,7 @@ class AssistantMessage(QWidget):
             branch=self._branch,
             can_switch=self._can_switch,
             memories_used=len(self.used_memories),
+            sources=self.message.cited_sources,
         )
         self.footer.setToolTip(self._figures(note))
         if self._copied_note:

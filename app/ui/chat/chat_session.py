@@ -44,10 +44,22 @@ class ChatSession(QObject):
         return self._task is not None and not self._task.done()
 
     def send(
-        self, *, conversation_id: int | None, text: str, model_id: str | None, images=()
+        self,
+        *,
+        conversation_id: int | None,
+        text: str,
+        model_id: str | None,
+        images=(),
+        documents=None,
     ) -> asyncio.Task:
+        """`images`: the pictures attached; `documents`: a DocumentPlan, the passages of the
+        user's files that go with it."""
         updates = self._services.chat.send(
-            conversation_id=conversation_id, text=text, model_id=model_id, images=images
+            conversation_id=conversation_id,
+            text=text,
+            model_id=model_id,
+            images=images,
+            documents=documents,
         )
         return self._start(updates)
 

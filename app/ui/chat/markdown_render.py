@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
 _SAFE_LINK = re.compile(r"^(https?:|mailto:)", re.IGNORECASE)
+# A reply's citation markers, "[1]" or "[1, 3]": each number links to its source (`cite/n`).
+_CITATION = re.compile(r"\[(\d{1,4}(?:\s*,\s*\d{1,4})*)\]")
+CITE_ACTION = "cite/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,9 +33,17 @@ class RenderedMarkdown:
     code_blocks: tuple[str, ...]  # the raw text of each code block, for its Copy link
 
 
-def render_markdown(text: str, theme: Theme, *, first_code_block: int = 0) -> RenderedMarkdown:
-    """`first_code_block` numbers the Copy links when a reply is rendered in pieces."""
-    env: dict = {"theme": theme, "code_blocks": [], "code_offset": first_code_block}
+def render_markdown(
+    text: str, theme: Theme, *, first_code_block: int = 0, citations: frozenset[int] = frozenset()
+) -> RenderedMarkdown:
+    """`first_code_block` numbers the Copy links when a reply is rendered in pieces;
+    `citations` are the passage numbers a reply cited: its [n] markers become links to them."""
+    env: dict = {
+        "theme": theme,
+        "code_blocks": [],
+        "code_offset": first_code_block,
+        "citations": citations,
+    }
     body = _markdown().render(text, env)
     return RenderedMarkdown(body, tuple(env["code_blocks"]))
 
@@ -138,7 +149,29 @@ def _markdown() -> MarkdownIt:
     md.add_render_rule("code_block", _render_fence)
     md.add_render_rule("image", _render_image)
     md.add_render_rule("table_open", _render_table_open)
+    md.add_render_rule("text", _render_text)
     return md
+
+
+def _render_text(self, tokens, idx, options, env) -> str:
+    from markdown_it.common.utils import escapeHtml
+
+    text = escapeHtml(tokens[idx].content)
+    cited = env.get("citations")
+    if not cited or "[" not in text:
+        return text
+    theme: Theme = env["theme"]
+    style = f'style="color: {theme.link}; text-decoration: none; font-weight: 600;"'
+
+    def numbers(match: re.Match) -> str:
+        parts = []
+        for part in match.group(1).split(","):
+            n = int(part)
+            link = f'<a href="{ACTION_SCHEME}:{CITE_ACTION}{n}" {style}>{n}</a>'
+            parts.append(link if n in cited else str(n))
+        return "[" + ", ".join(parts) + "]"
+
+    return _CITATION.sub(numbers, text)
 
 
 def _render_fence(self, tokens, idx, options, env) -> str:

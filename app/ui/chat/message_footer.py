@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 
+from app.core.doc_prompt import source_lines
 from app.core.errors import HearthError
 from app.core.provider_errors import (
     SETTINGS_PROVIDERS,
@@ -19,7 +20,7 @@ from app.core.provider_errors import (
 from app.core.records import Message
 from app.core.where import was_sent_away
 from app.providers.registry import parse_model_id
-from app.ui.chat.markdown_render import ACTION_SCHEME
+from app.ui.chat.markdown_render import ACTION_SCHEME, CITE_ACTION
 from app.ui.shell.theme import Theme
 
 _STATUS_WORDS = {
@@ -172,6 +173,7 @@ def footer_html(
     branch: tuple[int, int] | None = None,
     can_switch: bool = True,
     memories_used: int = 0,
+    sources: list[dict] | tuple[dict, ...] = (),
 ) -> str:
     """One quiet line: Continue (a stopped reply) · Copy · Regenerate · ⋯, then where the words
     went and `cost` in plain words ("costs about $0.001"). The figures (tokens, speed, exact
@@ -203,6 +205,7 @@ def footer_html(
     if live_note:
         parts.append(f'<span style="color: {theme.muted};">{_unbroken(live_note)}</span>')
     status = html.escape(status_words(message))
+    cited = sources_html(sources, theme)
     if message.status == "error":
         # The error gets lines of its own, above the rest: it is what the user needs to read.
         offered = [a for a in actions if can_regenerate or a not in NEEDS_IDLE]
@@ -212,10 +215,25 @@ def footer_html(
         error = f'<div style="color: {theme.danger}; margin-bottom: 4px;">{status}</div>'
         if buttons:
             error += f'<div style="margin-bottom: 6px;">{buttons}</div>'
-        return f"{error}<div>{gap.join(parts)}</div>"
+        return f"{error}{cited}<div>{gap.join(parts)}</div>"
     if status:
         parts.append(f'<span style="color: {theme.muted};">{status}</span>')
-    return gap.join(parts)
+    return f"{cited}<div>{gap.join(parts)}</div>" if cited else gap.join(parts)
+
+
+def sources_html(sources, theme: Theme) -> str:
+    """ "Sources: [1] report.pdf, page 3 · [2] notes.md": the passages the reply cited, each a
+    link that opens it in the side panel. "" when it cited none."""
+    if not sources:
+        return ""
+    style = f'style="color: {theme.link}; text-decoration: none;"'
+    links = []
+    for i, (source, line) in enumerate(zip(sources, source_lines(sources), strict=True), 1):
+        n = source.get("n") if isinstance(source.get("n"), int) else i
+        href = f"{ACTION_SCHEME}:{CITE_ACTION}{n}"
+        links.append(f'<a href="{href}" {style}>{_unbroken(line)}</a>')
+    label = f'<span style="color: {theme.muted};">Sources:</span>'
+    return f'<div style="margin-bottom: 4px;">{label} {" &nbsp;· ".join(links)}</div>'
 
 
 def can_continue(message: Message, *, can_regenerate: bool) -> bool:

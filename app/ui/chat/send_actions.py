@@ -63,6 +63,18 @@ class SendHost(Protocol):
     def _keep(self, dialog: QWidget) -> None: ...  # a non-modal dialog, kept alive while open
 
 
+class SendDocuments(Protocol):
+    """The user's documents, as sending sees them (DocumentController): whether a collection is
+    on, the passages for a message, and the user's yes before they go to a cloud model."""
+
+    @property
+    def in_use(self) -> bool: ...
+
+    async def find(self, text: str, model: ModelInfo | None): ...  # a DocumentPlan
+
+    def confirm(self, plan, model: ModelInfo, proceed, on_cancel) -> None: ...
+
+
 class SendController:
     def __init__(
         self,
@@ -81,6 +93,7 @@ class SendController:
         chats: ConversationController,
         host: SendHost,
         images: ImageController | None = None,
+        documents: SendDocuments | None = None,
     ) -> None:
         self.window = window  # parent of the privacy warning and the regenerate menu
         self.services = services
@@ -96,6 +109,7 @@ class SendController:
         self.chats = chats  # the chat on screen, opening one, its title
         self.host = host
         self.images = images  # the pictures attached to the message being written
+        self.documents = documents
         self.privacy_warning: PrivacyWarning | None = None
         self.regenerate_menu: QMenu | None = None
         self.last_sent_text = ""  # put back in the composer if the reply fails to start
@@ -126,12 +140,34 @@ class SendController:
             model, lambda chosen: self.send_to(text, chosen), lambda: self.host.restore_draft(text)
         ):
             return
+        if self.documents is not None and self.documents.in_use:
+            self.tasks.spawn(self._send_with_documents(text, model))
+            return
         if model is None or model.is_local:
             self.send_now(text, model)  # nothing leaves this computer: no check, no wait
             return
         self.tasks.spawn(self._check_history_then_send(text, model))
 
-    async def _check_history_then_send(self, text: str, model: ModelInfo) -> None:
+    async def _send_with_documents(self, text: str, model: ModelInfo | None) -> None:
+        """The passages first; for a cloud model the user is told how many leave and agrees,
+        then they go through the same privacy check as the text."""
+        try:
+            plan = await self.documents.find(text, model)
+        except HearthError as error:
+            self.last_sent_text = text
+            self.show_failure(error)
+            return
+        if model is None or model.is_local:
+            self.send_now(text, model, documents=plan)
+            return
+        self.documents.confirm(
+            plan,
+            model,
+            lambda: self.tasks.spawn(self._check_history_then_send(text, model, plan)),
+            on_cancel=lambda: self.host.restore_draft(text),
+        )
+
+    async def _check_history_then_send(self, text: str, model: ModelInfo, documents=None) -> None:
         # A chat that moves from a local model to a cloud one sends its whole history: check it.
         cid = self.chats.conversation_id
         history = await self.services.conversations.messages(cid) if cid is not None else []
@@ -140,12 +176,15 @@ class SendController:
             self.host.guard_budget(
                 [chosen],
                 text,
-                lambda: self.send_now(text, chosen),
+                lambda: self.send_now(text, chosen, documents=documents),
                 on_cancel=lambda: self.host.restore_draft(text),
             )
 
         pictures = self.images.count if self.images is not None else 0
-        self.check_then(text, model, after_privacy, history=history, pictures=pictures)
+        passages = (documents.passages or ()) if documents is not None else ()
+        self.check_then(
+            text, model, after_privacy, history=history, pictures=pictures, passages=passages
+        )
 
     def check_then(
         self,
@@ -155,12 +194,16 @@ class SendController:
         *,
         history: list[Message] = (),
         pictures: int = 0,
+        passages=(),
     ) -> None:
-        """Before words go to an online model: warn about secrets and personal data found, and
+        """Before words go to an online model: warn about secrets and personal data found (in
+        the text, the history it has not seen, and the passages of files going with it), and
         say that `pictures` (attached, or in an edited message) will be sent."""
         findings, said = [], ""
         if model is not None and not model.is_local:
-            findings = self.services.providers.check_before_sending(text, model, history=history)
+            findings = self.services.providers.check_before_sending(
+                text, model, history=history, passages=passages
+            )
             said = images_sent(pictures, model.provider_name or model.provider)
         if not findings and not said:
             proceed(model)
@@ -183,11 +226,11 @@ class SendController:
         self.host._keep(dialog)
         dialog.open()
 
-    def send_now(self, text: str, model: ModelInfo | None) -> None:
+    def send_now(self, text: str, model: ModelInfo | None, *, documents=None) -> None:
         if self.busy:
             return
         if self.images is not None and self.images.preparing:
-            self.tasks.spawn(self._send_when_ready(text, model), name="send-images")
+            self.tasks.spawn(self._send_when_ready(text, model, documents), name="send-images")
             return
         self.last_sent_text = text
         self.chat_stack.setCurrentWidget(self.chat_view)
@@ -196,12 +239,13 @@ class SendController:
             text=text,
             model_id=model.id if model else None,
             images=self.images.kept() if self.images is not None else (),
+            documents=documents,
         )
 
-    async def _send_when_ready(self, text: str, model: ModelInfo | None) -> None:
+    async def _send_when_ready(self, text: str, model: ModelInfo | None, documents=None) -> None:
         """A picture still being made safe: sent as soon as it is (a moment, off the UI thread)."""
         await self.images.wait_ready()
-        self.send_now(text, model)
+        self.send_now(text, model, documents=documents)
 
     def regenerate(self, model_id: str | None = None) -> None:
         """A new answer to the last message, by the chosen model or the one given."""

@@ -1,9 +1,8 @@
 """The main window: conversations on the left, the chat on the right, the composer below it.
 
-It lays out the widgets and composes one controller per feature (models, conversations, sending,
-comparing, history, search, downloads, costs, memory, personas), each given what it needs in
-its constructor; they talk through Qt signals wired here, or through the narrow host interface
-each declares, which the window implements by handing over to the controller that owns it."""
+It lays out the widgets and composes one controller per feature (app/ui/__init__ has the map),
+each given what it needs; they talk through Qt signals wired here, or through the narrow host
+interface each declares, which the window implements by handing over to the controller."""
 
 from __future__ import annotations
 
@@ -32,6 +31,7 @@ from app.ui.compare.compare_view import CompareView
 from app.ui.conversations.conversation_actions import ConversationController
 from app.ui.conversations.conversation_list import ConversationList
 from app.ui.costs.cost_actions import CostController
+from app.ui.documents import DocumentController
 from app.ui.downloads.download_actions import DownloadController
 from app.ui.images import ImageController
 from app.ui.memory.memory_actions import MemoryController
@@ -126,8 +126,12 @@ class MainWindow(QMainWindow):
         self.settings_button.clicked.connect(lambda: self.open_settings())
         self.models_button = sidebar.models_button
         self.models_button.clicked.connect(lambda: self.downloads.open_model_manager())
+        self.documents = DocumentController(self, self.services, self.tasks, host=self,
+            button=sidebar.documents_button, chat_view=self.chat_view)  # fmt: skip
         self.splitter.addWidget(sidebar)
-        self.splitter.addWidget(chat_pane(self.header, self.chat_stack, self.banner, self.composer))
+        pane = chat_pane(self.header, self.chat_stack, self.banner, self.composer,
+                         side=self.documents.panel, chip=self.documents.chip)  # fmt: skip
+        self.splitter.addWidget(pane)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setCollapsible(1, False)
         self.pages = QStackedWidget()
@@ -154,7 +158,8 @@ class MainWindow(QMainWindow):
             self, self.services, self.tasks, session=self.session,
             compare_session=self.compare_session, chat_stack=self.chat_stack,
             chat_view=self.chat_view, composer=self.composer, header=self.header,
-            remember=self.memory.remember_command, images=self.images, **common,
+            remember=self.memory.remember_command, images=self.images, documents=self.documents,
+            **common,
         )  # fmt: skip
         self.compare = CompareController(
             self, self.services, self.tasks, session=self.compare_session,
@@ -228,6 +233,7 @@ class MainWindow(QMainWindow):
             self.models.detect_local_servers(delay=DETECT_AFTER_S), name="detect-servers"
         )
         self.downloads.start_downloads()  # unfinished go on; finished ones join the picker
+        self.documents.start()  # re-scan the folders, read what is new or was interrupted
 
     @property
     def showing_welcome(self) -> bool:
@@ -392,6 +398,7 @@ class MainWindow(QMainWindow):
         self.stop_reply()
         self.costs.forget_costs()
         self.downloads.close_download_windows()
+        self.documents.close()  # reading stops at the next page
         for owned in self.findChildren(QWidget):  # Settings, Memory, a question left open…
             if owned.isWindow() and owned.isVisible():
                 owned.close()

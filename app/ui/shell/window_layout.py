@@ -1,6 +1,7 @@
 """The main window's two panes, laid out: the sidebar (conversations, toasts, the downloads
-indicator, Settings and Models) and the chat pane (header, chat, loading banner, composer). Only
-layout lives here; MainWindow connects what the buttons and widgets do."""
+indicator, Settings, Models and Documents) and the chat pane (header, chat and the passage side
+panel, loading banner, the documents chip and the composer). Only layout lives here; MainWindow
+connects what the buttons and widgets do."""
 
 from __future__ import annotations
 
@@ -41,10 +42,14 @@ class SidebarPane(QWidget):
         self.models_button = self._footer_button(
             "Models", "The models you have, and more to download"
         )
+        self.documents_button = self._footer_button(
+            "Documents", "Your files, for chats to answer from"
+        )
         footer = QHBoxLayout()
         footer.setContentsMargins(10, 4, 10, 10)
         footer.addWidget(self.settings_button)
         footer.addWidget(self.models_button)
+        footer.addWidget(self.documents_button)
         footer.addStretch(1)
         layout.addLayout(footer)
 
@@ -56,14 +61,29 @@ class SidebarPane(QWidget):
         return button
 
 
-def chat_pane(header: QWidget, chat_stack: QWidget, banner: QWidget, composer: QWidget) -> QWidget:
+def chat_pane(
+    header: QWidget,
+    chat_stack: QWidget,
+    banner: QWidget,
+    composer: QWidget,
+    *,
+    side: QWidget | None = None,
+    chip: QWidget | None = None,
+) -> QWidget:
+    """`side`: a panel beside the chat (a cited passage); `chip`: above the composer, left."""
     pane = QWidget()
     pane.setObjectName("chatPane")
     layout = QVBoxLayout(pane)
     layout.setContentsMargins(0, 0, 0, 0)
     layout.setSpacing(0)
     layout.addWidget(header)
-    layout.addWidget(chat_stack, 1)
+    middle = QHBoxLayout()
+    middle.setContentsMargins(0, 0, 0, 0)
+    middle.setSpacing(0)
+    middle.addWidget(chat_stack, 1)
+    if side is not None:
+        middle.addWidget(side)
+    layout.addLayout(middle, 1)
     layout.addLayout(centred(banner))
     picker = PICKER_SHORTCUT.toString(QKeySequence.SequenceFormat.NativeText)
     hint = QLabel(COMPOSER_HINT.format(picker=picker))
@@ -71,6 +91,8 @@ def chat_pane(header: QWidget, chat_stack: QWidget, banner: QWidget, composer: Q
     column = QVBoxLayout()
     column.setContentsMargins(0, 6, 0, 12)
     column.setSpacing(6)
+    if chip is not None:
+        column.addWidget(chip, 0, Qt.AlignmentFlag.AlignLeft)
     column.addWidget(composer)
     column.addWidget(hint, 0, Qt.AlignmentFlag.AlignHCenter)
     layout.addLayout(centred(column, margin=24))
