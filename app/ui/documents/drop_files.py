@@ -8,6 +8,8 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QMimeData, QObject
 from PySide6.QtWidgets import QWidget
 
+from app.ui.images import is_image_file
+
 
 def dropped_paths(mime: QMimeData | None) -> list[str]:
     """The local files and folders in a drag; [] for text, web links and the like."""
@@ -21,7 +23,8 @@ class DropCatcher(QObject):
     `on_drop(paths)`. It watches the window and those of its widgets that take drops of their
     own (the composer, a search field), which would otherwise swallow the files as text; not the
     whole application (an application-wide Python filter sees every event of every window).
-    Drags of text or links are left alone."""
+    Drags of text or links are left alone, and so are drags of pictures only: those are attached
+    to the message (app/ui/images); a picture dragged with other files is read as a document."""
 
     def __init__(self, target: QWidget, on_drop: Callable[[list[str]], None]) -> None:
         super().__init__(target)
@@ -43,8 +46,8 @@ class DropCatcher(QObject):
         if watched.window() is not self._target:
             return False
         paths = dropped_paths(event.mimeData())
-        if not paths:
-            return False
+        if not paths or all(is_image_file(p) for p in paths):
+            return False  # text and links stay text; pictures alone are attached (ui/images)
         event.acceptProposedAction()
         if kind == QEvent.Type.Drop:
             self._on_drop(paths)
