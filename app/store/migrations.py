@@ -319,6 +319,13 @@ def m015_message_images(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m016_local_model_projector(db: sqlite_utils.Database) -> None:
+    # A local vision model's projector file ("mmproj" GGUF), paired when the model was added,
+    # so the pairing (and "sees images") survives a restart.
+    db["local_models"].add_column("projector", str)
+
+
 def _ensure_table(db: sqlite_utils.Database) -> None:
     # IF NOT EXISTS: another process may be creating it at this very moment.
     with db.conn:
