@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -82,7 +83,40 @@ def make_handler(metadata: dict[str, Any], projector: str) -> Any:
 
     name = choose_handler(metadata, lambda n: hasattr(llama_chat_format, n))
     log.info("Local vision: %s with %s", name, projector)
-    return getattr(llama_chat_format, name)(clip_model_path=projector, verbose=False)
+    cls = getattr(llama_chat_format, name)
+    generic = getattr(llama_chat_format, "MTMDChatHandler", None)
+    if generic is not None and issubclass(cls, generic):
+        template = str(metadata.get("tokenizer.chat_template") or "")
+        cls = _with_text_content(cls) if not loops_over_parts(template) else cls
+    return cls(clip_model_path=projector, verbose=False)
+
+
+_PART_LOOP = re.compile(r"for\s+\w+\s+in\s+(?:message|msg|m)(?:\[['\"]content['\"]\]|\.content)")
+
+
+def loops_over_parts(template: str) -> bool:
+    """Whether a chat template walks a message's content parts (vision templates do); one that
+    adds content as a string needs each message's parts joined into text first."""
+    return bool(_PART_LOOP.search(template))
+
+
+def _with_text_content(cls: type) -> type:
+    """The generic handler, for a template that takes content as a string: the image parts
+    become llama.cpp's media marker inside the text, where the handler puts the pictures."""
+
+    class TextContentHandler(cls):  # type: ignore[misc, valid-type]
+        def _get_template_messages(self, messages: Any, media_marker: str) -> list[Any]:
+            out = []
+            for message in super()._get_template_messages(messages, media_marker):
+                content = message.get("content")
+                if isinstance(content, list):
+                    texts = [p.get("text", "") if isinstance(p, dict) else str(p) for p in content]
+                    message = {**message, "content": "\n".join(t for t in texts if t)}
+                out.append(message)
+            return out
+
+    TextContentHandler.__name__ = f"TextContent{cls.__name__}"
+    return TextContentHandler
 
 
 def handler_messages(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
