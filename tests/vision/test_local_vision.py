@@ -87,3 +87,42 @@ def test_stop_while_looking_ends_the_turn(tmp_path, vision_model):
     assert events[0] == LOOKING
     assert isinstance(events[-1], Done) and events[-1].finish_reason == "stopped"
     assert threading.active_count() >= 1
+
+
+def test_a_paired_model_added_from_disk_answers_a_picture_in_a_chat(tmp_path, tiny_gguf, data_dir):
+    """Through the services, as the window does it: add the model file (its projector beside it
+    is found), send a question with a picture, get a reply stored with the picture."""
+    from app.services import open_services
+    from app.services.chat import ReplyFinished
+    from tests.images import pictures
+
+    folder = tmp_path / "models"
+    folder.mkdir()
+    shutil.copy(tiny_gguf, folder / "tiny-chat.gguf")
+    write_tiny_projector(folder / "mmproj-tiny-chat-f16.gguf")
+    services = open_services(data_dir)
+    services.settings.set("max_tokens", 6)
+
+    async def scenario():
+        try:
+            (local,), failed = await services.models.add_from_disk([folder / "tiny-chat.gguf"])
+            assert not failed and local.sees_images
+            updates = [
+                u
+                async for u in services.chat.send(
+                    conversation_id=None,
+                    text="What is this?",
+                    model_id=local.id,
+                    images=[pictures.screenshot_png()],
+                )
+            ]
+            stored = await services.conversations.messages(updates[-1].message.conversation_id)
+            return updates, stored
+        finally:
+            await services.close()
+
+    updates, stored = asyncio.run(scenario())
+    assert isinstance(updates[-1], ReplyFinished), updates[-1]
+    question = [m for m in stored if m.role == "user"][0]
+    assert len(question.images) == 1
+    assert [m for m in stored if m.role == "assistant"][0].content
