@@ -219,6 +219,29 @@ class ModelService:
             await self.unload()  # loaded again, with or without the projector, on next use
         return _with_sight(model)
 
+    async def is_projector_file(self, path: str | os.PathLike) -> bool:
+        if projectors.named_as_projector(path):
+            return True
+        try:
+            info = await asyncio.to_thread(_read_info, Path(path))
+        except HearthError:
+            return False
+        return projectors.is_projector(path, info.architecture)
+
+    async def adopt_projector(self, path: str | os.PathLike) -> list[str]:
+        """Pair a projector that has just arrived (a download) with the models beside it that
+        have none and would pick it; returns their ids."""
+        path = Path(path).resolve()
+        paired = []
+        for model in await self.list_models():
+            if model.projector or not model.path or Path(model.path).parent != path.parent:
+                continue
+            pairing = await asyncio.to_thread(projectors.pair, model.path)
+            if pairing.projector == path:
+                await self.choose_projector(model.id, path)
+                paired.append(model.id)
+        return paired
+
     async def _local(self, model_id: str) -> ModelInfo:
         for model in await self.list_models(embedding=True):
             if model.id == model_id:
