@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.core.chat import ChatMessage, ChatRequest
+from app.core.errors import PromptTooLong
 from app.core.events import Notice, StreamEvent
 from app.providers.llama_turn import TextStream, TurnResult
 
@@ -154,7 +155,7 @@ def run_vision_turn(
     stops: Sequence[str] = (),
 ) -> TurnResult:
     """One reply about pictures, on the owner thread. The handler evaluates the whole prompt
-    (text and images) itself, so llama.cpp's cache starts over for this turn."""
+    (text and images) itself, so llama.cpp's cache starts over for this turn and after it."""
     result = TurnResult("stopped", 0, 0)
     if stop.is_set():
         return result
@@ -172,6 +173,7 @@ def run_vision_turn(
             seed=request.seed,
             stream=True,
         )
+        result.evaluated = llama.n_tokens  # the handler evaluated the prompt before returning
         result.finish = "length"
         for chunk in chunks:
             if stop.is_set():
@@ -186,13 +188,19 @@ def run_vision_turn(
                     break
             if choice.get("finish_reason"):
                 result.finish = choice["finish_reason"]
-    except (RuntimeError, ValueError):
-        if not stop.is_set():
+    except (RuntimeError, ValueError) as err:
+        if stop.is_set():
+            result.finish = "stopped"
+        elif "exceeds n_ctx" in str(err):
+            raise PromptTooLong() from err  # the picture's tokens do not fit the context
+        else:
             raise
-        result.finish = "stopped"
     finally:
         llama.should_abort = lambda: False
         llama._arm_abort(False)
+        # The cache holds picture embeddings where llama-cpp-python's token list holds stale
+        # ids; a later text-only turn must not take them for a matching prefix.
+        llama.reset()
+        llama._ctx.kv_cache_clear()
     text.finish()
-    result.evaluated = llama.n_tokens
     return result

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from app.core.chat import ChatMessage, ChatRequest, ModelInfo
+from app.core.errors import PromptTooLong
 from app.core.events import Done, Error, Notice, TextDelta, Usage
 from app.core.images import ImagePart
 from app.providers.llama_local import LocalEngine
@@ -51,6 +52,17 @@ def test_a_picture_is_looked_at_and_answered(tmp_path, vision_model):
     async def body():
         await engine.load(vision_model)
         events = await _turn(engine, _request(max_tokens=6))
+        reply = "".join(e.text for e in events if isinstance(e, TextDelta))
+        follow_up = ChatRequest(
+            messages=(
+                *_request().messages,
+                ChatMessage("assistant", reply),
+                ChatMessage("user", "And its colour?"),
+            ),
+            max_tokens=4,
+        )
+        second = await _turn(engine, follow_up)
+        assert second[0] == LOOKING and isinstance(second[-1], Done), second
         text_only = await _turn(
             engine, ChatRequest(messages=(ChatMessage("user", "Hello"),), max_tokens=4)
         )
@@ -68,6 +80,22 @@ def test_a_picture_is_looked_at_and_answered(tmp_path, vision_model):
     # A turn without pictures on the same model takes the ordinary path.
     assert not [e for e in text_only if isinstance(e, Notice)]
     assert isinstance(text_only[-1], Done)
+
+
+def test_a_picture_larger_than_the_context_is_said_in_plain_words(tmp_path, vision_model):
+    engine = LocalEngine(n_threads=1, config_dir=tmp_path)
+    many = tuple(_png((i * 40, 0, 0)) for i in range(40))  # 16 tokens each, beyond 512
+
+    async def body():
+        await engine.load(vision_model, n_ctx=512)
+        request = ChatRequest(messages=(ChatMessage("user", "All of these?", images=many),))
+        events = await _turn(engine, request)
+        await engine.close()
+        return events
+
+    events = asyncio.run(body())
+    (error,) = [e for e in events if isinstance(e, Error)]
+    assert isinstance(error.error, PromptTooLong)
 
 
 def test_stop_while_looking_ends_the_turn(tmp_path, vision_model):
