@@ -121,3 +121,16 @@ def test_ambiguous_choices_are_offered_and_the_answer_kept(tmp_path, tiny_gguf, 
             await services.models.choose_projector(info.id, model)
 
     _run(services, body)
+
+
+def test_hearth_add_says_the_model_sees_or_which_projectors_to_choose_from(
+    tmp_path, tiny_gguf, data_dir
+):
+    from tests.cli.support import hearth
+
+    model = _folder(tmp_path, tiny_gguf, "tiny-chat.gguf", ["mmproj-a.gguf", "mmproj-b.gguf"])
+    out = hearth("add", str(model), data_dir=data_dir).stdout
+    assert "several image projectors lie beside it (mmproj-a.gguf, mmproj-b.gguf)" in out
+    chosen = model.parent / "mmproj-b.gguf"
+    out = hearth("add", str(model), "--projector", str(chosen), data_dir=data_dir).stdout
+    assert "sees pictures, with mmproj-b.gguf" in out
