@@ -51,6 +51,12 @@ def add_models_parser(sub: argparse._SubParsersAction, common: argparse.Argument
 def add_add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     add = sub.add_parser("add", parents=[common], help="register .gguf model files where they are")
     add.add_argument("paths", nargs="+", metavar="FILE")
+    add.add_argument(
+        "--projector",
+        metavar="MMPROJ",
+        help="the image projector (mmproj .gguf) that lets the model see pictures, when "
+        "several lie beside it",
+    )
 
 
 def add_pull_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -123,7 +129,15 @@ async def _provider_models(
 async def cmd_add(services: Services, args: argparse.Namespace) -> int:
     added, failed = await services.models.add_from_disk(args.paths)
     for m in added:
+        if getattr(args, "projector", None):
+            m = await services.models.choose_projector(m.id, args.projector)
         print(f"Added {m.id} ({m.where})")
+        if m.projector:
+            print(f"  sees pictures, with {Path(m.projector).name}")
+        elif choices := await services.models.projector_choices(m.id):
+            names = ", ".join(Path(c).name for c in choices)
+            print(f"  several image projectors lie beside it ({names}); to let it see pictures,")
+            print("  add it again with --projector and the one that belongs to it.")
     for path, err in failed:
         print(f"hearth: {path}: {err.plain()}", file=sys.stderr)
     return 1 if failed else 0

@@ -58,6 +58,8 @@ class ModelInfo:
     # Whether it takes images as input: the model table (models.dev's input modalities) or the
     # provider's model list; None when nobody says (treated as "no" before sending one).
     sees_images: bool | None = None
+    # A local model's image projector ("mmproj" GGUF) beside it: with one, it sees pictures.
+    projector: str | None = None
 
     @property
     def is_local(self) -> bool:

@@ -52,6 +52,12 @@ class CatalogFile:
     parameters: int | None
     kv_bytes_per_token: int | None
     description: str
+    # A vision model's image projector ("mmproj" GGUF), downloaded with it as one model.
+    projector: CatalogFile | None = None
+
+    @property
+    def sees_images(self) -> bool:
+        return self.projector is not None
 
     @property
     def size_is_estimate(self) -> bool:
@@ -176,6 +182,15 @@ def _model(m: dict[str, Any]) -> CatalogModel:
 
 
 def _file(m: dict[str, Any], f: dict[str, Any]) -> CatalogFile:
+    """One file; a vision model's projector is named by the file ("projector") or, shared by
+    every quantization, by the model."""
+    projector = f.get("projector") or m.get("projector")
+    return _one_file(m, f, _one_file(m, projector) if projector else None)
+
+
+def _one_file(
+    m: dict[str, Any], f: dict[str, Any], projector: CatalogFile | None = None
+) -> CatalogFile:
     return CatalogFile(
         model_id=m["id"],
         model_name=m.get("name") or m["id"],
@@ -190,4 +205,5 @@ def _file(m: dict[str, Any], f: dict[str, Any]) -> CatalogFile:
         parameters=f.get("parameters") or m.get("parameters"),
         kv_bytes_per_token=m.get("kv_bytes_per_token"),
         description=m.get("description") or "",
+        projector=projector,
     )

@@ -229,7 +229,14 @@ class DownloadQueue:
     def _pump(self) -> None:
         if self._closing:
             return
-        running = sum(1 for j in self._jobs.values() if j.task is not None and not j.task.done())
+        # A job pumps as it ends (its task is not done yet): it must not count as running, or
+        # the download queued behind it would wait for ever.
+        ending = asyncio.current_task()
+        running = sum(
+            1
+            for j in self._jobs.values()
+            if j.task is not None and not j.task.done() and j.task is not ending
+        )
         while running < self.max_parallel and self._order:
             job = self._jobs.get(self._order.pop(0))
             if job is None or job.state != "queued":

@@ -34,6 +34,7 @@ from app.providers.gguf_info import GgufDetails, read_gguf_details
 from app.providers.llama_glue import llama_class, llama_cpp_module, recent_log
 from app.providers.llama_owner import Owner, post_to_loop
 from app.providers.llama_turn import LlamaChat, trim_notice
+from app.providers.llama_vision import has_images, make_handler, run_vision_turn
 
 log = logging.getLogger(__name__)
 
@@ -226,6 +227,8 @@ class LocalEngine:
             raise _load_error(details, cancel) from err
         template = owner.llama.metadata.get("tokenizer.chat_template") or CHATML_TEMPLATE
         owner.chat = LlamaChat(owner.llama, template)
+        if model.projector:
+            owner.vision = _load_projector(owner.llama, model.projector, cancel)
         self.cpu_config = config
         progress(1.0)
         return details
@@ -271,6 +274,9 @@ class LocalEngine:
                 return
             n_ctx = chat.n_ctx
             reserve = min(request.max_tokens or max(256, n_ctx // 4), n_ctx // 2)
+            if owner.vision is not None and has_images(request.messages):
+                self._run_vision_turn(owner, request, stop, emit)
+                return
             with chat.cache_kept(request.keep_cache):
                 prompt, dropped = chat.fit(request.messages, reserve)
                 if dropped:
@@ -293,6 +299,24 @@ class LocalEngine:
             emit(Error(GenerationFailed()))
         finally:
             emit(_END)
+
+    def _run_vision_turn(
+        self,
+        owner: Owner,
+        request: ChatRequest,
+        stop: threading.Event,
+        emit: Callable[[Any], None],
+    ) -> None:
+        result = run_vision_turn(owner.llama, owner.vision, request, stop, emit, owner.chat.stops)
+        self.last_prompt_eval_tokens = result.evaluated
+        emit(
+            Usage(
+                input_tokens=result.evaluated,
+                output_tokens=result.output_tokens,
+                counted_locally=True,
+            )
+        )
+        emit(Done(result.finish))
 
     # ---- helpers
 
@@ -329,6 +353,29 @@ class LocalEngine:
         self._turn_stop.set()  # a reply still being written must not hold up the switch
         owner.shut_down()
         await asyncio.to_thread(owner.thread.join)
+
+
+def _load_projector(llama: Any, projector: str, cancel: threading.Event) -> Any:
+    """The vision handler with its projector loaded now, so a bad projector is said at load
+    time rather than on the first picture."""
+    if not Path(projector).is_file():
+        raise ModelLoadFailed(
+            f"The image projector file is no longer at {projector}, so this model cannot see "
+            "pictures.",
+        )
+    try:
+        handler = make_handler(llama.metadata, projector)
+        init = getattr(handler, "_init_mtmd_context", None)
+        if init is not None:
+            init(llama)
+    except Exception as err:
+        if cancel.is_set():
+            raise Cancelled() from err
+        log.error("llama.cpp could not load the projector %s:\n%s", projector, "".join(recent_log))
+        raise ModelLoadFailed(
+            f"The image projector “{Path(projector).name}” could not be loaded with this model."
+        ) from err
+    return handler
 
 
 def _load_error(details: GgufDetails, cancel: threading.Event) -> HearthError:

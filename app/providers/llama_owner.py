@@ -27,6 +27,7 @@ class Owner:
     def __init__(self, name: str) -> None:
         self.llama: Any = None
         self.chat: LlamaChat | None = None
+        self.vision: Any = None  # llama-cpp-python's multimodal chat handler, with a projector
         self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
         self.thread = threading.Thread(target=self._run, name=name, daemon=True)
         self.thread.start()
@@ -64,7 +65,7 @@ class Owner:
     def close_llama(self) -> None:
         if self.llama is not None:
             self.llama.close()  # frees weights and KV cache now, not whenever GC runs
-        self.llama = self.chat = None
+        self.llama = self.chat = self.vision = None
 
     def shut_down(self) -> None:
         self.post(self.close_llama)

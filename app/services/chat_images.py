@@ -48,8 +48,8 @@ class KeptImage:
 
 def can_see_images(model: ModelInfo) -> bool:
     """False when the model table or the provider says no, and for models in this process
-    (llama.cpp vision is not wired yet). Unknown (None) cloud and server models are sent the
-    picture: their own answer decides, and says so if they cannot."""
+    without an image projector (a paired one says sees_images). Unknown (None) cloud and server
+    models are sent the picture: their own answer decides, and says so if they cannot."""
     if model.provider == registry.LOCAL:
         return bool(model.sees_images)
     return model.sees_images is not False

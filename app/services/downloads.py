@@ -166,7 +166,11 @@ class DownloadService:
         return self._queue.add(repo=repo, file=file, revision=revision, sha256=sha256, size=size)
 
     async def start_file(self, *, file: CatalogFile | HubFile) -> str:
-        """Queue a catalog entry or a search result as it is."""
+        """Queue a catalog entry or a search result as it is. A vision model's projector is
+        queued first, into the same folder, so the two are paired as one model."""
+        projector = getattr(file, "projector", None)
+        if projector is not None:
+            await self.start_file(file=projector)
         name = getattr(file, "file", None) or file.path  # CatalogFile.file / HubFile.path
         return await self.start(
             repo=file.repo, file=name, revision=file.revision, sha256=file.sha256, size=file.size
@@ -218,6 +222,10 @@ class DownloadService:
         await self._queue.close()
 
     async def _register(self, path: Path) -> str:
+        if await self._models.is_projector_file(path):
+            # Half of a vision model: paired with the model beside it (now, or when it lands).
+            paired = await self._models.adopt_projector(path)
+            return paired[0] if paired else path.stem
         added, failed = await self._models.add_from_disk([path])
         if failed:
             raise failed[0][1]

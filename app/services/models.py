@@ -15,7 +15,7 @@ from app.core.embed_models import is_embedding_only
 from app.core.errors import HearthError, ModelFileError, ModelNotFound
 from app.core.provider_errors import NoKey
 from app.netguard import is_loopback_url
-from app.providers import backends, registry
+from app.providers import backends, projectors, registry
 from app.services.worker import DbWorker
 from app.store import Store
 from app.store.settings import Settings
@@ -37,6 +37,20 @@ class ModelGroup:
 
 
 log = logging.getLogger(__name__)
+
+
+class ProjectorNotAModel(ModelFileError):
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"“{name}” is an image projector (an “mmproj” file), the part of a vision model that "
+            "reads pictures; it is not a chat model on its own.",
+            action="Add the model file beside it instead: Hearth pairs the two.",
+        )
+
+
+def _with_sight(model: ModelInfo) -> ModelInfo:
+    """A local model sees pictures exactly when it has a projector."""
+    return replace(model, sees_images=bool(model.projector))
 
 
 def _read_info(path: Path) -> ModelInfo:
@@ -64,7 +78,7 @@ class ModelService:
         """Models on this computer (GGUF files). See all_models() for servers and clouds too.
         Embedding models (document search's, downloaded like any model) only with `embedding`:
         the picker must not offer them, nor a chat pick one when no model is chosen."""
-        models = await self._db.call(Store.local_models)
+        models = [_with_sight(m) for m in await self._db.call(Store.local_models)]
         return models if embedding else [m for m in models if not is_embedding_only(m)]
 
     async def all_models(self) -> list[ModelGroup]:
@@ -142,7 +156,11 @@ class ModelService:
     async def add_from_disk(
         self, paths: list[str | os.PathLike]
     ) -> tuple[list[ModelInfo], list[tuple[str, HearthError]]]:
-        """Register GGUF files where they are (not copied). Returns (added, [(path, error)])."""
+        """Register GGUF files where they are (not copied). Returns (added, [(path, error)]).
+
+        A model with one image projector beside it is paired with it (it then sees pictures);
+        with several, `projector_choices` lists them for the window to ask. A projector file
+        itself is refused in plain words: it is half of a vision model, not a chat model."""
         from app.providers.gguf_info import resolved_model_path
 
         added, failed = [], []
@@ -158,10 +176,77 @@ class ModelService:
                 log.exception("Reading %s failed", raw)
                 failed.append((str(raw), ModelFileError("This file could not be read as a model.")))
                 continue
+            if projectors.is_projector(path, info.architecture):
+                failed.append((str(raw), ProjectorNotAModel(path.name)))
+                continue
+            pairing = await loop.run_in_executor(None, projectors.pair, path)
+            if pairing.projector is not None:
+                info = replace(info, projector=str(pairing.projector))
             info = await self._unique_id(info)
             await self._db.call(Store.upsert_local_model, info)
-            added.append(info)
+            added.append(_with_sight(info))
         return added, failed
+
+    async def projector_choices(self, model_id: str) -> list[str]:
+        """The projector files beside a local model when which one is its own is ambiguous
+        (several, none clearly named after it); empty when it is paired or has none."""
+        model = await self._local(model_id)
+        if model.projector or not model.path:
+            return []
+        pairing = await asyncio.to_thread(projectors.pair, model.path)
+        return [str(p) for p in pairing.candidates] if pairing.ambiguous else []
+
+    async def choose_projector(
+        self, model_id: str, projector: str | os.PathLike | None
+    ) -> ModelInfo:
+        """Pair a local model with the projector the user chose (None: no pictures)."""
+        from app.providers.gguf_info import read_gguf_details
+
+        model = await self._local(model_id)
+        path = None
+        if projector is not None:
+            real = Path(projector).expanduser().resolve()
+            arch = (await asyncio.to_thread(read_gguf_details, real)).model_info.architecture
+            if not projectors.is_projector(real, arch):
+                raise ModelFileError(
+                    f"“{real.name}” is not an image projector (an “mmproj” file).",
+                    action="Choose the mmproj file that came with the model.",
+                )
+            path = str(real)
+        model = replace(model, projector=path, sees_images=None)
+        await self._db.call(Store.upsert_local_model, model)
+        if self._loaded and self._loaded.id == model_id:
+            await self.unload()  # loaded again, with or without the projector, on next use
+        return _with_sight(model)
+
+    async def is_projector_file(self, path: str | os.PathLike) -> bool:
+        if projectors.named_as_projector(path):
+            return True
+        try:
+            info = await asyncio.to_thread(_read_info, Path(path))
+        except HearthError:
+            return False
+        return projectors.is_projector(path, info.architecture)
+
+    async def adopt_projector(self, path: str | os.PathLike) -> list[str]:
+        """Pair a projector that has just arrived (a download) with the models beside it that
+        have none and would pick it; returns their ids."""
+        path = Path(path).resolve()
+        paired = []
+        for model in await self.list_models():
+            if model.projector or not model.path or Path(model.path).parent != path.parent:
+                continue
+            pairing = await asyncio.to_thread(projectors.pair, model.path)
+            if pairing.projector == path:
+                await self.choose_projector(model.id, path)
+                paired.append(model.id)
+        return paired
+
+    async def _local(self, model_id: str) -> ModelInfo:
+        for model in await self.list_models(embedding=True):
+            if model.id == model_id:
+                return model
+        raise ModelNotFound()
 
     async def _unique_id(self, info: ModelInfo) -> ModelInfo:
         """Two files with the same name in different folders get distinct short names."""

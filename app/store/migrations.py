@@ -327,6 +327,13 @@ def m016_tools(db: sqlite_utils.Database) -> None:
     db["messages"].add_column("tool_calls", str)
 
 
+@migration
+def m017_local_model_projector(db: sqlite_utils.Database) -> None:
+    # A local vision model's projector file ("mmproj" GGUF), paired when the model was added,
+    # so the pairing (and "sees images") survives a restart.
+    db["local_models"].add_column("projector", str)
+
+
 def _ensure_table(db: sqlite_utils.Database) -> None:
     # IF NOT EXISTS: another process may be creating it at this very moment.
     with db.conn:
