@@ -17,6 +17,10 @@ from app.ui.chat.retry_countdown import RetryCountdown
 from app.ui.models import LoadingBanner
 from app.ui.shell.tasks import TaskKeeper
 
+# Notices about a slow step before the first words, shown in the banner (with Cancel) until the
+# reply begins, not kept in the chat.
+BANNER_NOTICES = frozenset({"looking_at_image"})
+
 
 class ChatSession(QObject):
     busy_changed = Signal(bool)
@@ -112,6 +116,8 @@ class ChatSession(QObject):
         if isinstance(update, TextDelta):
             if self.countdown.active:
                 self.countdown.stop()
+            if not self._banner.isHidden():
+                self._banner.hide()  # e.g. “Looking at the image…”: the answer has begun
             self._text += update.text
             self._view.stream_into(self.reply_id, self._text)
         elif isinstance(update, ReplyStarted):
@@ -128,6 +134,8 @@ class ChatSession(QObject):
             self.countdown.stop()
             if self._is_shown():
                 self._view.add_notice_before(self.reply_id, update.text)
+        elif isinstance(update, Notice) and update.kind in BANNER_NOTICES:
+            self._banner.show_busy(update.text)  # a step before the words, not a note to keep
         elif isinstance(update, Notice):
             if self._is_shown():
                 self._view.add_notice(update.text)

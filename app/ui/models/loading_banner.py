@@ -1,4 +1,5 @@
-"""“Loading <model>…” with progress and a Cancel button, shown while a model loads."""
+"""“Loading <model>…” with progress and a Cancel button, shown while a model loads; also a
+model's other slow first steps (“Looking at the image…”), until the reply's first words."""
 
 from __future__ import annotations
 
@@ -40,4 +41,10 @@ class LoadingBanner(QFrame):
         else:
             self.progress.setRange(0, 100)
             self.progress.setValue(round(progress * 100))
+        self.show()
+
+    def show_busy(self, text: str) -> None:
+        """A step of unknown length before the first words (Cancel stops the reply)."""
+        self.label.setText(text)
+        self.progress.setRange(0, 0)
         self.show()
