@@ -25,8 +25,6 @@ from app.core.images import (
     limit_for,
 )
 from app.core.records import Message
-from app.images import store as image_files
-from app.images.prepare import prepare_image
 from app.providers import registry
 from app.services.models import ModelService
 from app.services.worker import DbWorker
@@ -144,6 +142,9 @@ class ChatImages:
         if key in self._prepared:
             self._prepared.move_to_end(key)
             return self._prepared[key]
+        from app.images import store as image_files  # Pillow: imported with the first picture
+        from app.images.prepare import prepare_image
+
         path = image_files.path_of(data_dir, ref)
         ready = await asyncio.to_thread(prepare_image, path, limit_for(wire))
         part = ImagePart(ready.mime, ready.width, ready.height, data=ready.data)
@@ -160,5 +161,8 @@ def not_shown_note(message: Message) -> str:
 
 
 def _keep_one(data_dir: Path, source: ImageSource, name: str) -> KeptImage:
+    from app.images import store as image_files  # Pillow: imported with the first picture
+    from app.images.prepare import prepare_image
+
     ready = prepare_image(source, KEEP_LIMIT)
     return KeptImage(image_files.keep(data_dir, ready, name), ready.had_location)

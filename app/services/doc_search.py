@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from app.core.documents import Passage, reciprocal_rank_fusion
 from app.core.embed_errors import (
@@ -29,11 +29,13 @@ from app.core.embed_errors import (
 from app.core.errors import Cancelled, HearthError
 from app.downloads.catalog import CatalogFile, load_catalog
 from app.paths import models_dir
-from app.providers.llama_embed import LlamaEmbedder
 from app.services.worker import DbWorker
 from app.store import Store, doc_vectors
 from app.store import documents as store_documents
 from app.store.settings import Settings
+
+if TYPE_CHECKING:  # the embedder (numpy, the GGUF reader) is imported when one is first made
+    from app.providers.llama_embed import LlamaEmbedder
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +132,8 @@ class DocumentSearch:
             await self._switch_to(None)
             return None
         path = await self.resolve_embed_model(name_or_path)
+        from app.providers.llama_embed import LlamaEmbedder
+
         candidate = LlamaEmbedder(path, config_dir=self._data_dir)
         try:
             await candidate.load()
@@ -147,6 +151,8 @@ class DocumentSearch:
         if path is None:
             await self._switch_to(None)
         elif self._embedder is None or self._embedder.path != path:
+            from app.providers.llama_embed import LlamaEmbedder
+
             await self._switch_to(LlamaEmbedder(path, config_dir=self._data_dir))
         return self._embedder
 

@@ -16,8 +16,6 @@ from dataclasses import replace
 from pathlib import Path
 
 from app.core.images import KEEP_LIMIT, ImageProblem, ImageRef
-from app.images import store as image_files
-from app.images.prepare import prepare_image
 from app.store.trees import ImportedConversation, ImportedMessage
 
 log = logging.getLogger(__name__)
@@ -75,6 +73,9 @@ def _keep(archive: zipfile.ZipFile, member: str | None, key: str, name: str, dat
     try:
         if archive.getinfo(member).file_size > MAX_PICTURE_BYTES:
             return None
+        from app.images import store as image_files  # Pillow: only when an import has pictures
+        from app.images.prepare import prepare_image
+
         ready = prepare_image(archive.read(member), KEEP_LIMIT)
         # ChatGPT names a picture only by its id; the file in the .zip says more.
         shown = member.rsplit("/", 1)[-1] if name == key else name
