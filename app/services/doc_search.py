@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from app.core.context import estimate_tokens
 from app.core.documents import Passage, reciprocal_rank_fusion
 from app.core.embed_errors import (
     CannotEmbed,
@@ -43,7 +43,6 @@ SETTING = "docs_embed_model"
 DEFAULT_BUDGET_TOKENS = 1500
 CANDIDATES = 50  # taken from each search before fusing
 EMBED_BATCH = 32  # chunks per round trip: read, embed, save
-CHARS_PER_TOKEN = 4  # when no tokenizer is given; only for staying inside the budget
 
 
 class StopFlag(Protocol):
@@ -317,7 +316,3 @@ def within_budget(
             kept.append(p)
             used += cost
     return kept
-
-
-def estimate_tokens(text: str) -> int:
-    return max(1, math.ceil(len(text) / CHARS_PER_TOKEN))
