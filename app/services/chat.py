@@ -10,7 +10,7 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 
-from app.core.chat import ChatMessage, ChatRequest, ModelInfo
+from app.core.chat import ChatMessage, ModelInfo
 from app.core.documents import Passage
 from app.core.errors import HearthError, NoModelChosen, StorageError
 from app.core.events import Done, Error, RequestSent, TextDelta, Usage
@@ -26,7 +26,8 @@ from app.services.chat_updates import (
     ReplyStarted,
 )
 from app.services.doc_chat import DocumentChat, DocumentPlan, sources_for, with_passages
-from app.services.memory import MemoryService, PromptPlan
+from app.services.chat_prompt import PromptBuilder
+from app.services.memory import MemoryService
 from app.services.models import ModelService
 from app.services.reply_source import END, ReplySource
 from app.services.reply_state import (
@@ -74,7 +75,6 @@ class ChatService:
         documents: DocumentChat | None = None,
         tools: ToolsService | None = None,
     ) -> None:
-        self._memory = memory  # None: no memories, no per-conversation system prompt
         self.documents = documents or DocumentChat(db=db, settings=settings)
         self._db = db
         self._usage = usage
@@ -84,6 +84,7 @@ class ChatService:
         self._source = ReplySource(models, settings)
         self._tool_loop = ToolLoop(self._source, tools, settings) if tools else None
         self.images = ChatImages(db, models)
+        self._prompt = PromptBuilder(models, settings, memory)
 
     @property
     def busy(self) -> bool:
@@ -290,11 +291,11 @@ class ChatService:
         self._remember_recent(model.id)
         conv = await self._db.call(Store.conversation, cid)
         history = await self._db.call(Store.messages_up_to, parent_id)
-        plan = await self._plan_prompt(cid, model, history, reply.id)
+        plan = await self._prompt.plan(cid, model, history, reply.id)
         yield ReplyStarted(conv, user_message, reply, model, plan.memories)
         if continuing is not None:
             history = [*history, continuing]
-        request = self._request(
+        request = self._prompt.request(
             history, max_tokens=max_tokens, model=model, system_prompt=plan.system_prompt
         )
         request = await self.images.add_to(request, history, model)
@@ -403,47 +404,3 @@ class ChatService:
     def _remember_recent(self, model_id: str) -> None:
         recent = [m for m in self._settings.get("recent_models") or [] if m != model_id]
         self._settings.set("recent_models", [model_id, *recent][:8])
-
-    def _default_system_prompt(self, model: ModelInfo) -> str:
-        """The model's own system prompt, else the app-wide one."""
-        defaults = self._models.defaults_for(model.id)
-        return defaults.get("system_prompt") or self._settings.get("system_prompt") or ""
-
-    async def _plan_prompt(
-        self, cid: int, model: ModelInfo, history: list[Message], reply_id: int
-    ) -> PromptPlan:
-        """The conversation's own system prompt (else the default one) plus the memories this
-        model may see; which memories went in is stored with the reply."""
-        default = self._default_system_prompt(model)
-        if self._memory is None:
-            return PromptPlan(default)
-        plan = await self._memory.plan_prompt(
-            conversation_id=cid, model=model, history=history, default_prompt=default
-        )
-        await self._memory.record_used(message_id=reply_id, memories=plan.memories)
-        return plan
-
-    def _request(
-        self,
-        history: list[Message],
-        *,
-        max_tokens: int | None = None,
-        model: ModelInfo,
-        system_prompt: str | None = None,
-    ) -> ChatRequest:
-        messages = []
-        defaults = self._models.defaults_for(model.id)
-        if system_prompt is None:
-            system_prompt = self._default_system_prompt(model)
-        system_prompt = system_prompt.strip()
-        if system_prompt:
-            messages.append(ChatMessage("system", system_prompt))
-        for m in history:
-            if (m.content or m.images) and m.role in ("user", "assistant"):
-                messages.append(ChatMessage(m.role, m.content))
-        max_tokens = max_tokens or self._settings.get("max_tokens")
-        return ChatRequest(
-            messages=tuple(messages),
-            temperature=float(defaults.get("temperature", self._settings.get("temperature", 0.7))),
-            max_tokens=int(max_tokens) if max_tokens else None,
-        )
