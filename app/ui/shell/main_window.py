@@ -291,6 +291,9 @@ class MainWindow(QMainWindow):
     def guard_budget(self, models, draft, proceed, on_cancel=None) -> None:
         self.costs.guard_budget(models, draft, proceed, on_cancel)
 
+    def with_documents(self, question, model, proceed) -> None:
+        self.sending.with_documents(question, model, proceed)
+
     def restore_draft(self, text: str) -> None:
         self.costs.restore_draft(text)
 
