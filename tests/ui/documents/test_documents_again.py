@@ -8,12 +8,14 @@ wire format on loopback.
 
 from __future__ import annotations
 
-from tests.ui.documents.test_documents_sending import (  # noqa: F401 - the fixture
-    add_and_read,
-    cloud_window,
-    confirm_dialog,
-)
+import pytest
+
+from tests.ui.documents import test_documents_sending as base
 from tests.ui.support import openai_says, send_by_keyboard, shown_replies, wait_until_idle
+
+add_and_read, confirm_dialog = base.add_and_read, base.confirm_dialog
+# test_documents_sending's window, its model OpenAI on loopback
+cloud_window = pytest.fixture(base.cloud_window.__wrapped__, name="cloud_window")
 
 RENT = "The monthly rent for the flat is 900 euros."
 
@@ -33,7 +35,7 @@ def test_regenerate_and_edit_and_resend_send_the_passages(
     qtbot,
     cloud_window,
     openai_server,
-    tmp_path,  # noqa: F811
+    tmp_path,
 ):
     window, services = cloud_window
     lease = tmp_path / "lease.md"
@@ -69,7 +71,7 @@ def test_compare_sends_the_passages_to_every_model(
     qtbot,
     cloud_window,
     openai_server,
-    tmp_path,  # noqa: F811
+    tmp_path,
 ):
     window, services = cloud_window
     lease = tmp_path / "lease.md"
