@@ -26,6 +26,7 @@ from app.core.embed_errors import (
     EmbedModelNotDownloaded,
     EmbedModelNotFound,
 )
+from app.core.embed_models import can_embed
 from app.core.errors import Cancelled, HearthError
 from app.downloads.catalog import CatalogFile, load_catalog
 from app.paths import models_dir
@@ -78,6 +79,23 @@ class DocumentSearch:
         """The GGUF file for a path, a catalog name ("nomic-embed-text-v1.5", "…:Q8_0") or a
         registered model's name. Raises a plain error for a chat model of the catalog, a name
         not found, or a catalog model not downloaded yet."""
+        path = await self._find_embed_model(name_or_path)
+        await self._check_can_embed(path)
+        return path
+
+    async def _check_can_embed(self, path: Path) -> None:
+        """A chat model is refused from its header (milliseconds), not after loading it."""
+        from app.providers.gguf_info import read_gguf_details
+
+        try:
+            details = await asyncio.to_thread(read_gguf_details, path)
+        except HearthError:
+            return  # a broken file: loading it says why, in its own words
+        info = details.model_info
+        if not can_embed(info.architecture, details.pooling_type):
+            raise CannotEmbed.named(info.display_name)
+
+    async def _find_embed_model(self, name_or_path: str) -> Path:
         wanted = name_or_path.strip()
         path = Path(wanted).expanduser()
         if path.is_file():
