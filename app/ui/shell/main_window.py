@@ -130,7 +130,7 @@ class MainWindow(QMainWindow):
             button=sidebar.documents_button, chat_view=self.chat_view)  # fmt: skip
         self.splitter.addWidget(sidebar)
         pane = chat_pane(self.header, self.chat_stack, self.banner, self.composer,
-                         side=self.documents.panel, chip=self.documents.chip)  # fmt: skip
+                         side=self.documents.side, chip=self.documents.chip)  # fmt: skip
         self.splitter.addWidget(pane)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setCollapsible(1, False)
