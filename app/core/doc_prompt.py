@@ -35,21 +35,28 @@ QUESTION_LABEL = "Question:"
 def choose_passages(
     ranked: Iterable[Passage], budget_tokens: int, count: Callable[[str], int] = estimate_tokens
 ) -> list[Passage]:
-    """The best passages (best first) that fit the budget together. A long one that does not fit
-    is skipped, not cut: a cut passage could lose the very sentence that answers. A chunk found
-    twice (two searches fused) counts once."""
+    """The best passages (best first) that fit the budget together: the one budget rule, used by
+    every retriever. A long one that does not fit is skipped, not cut: a cut passage could lose
+    the very sentence that answers. A chunk found twice (two searches fused) counts once, and of
+    passages that overlap (chunks are cut with some overlap) only the first is kept: the same
+    sentences twice would waste the budget."""
     chosen: list[Passage] = []
-    seen: set[int] = set()
     used = 0
     for passage in ranked:
-        if passage.chunk_id in seen:
+        if any(_same_text(passage, kept) for kept in chosen):
             continue
         cost = count(passage.text) + MARKER_TOKENS
         if used + cost <= budget_tokens:
             chosen.append(passage)
-            seen.add(passage.chunk_id)
             used += cost
     return chosen
+
+
+def _same_text(a: Passage, b: Passage) -> bool:
+    """The same chunk, or chunks of one file and page whose text ranges intersect."""
+    if a.chunk_id == b.chunk_id:
+        return True
+    return a.file_id == b.file_id and a.page == b.page and a.start < b.end and b.start < a.end
 
 
 def sources_block(passages: Sequence[Passage]) -> str:

@@ -14,4 +14,15 @@ EMBEDDING_ARCHITECTURES = frozenset(
 
 
 def is_embedding_only(info: ModelInfo) -> bool:
-    return (info.architecture or "").lower() in EMBEDDING_ARCHITECTURES
+    """Not a chat model: an encoder, or (a decoder such as Qwen3-Embedding) named an embedding
+    model, as every one in the catalog and on the Hub is."""
+    if (info.architecture or "").lower() in EMBEDDING_ARCHITECTURES:
+        return True
+    names = f"{info.id} {info.display_name} {info.path or ''}".lower()
+    return "embed" in names
+
+
+def can_embed(architecture: str | None, pooling_type: int | None) -> bool:
+    """Whether llama.cpp makes one vector per text with this GGUF: an encoder, or a model whose
+    metadata sets a pooling type (0 is "none": a chat model, one vector per token)."""
+    return (architecture or "").lower() in EMBEDDING_ARCHITECTURES or bool(pooling_type)

@@ -10,9 +10,10 @@ file's whole text, so a chunk's offsets can point into that.
 from __future__ import annotations
 
 import codecs
+import itertools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from app.documents.errors import (
@@ -23,17 +24,14 @@ from app.documents.errors import (
     damaged,
     unavailable,
 )
-from app.documents.html_text import html_sections
-from app.documents.sections import Section, SectionBuilder
+from app.documents.html_text import html_sections, iter_html_sections
+from app.documents.sections import SECTION_CHARS, Section, SectionBuilder
 
 TEXT_SUFFIXES = {".txt", ".text", ".rst", ".log"}
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown"}
 SUPPORTED_SUFFIXES = frozenset(
     {".pdf", ".docx", ".html", ".htm", ".eml"} | TEXT_SUFFIXES | MARKDOWN_SUFFIXES
 )
-# A text section ends at a paragraph break once it is this long (or anywhere at twice that):
-# small enough to keep memory flat, large enough that chunks rarely meet a section's edge.
-SECTION_CHARS = 32_000
 _LINE_LIMIT = 64_000  # characters per readline: a file with no line breaks is still streamed
 # pypdf keeps every object it parsed; forgetting them now and then keeps a huge PDF's memory flat.
 _PDF_FORGET_EVERY = 25
@@ -68,24 +66,25 @@ def open_document(path: Path) -> Document:
         if suffix == ".pdf":
             return _PdfDocument(path)
         if suffix == ".docx":
-            return _Listed(_docx_sections(path))
+            return _DocxDocument(path)
         if suffix in (".html", ".htm"):
-            return _Listed(html_sections(path.read_bytes()))
+            return _Streamed(lambda: iter_html_sections(path.read_bytes()))
         if suffix == ".eml":
-            return _Listed(_eml_sections(path))
+            return _Streamed(lambda: _eml_sections(path))
         return _TextDocument(path, markdown=suffix in MARKDOWN_SUFFIXES)
     except OSError as exc:
         raise unavailable(exc) from None
 
 
-class _Listed(Document):
-    """A format read whole (Word, HTML, e-mail: their libraries parse the file at once)."""
+class _Streamed(Document):
+    """A format whose library hands out paragraphs (HTML, e-mail): sections are built and
+    yielded as they are reached, never the whole file's text at once."""
 
-    def __init__(self, sections: list[Section]) -> None:
-        self._sections = sections
+    def __init__(self, make: Callable[[], Iterator[Section]]) -> None:
+        self._make = make
 
     def sections(self, start: int = 0) -> Iterator[Section]:
-        yield from self._sections[start:]
+        yield from itertools.islice(self._make(), start, None)
 
 
 # -- PDF ------------------------------------------------------------------------------------------
@@ -166,31 +165,45 @@ def _short(exc: BaseException) -> str:
 # -- Word -----------------------------------------------------------------------------------------
 
 
-def _docx_sections(path: Path) -> list[Section]:
-    import zipfile
+class _DocxDocument(Document):
+    """python-docx parses the file's XML when opened (so a damaged file fails here, early);
+    the text is then taken a paragraph at a time and handed out a section at a time."""
 
-    with open(path, "rb") as f:
-        if f.read(8) == _OLE_MAGIC:
-            raise PasswordProtected(
-                "This Word file is protected by a password (or in the old .doc format), "
-                "so Hearth can't read it.",
-                action="Save a copy as .docx without a password, then add that.",
-            )
-    from docx import Document as open_docx
-    from docx.opc.exceptions import PackageNotFoundError
+    def __init__(self, path: Path) -> None:
+        import zipfile
 
-    try:
-        doc = open_docx(str(path))
-        blocks = list(_docx_blocks(doc))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise damaged("Word", _short(exc)) from None
-    builder = SectionBuilder()
-    for heading, text in blocks:
-        if heading:
-            builder.heading(text)
-        elif text.strip():
-            builder.paragraph(text)
-    return builder.done()
+        with open(path, "rb") as f:
+            if f.read(8) == _OLE_MAGIC:
+                raise PasswordProtected(
+                    "This Word file is protected by a password (or in the old .doc format), "
+                    "so Hearth can't read it.",
+                    action="Save a copy as .docx without a password, then add that.",
+                )
+        from docx import Document as open_docx
+        from docx.opc.exceptions import PackageNotFoundError
+
+        try:
+            self._doc = open_docx(str(path))
+        except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+            raise damaged("Word", _short(exc)) from None
+
+    def sections(self, start: int = 0) -> Iterator[Section]:
+        yield from itertools.islice(self._all(), start, None)
+
+    def _all(self) -> Iterator[Section]:
+        builder = SectionBuilder()
+        try:
+            for heading, text in _docx_blocks(self._doc):
+                if heading:
+                    yield from builder.heading(text)
+                elif text.strip():
+                    yield from builder.paragraph(text)
+        except (KeyError, ValueError) as exc:
+            raise damaged("Word", _short(exc)) from None
+        yield from builder.done()
+
+    def close(self) -> None:
+        self._doc = None
 
 
 def _docx_blocks(doc) -> Iterator[tuple[bool, str]]:
@@ -209,7 +222,9 @@ def _docx_blocks(doc) -> Iterator[tuple[bool, str]]:
 # -- e-mail ---------------------------------------------------------------------------------------
 
 
-def _eml_sections(path: Path) -> list[Section]:
+def _eml_sections(path: Path) -> Iterator[Section]:
+    """The headers, then the body a paragraph at a time (the e-mail library parses the whole
+    message; the text is not held twice)."""
     import email
     from email import policy
 
@@ -221,18 +236,29 @@ def _eml_sections(path: Path) -> list[Section]:
     )
     if not header and not message.get_payload():
         raise damaged("e-mail", "no headers or text")
+    builder = SectionBuilder(heading=subject)  # under the subject, not repeating it
+    if header:
+        yield from builder.paragraph(header)
+    for paragraph in _eml_body(message):
+        yield from builder.paragraph(paragraph)
+    yield from builder.done()
+
+
+def _eml_body(message) -> Iterator[str]:
     body = message.get_body(preferencelist=("plain", "html"))
-    text = ""
-    if body is not None:
-        try:
-            content = body.get_content()
-        except (LookupError, ValueError):  # an unknown charset: read what can be read
-            content = (body.get_payload(decode=True) or b"").decode("latin-1")
-        if body.get_content_type() == "text/html":
-            content = "\n\n".join(s.text.strip() for s in html_sections(content.encode("utf-8")))
-        text = content.strip()
-    full = f"{header}\n\n{text}\n" if text else f"{header}\n"
-    return [Section(full, heading=subject)]
+    if body is None:
+        return
+    try:
+        content = body.get_content()
+    except (LookupError, ValueError):  # an unknown charset: read what can be read
+        content = (body.get_payload(decode=True) or b"").decode("latin-1")
+    if body.get_content_type() == "text/html":
+        for section in html_sections(content.encode("utf-8")):
+            yield section.text.strip()
+        return
+    for paragraph in re.split(r"\n\s*\n", content):
+        if paragraph.strip():
+            yield paragraph.strip()
 
 
 # -- text and Markdown ----------------------------------------------------------------------------

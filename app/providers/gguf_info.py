@@ -46,6 +46,7 @@ class GgufDetails:
     vocab_size: int | None
     tensor_bytes: int
     chat_template: str | None
+    pooling_type: int | None = None  # set by embedding models: one vector per text
 
     def kv_bytes_per_token(self, bytes_per_value: int = 2) -> int | None:
         """KV-cache bytes one token of context costs (f16 cache by default)."""
@@ -247,6 +248,7 @@ def _details(
         vocab_size=vocab_size,
         tensor_bytes=sum(n or 0 for n in sizes),
         chat_template=_str(metadata.get("tokenizer.chat_template")),
+        pooling_type=arch_int("pooling_type"),
     )
 
 

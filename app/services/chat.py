@@ -192,11 +192,17 @@ class ChatService:
             yield update
 
     async def continue_reply(
-        self, *, message_id: int, max_tokens: int | None = None
+        self,
+        *,
+        message_id: int,
+        max_tokens: int | None = None,
+        documents: DocumentPlan | None = None,
     ) -> AsyncIterator[ChatUpdate]:
         """A reply the user stopped goes on from where it stopped, by the same model, in the same
         message. A model on this computer continues its own text; an online model is sent the
-        conversation with the partial reply and asked to go on (CONTINUE_PROMPT)."""
+        conversation with the partial reply and asked to go on (CONTINUE_PROMPT). `documents`,
+        as for send(): a reply made with passages goes on with them (the same question finds
+        the same ones), and its sources are what the whole reply cited."""
         reply = await self._db.call(Store.message, message_id)
         if reply.role != "assistant" or reply.status != "stopped" or not reply.content:
             raise NothingToContinue()
@@ -208,16 +214,23 @@ class ChatService:
             user_message=None,
             max_tokens=max_tokens,
             continuing=reply,
+            documents=documents,
         ):
             yield update
 
     async def compare(
-        self, *, conversation_id: int | None, text: str, model_ids: list[str]
+        self,
+        *,
+        conversation_id: int | None,
+        text: str,
+        model_ids: list[str],
+        documents: DocumentPlan | None = None,
     ) -> AsyncIterator[tuple[int, ChatUpdate]]:
         """One prompt to several models side by side: yields (column, update) as they stream.
 
         Every answer is stored as a sibling reply to the one user message; keep() picks the one
-        the conversation goes on with (the others stay in the tree).
+        the conversation goes on with (the others stay in the tree). With `documents`, every
+        model gets the passages (the plan's, else each looks them up for its own budget).
         """
         models = [await self.pick_model(m) for m in model_ids]
         conv, user = await self._add_user_message(conversation_id, text)
@@ -226,7 +239,11 @@ class ChatService:
         async def column(index: int, model: ModelInfo) -> None:
             try:
                 async for update in self._reply(
-                    conv.id, model, parent_id=user.id, user_message=user if index == 0 else None
+                    conv.id,
+                    model,
+                    parent_id=user.id,
+                    user_message=user if index == 0 else None,
+                    documents=documents,
                 ):
                     queue.put_nowait((index, update))
             finally:
@@ -299,10 +316,6 @@ class ChatService:
             history, max_tokens=max_tokens, model=model, system_prompt=plan.system_prompt
         )
         request = await self.images.add_to(request, history, model)
-        if continuing is not None and not model.is_local:
-            request = replace(
-                request, messages=(*request.messages, ChatMessage("user", CONTINUE_PROMPT))
-            )
         state = ReplyState()
         if continuing is not None:
             state.parts.append(continuing.content)  # the words so far stay; new ones follow
@@ -319,6 +332,10 @@ class ChatService:
                     passages = found.passages
                     request = with_passages(request, passages)
                     yield PassagesFound(passages, found.notice(model))
+            if continuing is not None and not model.is_local:  # after the passages: they go
+                # with the question, and "go on" stays the last word
+                go_on = ChatMessage("user", CONTINUE_PROMPT)
+                request = replace(request, messages=(*request.messages, go_on))
             if not state.stop_requested and state.error is None:
                 if tools is not None and self._tool_loop is not None:
                     run = self._tool_loop.run(model, request, queue, tools)

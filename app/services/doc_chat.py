@@ -3,8 +3,9 @@ into the prompt, the sources a reply cited, and what the user is told before pas
 computer.
 
 Retrieval is a callable handed in (`retrieve(question=, collection_ids=, budget_tokens=)`, async,
-best passages first): keyword search on the database worker by default; open_services() passes
-the better one (DocumentSearch.retrieve) once it exists. Nothing else here depends on which.
+best passages first, kept to the budget by app.core.doc_prompt.choose_passages): keyword search
+on the database worker by default; open_services() passes the better one (DocumentSearch.retrieve)
+once it exists. Nothing else here depends on which.
 """
 
 from __future__ import annotations
@@ -140,10 +141,11 @@ class DocumentChat:
         budget = self.budget_for(model)
         found: list[Passage] = []
         if ids and question.strip() and budget:
+            # The retriever keeps to the budget (app.core.doc_prompt.choose_passages): not
+            # chosen a second time here.
             result = self._retrieve(question=question, collection_ids=ids, budget_tokens=budget)
             found = await result if inspect.isawaitable(result) else result
-        chosen = tuple(choose_passages(found, budget))
-        return DocumentPlan(None if collection_ids is None else tuple(ids), chosen)
+        return DocumentPlan(None if collection_ids is None else tuple(ids), tuple(found))
 
     async def for_reply(
         self,

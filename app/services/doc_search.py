@@ -14,18 +14,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from app.core.context import estimate_tokens
+from app.core.doc_prompt import choose_passages
 from app.core.documents import Passage, reciprocal_rank_fusion
 from app.core.embed_errors import (
     CannotEmbed,
     EmbedModelNotDownloaded,
     EmbedModelNotFound,
 )
+from app.core.embed_models import can_embed
 from app.core.errors import Cancelled, HearthError
 from app.downloads.catalog import CatalogFile, load_catalog
 from app.paths import models_dir
@@ -78,6 +79,23 @@ class DocumentSearch:
         """The GGUF file for a path, a catalog name ("nomic-embed-text-v1.5", "…:Q8_0") or a
         registered model's name. Raises a plain error for a chat model of the catalog, a name
         not found, or a catalog model not downloaded yet."""
+        path = await self._find_embed_model(name_or_path)
+        await self._check_can_embed(path)
+        return path
+
+    async def _check_can_embed(self, path: Path) -> None:
+        """A chat model is refused from its header (milliseconds), not after loading it."""
+        from app.providers.gguf_info import read_gguf_details
+
+        try:
+            details = await asyncio.to_thread(read_gguf_details, path)
+        except HearthError:
+            return  # a broken file: loading it says why, in its own words
+        info = details.model_info
+        if not can_embed(info.architecture, details.pooling_type):
+            raise CannotEmbed.named(info.display_name)
+
+    async def _find_embed_model(self, name_or_path: str) -> Path:
         wanted = name_or_path.strip()
         path = Path(wanted).expanduser()
         if path.is_file():
@@ -246,11 +264,11 @@ class DocumentSearch:
         *,
         collection_ids: list[int] | None = None,
         budget_tokens: int = DEFAULT_BUDGET_TOKENS,
-        count_tokens: Callable[[str], int] | None = None,
     ) -> list[Passage]:
-        """The passages best answering `question`, best first, overlapping ones left out, as
-        many as fit in `budget_tokens` (counted by `count_tokens`, else estimated). From the
-        given collections, else from every enabled one. Keywords alone without a model."""
+        """The passages best answering `question`, best first, as many as fit in
+        `budget_tokens` (app.core.doc_prompt.choose_passages: the one budget rule, which also
+        leaves out passages overlapping a better one). From the given collections, else from
+        every enabled one. Keywords alone without a model."""
         if collection_ids is None:
             collection_ids = await self._db.call(store_documents.collection_ids)
         if not collection_ids or not question.strip():
@@ -264,7 +282,7 @@ class DocumentSearch:
         scores = dict(fused[:CANDIDATES])
         found = await self._db.call(store_documents.passages, list(scores))
         ranked = [replace(p, score=scores[p.chunk_id]) for p in found]
-        return within_budget(without_overlaps(ranked), budget_tokens, count_tokens)
+        return choose_passages(ranked, budget_tokens)
 
     async def _vector_hits(self, question: str, collection_ids: list[int]) -> list[int]:
         try:
@@ -289,30 +307,3 @@ class DocumentSearch:
         if self._background is not None and not self._background.done():
             await asyncio.wait([self._background])
         await self._switch_to(None)
-
-
-def without_overlaps(passages: Iterable[Passage]) -> list[Passage]:
-    """Keep the first of passages that overlap (same file and page, text ranges intersecting):
-    chunks are cut with some overlap, and the same sentences twice waste the budget."""
-    kept: list[Passage] = []
-    for p in passages:
-        if not any(
-            k.file_id == p.file_id and k.page == p.page and p.start < k.end and k.start < p.end
-            for k in kept
-        ):
-            kept.append(p)
-    return kept
-
-
-def within_budget(
-    passages: Iterable[Passage], budget_tokens: int, count_tokens: Callable[[str], int] | None
-) -> list[Passage]:
-    """Best first, each passage that still fits; a long one is skipped, not cut mid-sentence."""
-    count = count_tokens or estimate_tokens
-    kept, used = [], 0
-    for p in passages:
-        cost = count(p.text)
-        if used + cost <= budget_tokens:
-            kept.append(p)
-            used += cost
-    return kept

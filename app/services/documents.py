@@ -95,6 +95,8 @@ class DocumentService:
         cid = await self._db.call(store_docs.ensure_collection, result.collection)
         for path in usable:
             folder = path.is_dir()
+            if not folder:
+                await self._db.call(store_docs.include_path, cid, str(path))
             root_id = await self._db.call(store_docs.add_root, cid, str(path), folder)
             queued, dropped = await self._sync(DocRoot(root_id, cid, str(path), folder))
             result.roots += 1
@@ -161,20 +163,25 @@ class DocumentService:
 
     async def remove(self, name_or_path: str) -> str:
         """Remove a collection by name (any case), else an added file or folder by path, else
-        one file found under a folder (it comes back on the next scan if still there). Returns
-        what was removed, in words."""
+        one file found under a folder (kept out of that folder's next scans, until added again
+        by hand). Returns what was removed, in words."""
         for c in await self._db.call(store_docs.collections):
             if c.name.casefold() == " ".join(name_or_path.split()).casefold():
                 await self._db.call(store_docs.delete_collection, c.id)
                 return f"the collection “{c.name}”"
         path = str(Path(name_or_path).expanduser().absolute())
-        for root in await self._db.call(store_docs.roots):
+        roots = await self._db.call(store_docs.roots)
+        for root in roots:
             if root.path == path:
                 await self._db.call(store_docs.delete_root, root.id)
+                if not root.is_folder:  # a file also under an added folder: kept out of it too
+                    for folder in _folders_holding(roots, root.collection_id, path):
+                        await self._db.call(store_docs.exclude_path, folder.id, path)
+                        await self._db.call(store_docs.delete_path, folder.collection_id, path)
                 return f"the {'folder' if root.is_folder else 'file'} {path}"
         for f in await self._db.call(store_docs.files):
             if f.path == path:
-                await self._db.call(store_docs.delete_file, f.id)
+                await self._db.call(store_docs.exclude_file, f.id)
                 return f"the file {path}"
         raise DocumentNotFound(f"There is no collection, folder or file called “{name_or_path}”.")
 
@@ -205,3 +212,11 @@ class DocumentService:
 
 def _ignore(_progress: Progress) -> None:
     pass
+
+
+def _folders_holding(roots: list[DocRoot], collection_id: int, path: str) -> list[DocRoot]:
+    return [
+        r
+        for r in roots
+        if r.is_folder and r.collection_id == collection_id and Path(path).is_relative_to(r.path)
+    ]

@@ -179,8 +179,8 @@ def delete_root(store: Store, root_id: int) -> None:
 def sync_root(store: Store, root: DocRoot, found: list[tuple[str, int, float]]) -> tuple[int, int]:
     """Make the root's files what a scan `found` (path, size, mtime), in one transaction: new
     ones queued ('waiting'), changed ones (size or mtime) queued again with their old hash kept
-    (so a file merely touched is not read again), gone ones dropped with their chunks.
-    Returns (queued, dropped)."""
+    (so a file merely touched is not read again), gone ones dropped with their chunks, and the
+    ones the user removed from the folder (exclude_file) left out. Returns (queued, dropped)."""
     known = {
         r[1]: (r[0], r[2], r[3], r[4])
         for r in store.db.execute(
@@ -188,10 +188,16 @@ def sync_root(store: Store, root: DocRoot, found: list[tuple[str, int, float]]) 
             [root.collection_id],
         ).fetchall()
     }
+    excluded = {
+        r[0]
+        for r in store.db.execute("SELECT path FROM doc_exclusions WHERE root_id = ?", [root.id])
+    }
     queued, seen = 0, set()
     try:
         with store.db.conn:
             for path, size, mtime in found:
+                if path in excluded:
+                    continue  # removed by the user: not added back (and dropped below if known)
                 seen.add(path)
                 old = known.get(path)
                 if old is None:
@@ -346,3 +352,39 @@ def requeue(store: Store, file_id: int) -> None:
 
 def delete_file(store: Store, file_id: int) -> None:
     _write(store, "DELETE FROM doc_files WHERE id = ?", [file_id])
+
+
+def exclude_file(store: Store, file_id: int) -> None:
+    """Remove a file found under an added folder, and keep it out of the folder's next scans."""
+    try:
+        with store.db.conn:
+            store.db.execute(
+                "INSERT OR IGNORE INTO doc_exclusions (root_id, path)"
+                " SELECT root_id, path FROM doc_files WHERE id = ? AND root_id IS NOT NULL",
+                [file_id],
+            )
+            store.db.execute("DELETE FROM doc_files WHERE id = ?", [file_id])
+    except sqlite3.Error as exc:
+        raise write_error(exc, store.path) from exc
+
+
+def include_path(store: Store, collection_id: int, path: str) -> None:
+    """A file added again by hand: no folder of the collection keeps it out any more."""
+    _write(
+        store,
+        "DELETE FROM doc_exclusions WHERE path = ?"
+        " AND root_id IN (SELECT id FROM doc_roots WHERE collection_id = ?)",
+        [path, collection_id],
+    )
+
+
+def exclude_path(store: Store, root_id: int, path: str) -> None:
+    _write(
+        store, "INSERT OR IGNORE INTO doc_exclusions (root_id, path) VALUES (?, ?)", [root_id, path]
+    )
+
+
+def delete_path(store: Store, collection_id: int, path: str) -> None:
+    _write(
+        store, "DELETE FROM doc_files WHERE collection_id = ? AND path = ?", [collection_id, path]
+    )

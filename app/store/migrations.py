@@ -334,6 +334,25 @@ def m017_local_model_projector(db: sqlite_utils.Database) -> None:
     db["local_models"].add_column("projector", str)
 
 
+@migration
+def m018_document_exclusions(db: sqlite_utils.Database) -> None:
+    # Files the user removed from a folder they added (`hearth docs rm PATH`): the folder's next
+    # scan must not add them back. Forgotten with the folder (its root), or when the file is added
+    # again by hand.
+    db.executescript(
+        """
+        CREATE TABLE doc_exclusions (
+            root_id INTEGER NOT NULL REFERENCES doc_roots(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,
+            PRIMARY KEY (root_id, path)
+        );
+        CREATE TRIGGER doc_roots_exclusions_ad AFTER DELETE ON doc_roots BEGIN
+            DELETE FROM doc_exclusions WHERE root_id = old.id;
+        END;
+        """
+    )
+
+
 def _ensure_table(db: sqlite_utils.Database) -> None:
     # IF NOT EXISTS: another process may be creating it at this very moment.
     with db.conn:

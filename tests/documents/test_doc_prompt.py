@@ -29,7 +29,8 @@ def passage(n: int, text: str = "some words", page: int | None = 3, **kw) -> Pas
 
 
 def test_the_best_passages_that_fit_the_budget_go_in_a_long_one_is_skipped_not_cut():
-    short, long, other = passage(1, "a" * 40), passage(2, "b" * 4000), passage(3, "c" * 40)
+    short, long = passage(1, "a" * 40), passage(2, "b" * 4000, start=40, end=4040)
+    other = passage(3, "c" * 40, start=4040, end=4080)
     chosen = choose_passages([short, long, other, short], budget_tokens=60)
     assert chosen == [short, other]  # best first; the long one skipped; a repeat counts once
     assert choose_passages([short], budget_tokens=5) == []

@@ -276,3 +276,57 @@ def test_collections_are_listed_renamed_toggled_and_removed(docs, tmp_path):
     assert removed_file == f"the file {b}" and removed == "the collection “House”"
     assert [c.collection.name for c in after] == ["Work"] and after[0].files == []
     assert docs.sql("SELECT COUNT(*) FROM doc_chunks") == [(0,)]
+
+
+def test_a_file_deleted_from_a_folder_stays_dropped_on_every_rescan(docs, tmp_path):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    write_notes(folder, "kept.md", word="heron")
+    gone = write_notes(folder, "gone.md", word="ferret")
+    docs.run(_add_and_index(docs, folder))
+    gone.unlink()
+
+    async def rescans():
+        seen = []
+        for _ in range(3):  # the window re-scans at each start; the CLI when adding again
+            seen.append((await docs.service.rescan(), await docs.service.index()))
+        again = await docs.service.add([folder])
+        return seen, again, await docs.service.index()
+
+    seen, again, last = docs.run(rescans())
+    assert seen[0][0] == (0, 1) and [s[0] for s in seen[1:]] == [(0, 0), (0, 0)]
+    assert all(not r.ready and not r.removed for _, r in seen) and not last.ready
+    assert (again.queued, again.dropped) == (0, 0)
+    assert "gone.md" not in states(docs) and search(docs, "ferret") == []
+    assert len(search(docs, "heron")) == 3
+
+
+def test_a_file_the_user_removed_from_a_folder_is_not_added_back(docs, tmp_path):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    write_notes(folder, "kept.md", word="heron")
+    unwanted = write_notes(folder, "private.md", word="ferret")
+
+    async def go():
+        await _add_and_index(docs, folder)
+        said = await docs.service.remove(str(unwanted))  # `hearth docs rm PATH`
+        after = [await docs.service.rescan(), await docs.service.add([folder])]
+        result = await docs.service.index()
+        return said, after, result
+
+    said, (rescanned, readded), result = docs.run(go())
+    assert said == f"the file {unwanted}"
+    assert rescanned == (0, 0) and (readded.queued, readded.dropped) == (0, 0)
+    assert not result.ready and "private.md" not in states(docs)
+    assert search(docs, "ferret") == [] and len(search(docs, "heron")) == 3
+
+    # Added again by hand, it is read again, and the folder's scan no longer drops it.
+    docs.run(_add_and_index(docs, unwanted, collection="notes"))
+    assert docs.run(docs.service.rescan()) == (0, 0)
+    assert states(docs)["private.md"] == ("ready", None) and len(search(docs, "ferret")) == 3
+    # Removed again, as the file added by hand: out of the folder too.
+    assert docs.run(docs.service.remove(str(unwanted))) == f"the file {unwanted}"
+    assert docs.run(docs.service.rescan()) == (0, 0) and "private.md" not in states(docs)
+    # Removing the folder forgets what it kept out.
+    docs.run(docs.service.remove(str(folder)))
+    assert docs.sql("SELECT COUNT(*) FROM doc_exclusions") == [(0,)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from app.documents.errors import (
 )
 from app.documents.readers import open_document
 from app.documents.samples import sample_docx, sample_pdf
+from app.documents.sections import SECTION_CHARS
 
 
 def sections(path: Path, start: int = 0) -> list:
@@ -106,6 +108,45 @@ def test_docx_splits_at_headings_and_keeps_tables(tmp_path):
     assert [s.heading for s in read] == ["Taxes 2026", "Budget"]
     assert "File by April." in read[0].text and "Rent is 900." in read[1].text
     assert read[1].offset == len(read[0].text)  # offsets into the whole document's text
+
+
+def test_a_large_docx_is_read_as_a_stream_of_bounded_sections(tmp_path):
+    """No headings, 4,000 paragraphs (about 1 MB of text): sections of about SECTION_CHARS,
+    handed out one at a time (the first before the last paragraph is reached), together the
+    whole text with exact offsets."""
+    words = "The heron waits by the water for the fish to come close enough. " * 4
+    paragraphs = [f"Paragraph {i}. {words}" for i in range(4000)]
+    path = sample_docx(tmp_path / "big.docx", [("p", t) for t in paragraphs])
+    document = open_document(path)
+    try:
+        stream = document.sections()
+        first = next(stream)
+        assert first.text.startswith("Paragraph 0.") and "Paragraph 3999." not in first.text
+        rest = list(stream)
+    finally:
+        document.close()
+    read = [first, *rest]
+    assert len(read) >= 20  # several sections, not the file at once
+    assert all(len(s.text) <= SECTION_CHARS + len(paragraphs[-1]) + 4 for s in read)
+    assert [s.offset for s in read[1:]] == list(
+        itertools.accumulate(len(s.text) for s in read[:-1])
+    )
+    assert "".join(s.text for s in read) == "".join(t.strip() + "\n\n" for t in paragraphs)
+    assert [s.offset for s in sections(path, start=3)] == [s.offset for s in read[3:]]
+
+
+def test_html_is_read_a_section_at_a_time(tmp_path):
+    path = tmp_path / "page.html"
+    body = "".join(f"<h2>Part {i}</h2><p>Text of part {i}.</p>" for i in range(50))
+    path.write_text(f"<html><title>Big</title><body>{body}</body></html>", encoding="utf-8")
+    document = open_document(path)
+    try:
+        stream = document.sections()
+        assert next(stream).heading == "Big"
+        rest = list(stream)
+    finally:
+        document.close()
+    assert [s.heading for s in rest] == [f"Part {i}" for i in range(50)]
 
 
 def test_a_damaged_docx_is_damaged(tmp_path):

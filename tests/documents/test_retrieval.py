@@ -8,10 +8,14 @@ import threading
 
 import pytest
 
+from app.core.chat import ModelInfo
+from app.core.context import estimate_tokens
+from app.core.doc_prompt import MARKER_TOKENS, choose_passages
 from app.core.documents import Passage
 from app.core.embed_errors import CannotEmbed, EmbedModelNotDownloaded, EmbedModelNotFound
 from app.providers.llama_embed import LlamaEmbedder
-from app.services.doc_search import SETTING, EmbedProgress, within_budget, without_overlaps
+from app.services.doc_chat import DocumentChat
+from app.services.doc_search import SETTING, EmbedProgress
 from app.store import doc_vectors as dv
 from tests.documents.embed_gguf import write_tiny_embed_gguf
 from tests.documents.retrieval_rows import add_collection, add_file
@@ -128,7 +132,7 @@ def test_a_chat_model_is_refused_and_search_keeps_working(services, tiny_gguf, m
 
     found = run(services, scenario)
     assert found[0].text.startswith("The warranty for the Aurora kettle")
-    assert len(loads) == 2  # the check, then once more by hand: not again at every question
+    assert loads == []  # refused from the file's header: its weights are never loaded
     assert isinstance(services.doc_search.problem, CannotEmbed)
 
 
@@ -202,15 +206,16 @@ def test_overlapping_chunks_keep_the_better_one():
         passage(4, 100, 200, page=2),  # another page
         passage(5, 100, 200, file_id=2),  # another file
     ]
-    assert [p.chunk_id for p in without_overlaps(ranked)] == [2, 3, 4, 5]
+    assert [p.chunk_id for p in choose_passages(ranked, 10**6)] == [2, 3, 4, 5]
 
 
 def test_the_budget_keeps_the_best_that_fit():
-    ranked = [passage(1, 0, 1, text="a" * 400), passage(2, 0, 1, text="b" * 4000)]
-    ranked.append(passage(3, 0, 1, text="c" * 400))
-    assert [p.chunk_id for p in within_budget(ranked, 250, None)] == [1, 3]  # 100 tokens each
-    assert [p.chunk_id for p in within_budget(ranked, 250, lambda t: 1)] == [1, 2, 3]
-    assert within_budget(ranked, 50, None) == []
+    ranked = [passage(1, 0, 400, text="a" * 400), passage(2, 400, 4400, text="b" * 4000)]
+    ranked.append(passage(3, 4400, 4800, text="c" * 400))
+    # 100 tokens each, plus the marker's
+    assert [p.chunk_id for p in choose_passages(ranked, 250)] == [1, 3]
+    assert [p.chunk_id for p in choose_passages(ranked, 250, lambda t: 1)] == [1, 2, 3]
+    assert choose_passages(ranked, 50) == []
 
 
 def test_passages_read_are_embedded_in_the_background(services, tiny_embed_gguf, tmp_path):
@@ -238,3 +243,36 @@ def test_passages_read_are_embedded_in_the_background(services, tiny_embed_gguf,
     result, left, found = run(services, scenario)
     assert result.chunks >= 2 and left == 0
     assert "88213" in found[0].text
+
+
+def test_the_budget_is_applied_once_by_the_one_rule_in_core(services):
+    """DocumentSearch.retrieve keeps to the budget with core's choose_passages, and
+    DocumentChat.find hands on what the retriever chose, without a second cut of its own."""
+    add_facts(services)
+    search = services.doc_search
+    budget = estimate_tokens(FACTS[0]) + MARKER_TOKENS  # room for one of the two found
+    seen = []
+
+    async def scenario():
+        everything = await search.retrieve("the warranty and returns", budget_tokens=10**6)
+        within = await search.retrieve("the warranty and returns", budget_tokens=budget)
+
+        async def retrieve(**kw):
+            seen.append(kw["budget_tokens"])
+            return everything  # a retriever's choice is not cut again
+
+        docs = DocumentChat(db=services.db, settings=services.settings, retrieve=retrieve)
+        model = ModelInfo(id="m", provider="local", display_name="m", context_length=10**6)
+        plan = await docs.find(question="the warranty", model=model, collection_ids=[1])
+        return everything, within, plan
+
+    everything, within, plan = run(services, scenario)
+    assert len(everything) > len(within) >= 1
+    assert within == choose_passages(everything, budget)
+    assert list(plan.passages) == everything and seen == [docs_budget(services)]
+
+
+def docs_budget(services) -> int:
+    return DocumentChat(db=services.db, settings=services.settings).budget_for(
+        ModelInfo(id="m", provider="local", display_name="m", context_length=10**6)
+    )

@@ -67,13 +67,17 @@ class ChatSession(QObject):
         )
         return self._start(updates)
 
-    def regenerate(self, *, conversation_id: int, model_id: str | None) -> asyncio.Task:
+    def regenerate(
+        self, *, conversation_id: int, model_id: str | None, documents=None
+    ) -> asyncio.Task:
         self._view.remove_trailing_replies()
-        updates = self._services.chat.regenerate(conversation_id=conversation_id, model_id=model_id)
+        updates = self._services.chat.regenerate(
+            conversation_id=conversation_id, model_id=model_id, documents=documents
+        )
         return self._start(updates)
 
     def reply_to(
-        self, *, edited_id: int, user_message: Message, model_id: str | None
+        self, *, edited_id: int, user_message: Message, model_id: str | None, documents=None
     ) -> asyncio.Task:
         """Edit and resend, step two: the edited message and what followed it leave the screen
         and the new version (already stored) takes their place at once, so it stays shown even
@@ -84,12 +88,14 @@ class ChatSession(QObject):
             conversation_id=user_message.conversation_id,
             user_message_id=user_message.id,
             model_id=model_id,
+            documents=documents,
         )
         return self._start(updates)
 
-    def continue_reply(self, *, message_id: int) -> asyncio.Task:
+    def continue_reply(self, *, message_id: int, documents=None) -> asyncio.Task:
         """A stopped reply goes on in place: its widget streams again from its last word."""
-        return self._start(self._services.chat.continue_reply(message_id=message_id))
+        updates = self._services.chat.continue_reply(message_id=message_id, documents=documents)
+        return self._start(updates)
 
     def stop(self) -> None:
         if self.busy:

@@ -43,6 +43,8 @@ class HistoryHost(Protocol):
 
     def guard_budget(self, models, draft, proceed, on_cancel=None) -> None: ...
 
+    def with_documents(self, question, model, proceed) -> None: ...  # passages, as when sent
+
     def forget_sent_text(self) -> None: ...  # no failed reply refills the composer with it
 
     async def use_chat_model(self, conversation_id, messages, *, more_after=False) -> None: ...
@@ -182,7 +184,7 @@ class HistoryController:
             return
         model = self.host.current_model
         if model is None or model.is_local:
-            self.tasks.spawn(self._resend(message, text, model), name="resend")
+            self._resend_with_documents(message, text, model)
             return
         self.tasks.spawn(self._check_then_resend(message, text, model), name="resend-check")
 
@@ -192,14 +194,24 @@ class HistoryController:
 
         def after_privacy(chosen: ModelInfo | None) -> None:
             self.host.guard_budget(
-                [chosen], text, lambda: self.tasks.spawn(self._resend(message, text, chosen))
+                [chosen], text, lambda: self._resend_with_documents(message, text, chosen)
             )
 
         # Its pictures go again with the new version: said before it leaves, as when sent.
         pictures = len(message.images)
         self.host.check_then(text, model, after_privacy, history=history, pictures=pictures)
 
-    async def _resend(self, message: Message, text: str, model: ModelInfo | None) -> None:
+    def _resend_with_documents(self, message: Message, text: str, model: ModelInfo | None) -> None:
+        """With the passages of the collections turned on, as a new message (asked first)."""
+
+        def resend(documents=None) -> None:
+            self.tasks.spawn(self._resend(message, text, model, documents), name="resend")
+
+        self.host.with_documents(text, model, resend)
+
+    async def _resend(
+        self, message: Message, text: str, model: ModelInfo | None, documents=None
+    ) -> None:
         if self.host.busy:
             return
         try:
@@ -213,7 +225,10 @@ class HistoryController:
         # to be refilled with an older message sent from it.
         self.host.forget_sent_text()
         self.session.reply_to(
-            edited_id=message.id, user_message=edited, model_id=model.id if model else None
+            edited_id=message.id,
+            user_message=edited,
+            model_id=model.id if model else None,
+            documents=documents,
         )
         self.refresh_message_marks()  # ‹ 2/2 › on the new version, however the reply goes
 

@@ -12,7 +12,7 @@ attached, and whether the model can see them), and asks the window only through 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtGui import QCursor
@@ -248,18 +248,61 @@ class SendController:
         self.send_now(text, model, documents=documents)
 
     def regenerate(self, model_id: str | None = None) -> None:
-        """A new answer to the last message, by the chosen model or the one given."""
+        """A new answer to the last message, by the chosen model or the one given (with the
+        passages of the collections turned on, as a new message)."""
         if self.busy or self.chats.conversation_id is None:
             return
         if model_id is None and self.models.current_model is not None:
             model_id = self.models.current_model.id
         conversation_id = self.chats.conversation_id
+        model = self.models.find_model(model_id)
 
-        def proceed() -> None:
+        def proceed(documents=None) -> None:
             if not self.busy and conversation_id == self.chats.conversation_id:
-                self.session.regenerate(conversation_id=conversation_id, model_id=model_id)
+                self.session.regenerate(
+                    conversation_id=conversation_id, model_id=model_id, documents=documents
+                )
 
-        self.host.guard_budget([self.models.find_model(model_id)], "", proceed)
+        async def question() -> str:
+            return await self._asked(conversation_id, None)
+
+        self.host.guard_budget([model], "", lambda: self.with_documents(question, model, proceed))
+
+    def with_documents(
+        self,
+        question: str | Callable[[], Awaitable[str]],
+        model: ModelInfo | None,
+        proceed: Callable[..., None],
+    ) -> None:
+        """A reply made again (Regenerate, Continue, edit-and-resend, Compare) goes with the
+        passages of the collections turned on, as a new message does: looked up first, and
+        before they go to a cloud model the user reads how many and agrees. `question`: the
+        text, or an async function that finds it. Calls proceed(documents=plan), or proceed()
+        when no collection is on."""
+        if self.documents is None or not self.documents.in_use:
+            proceed()
+            return
+        self.tasks.spawn(self._find_then(question, model, proceed), name="documents-find")
+
+    async def _find_then(self, question, model: ModelInfo | None, proceed) -> None:
+        text = question if isinstance(question, str) else await question()
+        try:
+            plan = await self.documents.find(text, model)
+        except HearthError as error:
+            self.chat_view.add_notice(error.plain(), error=True)
+            return
+        if model is None or model.is_local:
+            proceed(documents=plan)
+            return
+        self.documents.confirm(plan, model, lambda: proceed(documents=plan), lambda: None)
+
+    async def _asked(self, conversation_id: int, message_id: int | None) -> str:
+        """The user's words a reply answers: the message `message_id`, else the last one."""
+        history = await self.services.conversations.messages(conversation_id)
+        asked = [m for m in history if m.role == "user"]
+        if message_id is not None:
+            asked = [m for m in asked if m.id == message_id]
+        return asked[-1].content if asked else ""
 
     def stop_reply(self) -> None:
         self.session.stop()
@@ -293,11 +336,16 @@ class SendController:
             return
         model = self.models.find_model(message.model_id)
 
-        def proceed() -> None:
+        def proceed(documents=None) -> None:
             if not self.busy and message.conversation_id == self.chats.conversation_id:
-                self.session.continue_reply(message_id=message.id)
+                self.session.continue_reply(message_id=message.id, documents=documents)
 
-        self.host.guard_budget([model], message.content, proceed)
+        async def question() -> str:
+            return await self._asked(message.conversation_id, message.parent_id)
+
+        self.host.guard_budget(
+            [model], message.content, lambda: self.with_documents(question, model, proceed)
+        )
 
     def _known_provider(self, provider_id: str | None) -> str | None:
         known = {spec.id for spec in all_providers()}

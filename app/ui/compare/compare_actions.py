@@ -40,6 +40,8 @@ class CompareHost(Protocol):
 
     def guard_budget(self, models, draft, proceed, on_cancel=None) -> None: ...
 
+    def with_documents(self, question, model, proceed) -> None: ...  # passages, as when sent
+
     def send_now(self, text: str, model: ModelInfo | None) -> None: ...  # an ordinary message
 
     def show_failure(self, error: HearthError) -> None: ...
@@ -111,18 +113,29 @@ class CompareController:
 
         def proceed(model: ModelInfo | None) -> None:
             if model is online:
-                self.host.guard_budget(models, text, lambda: self._start_compare(text, models))
+                self.host.guard_budget(models, text, lambda: self._with_documents(text, models))
             else:  # "send to a model on this computer instead": an ordinary message, kept here
                 self.composer.clear()
                 self.host.send_now(text, model)
 
         self.host.check_then(text, online, proceed)
 
-    def _start_compare(self, text: str, models: list[ModelInfo]) -> None:
+    def _with_documents(self, text: str, models: list[ModelInfo]) -> None:
+        """With the collections turned on, every model gets the passages; found for the
+        online one (whose notice the user reads), else the first."""
+        online = next((m for m in models if not m.is_local), models[0])
+        self.host.with_documents(
+            text, online, lambda documents=None: self._start_compare(text, models, documents)
+        )
+
+    def _start_compare(self, text: str, models: list[ModelInfo], documents=None) -> None:
         self.composer.clear()
         self.chat_stack.setCurrentWidget(self.compare_view)
         self.compare_session.start(
-            conversation_id=self.chats.conversation_id, text=text, models=models
+            conversation_id=self.chats.conversation_id,
+            text=text,
+            models=models,
+            documents=documents,
         )
 
     def keep_answer(self, message_id: int) -> asyncio.Task:

@@ -41,7 +41,7 @@ class CompareSession(QObject):
         return self._task
 
     def start(
-        self, *, conversation_id: int | None, text: str, models: list[ModelInfo]
+        self, *, conversation_id: int | None, text: str, models: list[ModelInfo], documents=None
     ) -> asyncio.Task:
         self.conversation_id = conversation_id
         self._view.start(text, models)
@@ -50,7 +50,10 @@ class CompareSession(QObject):
             for i, column in enumerate(self._view.columns)
         }
         updates = self._services.chat.compare(
-            conversation_id=conversation_id, text=text, model_ids=[m.id for m in models]
+            conversation_id=conversation_id,
+            text=text,
+            model_ids=[m.id for m in models],
+            documents=documents,
         )
         self._task = self._tasks.spawn(self._consume(updates), name="compare")
         return self._task

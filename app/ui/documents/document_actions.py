@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QPushButton, QWidget
+from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
 from app.core.chat import ModelInfo
 from app.core.errors import HearthError
@@ -30,12 +30,12 @@ from app.services.documents import AddResult, CollectionListing
 from app.ui.documents.doc_text import finished_text, progress_state_text, progress_text
 from app.ui.documents.documents_chip import DocumentsChip
 from app.ui.documents.drop_files import DropCatcher
-from app.ui.documents.passage_panel import PassagePanel
 
 if TYPE_CHECKING:
     from app.services import Services
     from app.ui.chat import ChatView
     from app.ui.documents.documents_window import DocumentsWindow
+    from app.ui.documents.passage_panel import PassagePanel
     from app.ui.shell.tasks import TaskKeeper
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,13 @@ class DocumentController(QObject):
         self.services = services
         self.tasks = tasks
         self.chip = chip = DocumentsChip()  # MainWindow lays both out in the chat pane
-        self.panel = PassagePanel()
+        # The passage panel is built with the first citation opened (start-up stays quick); its
+        # place beside the chat is this empty, hidden slot MainWindow lays out.
+        self.side = QWidget()
+        self.side.setLayout(QVBoxLayout())
+        self.side.layout().setContentsMargins(0, 0, 0, 0)
+        self.side.hide()
+        self._panel: PassagePanel | None = None
         self.chat_view = chat_view
         self.host = host
         self.listing: list[CollectionListing] = []
@@ -89,6 +95,16 @@ class DocumentController(QObject):
         chip.manage_requested.connect(self.open_window)
         button.clicked.connect(lambda: self.open_window())
         chat_view.reply_action.connect(self._on_reply_action)
+
+    @property
+    def panel(self) -> PassagePanel:
+        if self._panel is None:
+            from app.ui.documents.passage_panel import PassagePanel
+
+            self._panel = PassagePanel()
+            self.side.layout().addWidget(self._panel)
+            self.side.show()
+        return self._panel
 
     # -- start and close ------------------------------------------------------------------------
 

@@ -130,7 +130,7 @@ class MainWindow(QMainWindow):
             button=sidebar.documents_button, chat_view=self.chat_view)  # fmt: skip
         self.splitter.addWidget(sidebar)
         pane = chat_pane(self.header, self.chat_stack, self.banner, self.composer,
-                         side=self.documents.panel, chip=self.documents.chip)  # fmt: skip
+                         side=self.documents.side, chip=self.documents.chip)  # fmt: skip
         self.splitter.addWidget(pane)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setCollapsible(1, False)
@@ -290,6 +290,9 @@ class MainWindow(QMainWindow):
 
     def guard_budget(self, models, draft, proceed, on_cancel=None) -> None:
         self.costs.guard_budget(models, draft, proceed, on_cancel)
+
+    def with_documents(self, question, model, proceed) -> None:
+        self.sending.with_documents(question, model, proceed)
 
     def restore_draft(self, text: str) -> None:
         self.costs.restore_draft(text)
