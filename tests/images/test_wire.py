@@ -197,3 +197,28 @@ def test_gemini_inline_data_before_the_text(server, photo_bytes):
     ]
     sent = base64.b64decode(body["contents"][0]["parts"][0]["inline_data"]["data"])
     assert_clean(sent, (1600, 2400))  # within Gemini's 3072: only turned and stripped
+
+
+def test_a_picture_without_words_goes_as_the_image_parts_only(server):
+    """No empty text part: Anthropic refuses one, and the others gain nothing from it."""
+    shot = pictures.screenshot_png()
+    server.script("POST", "/v1/chat/completions", sse_reply([encode_sse(openai_events(["A"]))]))
+    server.script("POST", "/v1/messages", sse_reply([encode_sse(anthropic_events(["B"]))]))
+    gemini_path = "/v1beta/models/gemini-2.5-flash:streamGenerateContent"
+    server.script("POST", gemini_path, sse_reply([encode_sse(gemini_events(["C"]))]))
+    backends = [
+        ("openai", OpenAICompatBackend, "gpt-4o", "/v1"),
+        ("anthropic", AnthropicBackend, "claude-sonnet-4-0", "/v1"),
+        ("gemini", GeminiBackend, "gemini-2.5-flash", "/v1beta"),
+    ]
+    for provider, cls, model, base in backends:
+        backend = cls(
+            get_provider(provider), model, server.base_url + base, KEY, retry_policy=fast_retry()
+        )
+        collect(backend, request_with(part_for(provider, shot), text=""))
+
+    openai, anthropic, gemini = (r.json() for r in server.requests)
+    assert [p["type"] for p in openai["messages"][1]["content"]] == ["image_url"]
+    assert [b["type"] for b in anthropic["messages"][0]["content"]] == ["image"]
+    assert list(gemini["contents"][0]["parts"][0]) == ["inline_data"]
+    assert len(gemini["contents"][0]["parts"]) == 1
