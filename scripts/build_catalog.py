@@ -138,6 +138,15 @@ CURATED: list[dict[str, Any]] = [
           1_711_376_384, 8192, _kv(24, 32, 64),
           "Hugging Face's small open model: quick, light answers and rewriting; English only.",
           ["English"]),
+    # Sees pictures: the text model and its image projector ("mmproj"), downloaded as one model.
+    # 256M parameters as published, the vision tower included (it lives in the projector file);
+    # the text half is SmolLM2-135M's shape: 30 layers, 3 KV heads of 64, 8192 tokens.
+    {**_spec("smolvlm-256m-instruct", "SmolVLM 256M Instruct", "SmolVLM",
+             "ggml-org/SmolVLM-256M-Instruct-GGUF", "SmolVLM-256M-Instruct", "apache-2.0",
+             256_000_000, 8192, _kv(30, 3, 64),
+             "The smallest model that sees pictures: reads screenshots and describes photos on "
+             "this computer, roughly; English only.", ["English"], ("Q8_0",)),
+     "projector": "mmproj-SmolVLM-256M-Instruct-Q8_0.gguf"},
     # For document search, not chat ("kind": the chat lists and "what fits" never offer it). The
     # default embedding model of GPT4All and LM Studio; its file names use "." before the quant.
     {"id": "nomic-embed-text-v1.5", "name": "Nomic Embed Text v1.5", "family": "Nomic",
@@ -187,6 +196,9 @@ SOURCES: dict[str, str] = {
                     "(index 56177413879, 70097131525)",
     "nemo-catalog": "model catalogs (Rust, Python): repo, revision, file, sha256, size_bytes "
                     "(index 56118877475, 70960182246)",
+    "smolvlm-pins": "SmolVLM-256M pins in public app catalogs and scripts (C++ x2, PowerShell, "
+                    "a README table), all agreeing: repo, file, sha256, size, no revision "
+                    "(index 55683798912, 55914503398, 68849088712, 69443193573)",
     "embed-pins": "embedding-model pins in public app catalogs (Go, Python, TypeScript, Rust): "
                   "repo, revision, file, sha256, size (index 63272119790, 70478373046, "
                   "71481936524, 58113693103)",
@@ -324,6 +336,12 @@ PUBLISHED: dict[tuple[str, str], dict[str, Any]] = {
     ("bartowski/SmolLM2-1.7B-Instruct-GGUF", "SmolLM2-1.7B-Instruct-Q8_0.gguf"): _pub(
         1_820_414_944, "0c6e8955788b1253f418c354a4bdc4cf507b8cfe49c48bb10c7c58ae713cfa2a", None,
         "pocketpal"),
+    ("ggml-org/SmolVLM-256M-Instruct-GGUF", "SmolVLM-256M-Instruct-Q8_0.gguf"): _pub(
+        175_054_528, "2a31195d3769c0b0fd0a4906201666108834848db768af11de1d2cef7cd35e65", None,
+        "smolvlm-pins"),
+    ("ggml-org/SmolVLM-256M-Instruct-GGUF", "mmproj-SmolVLM-256M-Instruct-Q8_0.gguf"): _pub(
+        103_769_856, "7e943f7c53f0382a6fc41b6ee0c2def63ba4fded9ab8ed039cc9e2ab905e0edd", None,
+        "smolvlm-pins"),
     ("nomic-ai/nomic-embed-text-v1.5-GGUF", "nomic-embed-text-v1.5.Q4_K_M.gguf"): _pub(
         84_106_624, "d4e388894e09cf3816e8b0896d81d265b55e7a9fff9ab03fe8bf4ef5e11295ac", NOMIC,
         "embed-pins"),
@@ -350,21 +368,30 @@ def spec_for(repo: str, quants: tuple[str, ...] | None) -> dict[str, Any]:
 def offline_entry(spec: dict[str, Any]) -> dict[str, Any]:
     from app.downloads.hub_names import quant_from_name
 
-    files = []
-    for name in spec["files"]:
+    def published(name: str) -> dict[str, Any]:
         known = PUBLISHED.get((spec["repo"], name)) or {}
-        files.append({"file": name, "quant": quant_from_name(name), "size": known.get("size"),
-                      "sha256": known.get("sha256"), "revision": known.get("revision") or "main",
-                      "source": known.get("source")})  # fmt: skip
+        return {"file": name, "quant": quant_from_name(name), "size": known.get("size"),
+                "sha256": known.get("sha256"), "revision": known.get("revision") or "main",
+                "source": known.get("source")}  # fmt: skip
+
+    files = [published(name) for name in spec["files"]]
+    projector = published(spec["projector"]) if spec.get("projector") else None
     pinned = {f["revision"] for f in files}
-    return _entry(spec, pinned.pop() if len(pinned) == 1 else "main", files)
+    return _entry(spec, pinned.pop() if len(pinned) == 1 else "main", files, projector)
 
 
-def _entry(spec: dict[str, Any], revision: str, files: list[dict[str, Any]]) -> dict[str, Any]:
+def _entry(
+    spec: dict[str, Any],
+    revision: str,
+    files: list[dict[str, Any]],
+    projector: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     keys = ("id", "name", "family", "repo", "license", "parameters", "context_length",
             "kv_bytes_per_token", "description", "languages")  # fmt: skip
     kind = {"kind": spec["kind"]} if spec.get("kind") else {}  # chat models leave it out
-    return {**{k: spec[k] for k in keys}, **kind, "revision": revision, "files": files}
+    # A vision model's projector, shared by every quantization (app/downloads/catalog.py).
+    seeing = {"projector": projector} if projector else {}
+    return {**{k: spec[k] for k in keys}, **kind, "revision": revision, **seeing, "files": files}
 
 
 async def online_entry(hub: HubClient, spec: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -392,7 +419,32 @@ async def online_entry(hub: HubClient, spec: dict[str, Any]) -> tuple[dict[str, 
         "context_length": gguf.get("context_length") or spec["context_length"],
     }
     revision = files[0].revision if files else info.get("sha") or "main"
-    return _entry(spec, revision, chosen), problems
+    projector = None
+    if spec.get("projector"):
+        projector = await _projector_entry(hub, spec["repo"], spec["projector"], revision)
+        if projector is None:
+            problems.append(f"{spec['repo']}/{spec['projector']}: no such projector, or no lfs")
+    return _entry(spec, revision, chosen, projector), problems
+
+
+async def _projector_entry(
+    hub: HubClient, repo: str, name: str, revision: str
+) -> dict[str, Any] | None:
+    """The projector's size and sha256 from the repo's file tree (the model list leaves
+    mmproj files out: they are not models on their own)."""
+    from app.downloads.hub_names import int_field, quant_from_name, sha256_or_none
+
+    for entry in await hub.tree(repo, revision=revision):
+        lfs = entry.get("lfs") if isinstance(entry.get("lfs"), dict) else {}
+        if entry.get("path") != name or not lfs:
+            continue
+        size = int_field(lfs.get("size")) or int_field(entry.get("size"))
+        sha256 = sha256_or_none(lfs.get("oid") or lfs.get("sha256"))
+        if size is None or sha256 is None:
+            return None
+        return {"file": name, "quant": quant_from_name(name), "size": size, "sha256": sha256,
+                "revision": revision, "source": "huggingface-api"}  # fmt: skip
+    return None
 
 
 def _quant_of(file: str) -> str | None:

@@ -85,10 +85,10 @@ async def cmd_ask(services: Services, args: argparse.Namespace) -> int:
         names = {c.name.casefold() for c in await services.chat.documents.collections()}
         if docs.casefold() not in names:
             args.text, docs = [docs], ALL_COLLECTIONS
-    text = " ".join(args.text).strip() if args.text else read_stdin().strip()
+    text = " ".join(args.text).strip() if args.text else _stdin_text(bool(args.image))
     if not text.isascii():
         check_utf8(text)
-    if not text:
+    if not text and not args.image:  # a picture may go alone: the model says what it sees
         raise HearthError("There is nothing to ask.", action="Type a message after `hearth ask`.")
     cid = args.conversation
     if args.cont and cid is None:
@@ -162,6 +162,14 @@ def _print_sources(message) -> None:
     print("\nSources:")
     for line in source_lines(sources):
         print(line)
+
+
+def _stdin_text(with_images: bool) -> str:
+    """The question from standard input; with pictures and a terminal there, none (waiting
+    for typed words would look like a hang)."""
+    if with_images and sys.stdin.isatty():
+        return ""
+    return read_stdin().strip()
 
 
 async def _prepared_images(services: Services, paths: list[str], model_id: str | None) -> list:

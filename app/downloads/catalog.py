@@ -61,11 +61,18 @@ class CatalogFile:
 
     @property
     def size_is_estimate(self) -> bool:
-        return self.size is None
+        return self.size is None or (self.projector is not None and self.projector.size is None)
 
     @property
     def size_bytes(self) -> int | None:
-        """The exact size, else an estimate (parameters × bits per weight)."""
+        """The exact size, else an estimate (parameters × bits per weight); with a projector,
+        both files: what is downloaded, and what sits in memory when the model sees."""
+        own = self._own_size()
+        if own is None or self.projector is None:
+            return own
+        return own + (self.projector.size_bytes or 0)
+
+    def _own_size(self) -> int | None:
         if self.size is not None:
             return self.size
         bits = BITS_PER_WEIGHT.get(self.quant or "")

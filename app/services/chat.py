@@ -58,8 +58,10 @@ class NothingToContinue(HearthError):
     action = "Press Regenerate for a new reply instead."
 
 
-def title_from(text: str, limit: int = 48) -> str:
+def title_from(text: str, limit: int = 48, *, pictures: int = 0) -> str:
     words = " ".join(text.split())
+    if not words and pictures:  # a picture sent without words
+        return "Picture" if pictures == 1 else "Pictures"
     return words if len(words) <= limit else words[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
@@ -135,7 +137,7 @@ class ChatService:
         model = await self.pick_model(model_id)
         await self.images.check(model, len(images))
         kept = await self.images.keep(images) if images else []
-        conv, user = await self._add_user_message(conversation_id, text)
+        conv, user = await self._add_user_message(conversation_id, text, pictures=len(kept))
         if kept:
             await self.images.attach(user.id, kept)
             user = await self._db.call(Store.message, user.id)
@@ -267,13 +269,14 @@ class ChatService:
         """Make this reply the one the conversation continues from (compare, regenerate)."""
         await self._db.call(Store.set_head, conversation_id, message_id)
 
-    async def _add_user_message(self, conversation_id: int | None, text: str):
+    async def _add_user_message(self, conversation_id: int | None, text: str, *, pictures=0):
+        title = title_from(text, pictures=pictures)
         if conversation_id is None:
-            conv = await self._db.call(Store.create_conversation, title_from(text))
+            conv = await self._db.call(Store.create_conversation, title)
         else:
             conv = await self._db.call(Store.conversation, conversation_id)
             if conv.message_count == 0 and conv.title == "New chat":
-                await self._db.call(Store.rename_conversation, conv.id, title_from(text))
+                await self._db.call(Store.rename_conversation, conv.id, title)
         user = await self._db.call(Store.add_message, conv.id, role="user", content=text)
         return conv, user
 

@@ -23,7 +23,9 @@ def test_shipped_catalog_is_a_short_list_of_good_models():
     assert params[0] < 1e9 and 12e9 < params[-1] < 16e9  # about 0.5B to 14B
     assert {"Qwen", "Llama", "Gemma", "Phi", "Mistral"} <= {m.family for m in catalog.models}
     for model in catalog.models:
-        assert len(model.files) >= 3 and model.description and model.license
+        # A vision model may come in one quantization: its projector goes with each.
+        assert len(model.files) >= (1 if model.files[0].sees_images else 3)
+        assert model.description and model.license
         assert model.context_length and model.languages
         for file in model.files:
             assert file.quant == quant_from_name(file.file) and file.file.endswith(".gguf")
@@ -73,6 +75,8 @@ def test_filled_sizes_are_plausible_for_quant_and_parameter_count():
             continue
         assert isinstance(size, int) and not isinstance(size, bool) and size > 0
         low, high = _plausible_bits(entry["quant"], model["parameters"])
+        # A vision model's parameters count its vision tower, which is in the projector file.
+        size += (model.get("projector") or {}).get("size") or 0
         bits = size * 8 / model["parameters"]
         assert low <= bits <= high, (entry["file"], round(bits, 2), (low, high))
     for model in data["models"]:  # more bits per weight, bigger file
@@ -115,6 +119,17 @@ def test_ids_unique_and_first_run_model_present_small_and_verified():
     assert first is not None and first.id == data["first_run"] and first.parameters < 3e9
     smallest = min(first.files, key=lambda f: f.size_bytes)
     assert smallest.verified and smallest.size < 2_000_000_000
+
+
+def test_a_small_vision_model_is_offered_with_its_verified_projector():
+    seeing = [m for m in load_catalog().models if m.files[0].sees_images]
+    assert seeing, "no catalog model sees images"
+    small = min(seeing, key=lambda m: m.files[0].size_bytes)
+    file = small.files[0]
+    assert file.verified and file.projector.verified and file.projector.repo == small.repo
+    assert "mmproj" in file.projector.file and file.projector.projector is None
+    assert file.size_bytes == file.size + file.projector.size < 400_000_000  # both, told as one
+    assert not file.size_is_estimate
 
 
 def test_find_by_model_quant_or_installed_name():
@@ -184,3 +199,18 @@ def test_script_reports_missing_quants_and_repos(hub, tmp_path, capsys):
     assert build_catalog.main([*argv, "--output", str(out), "--partial"]) == 1
     (model,) = json.loads(out.read_text())["models"]
     assert model["license"] == "mit" and [f["quant"] for f in model["files"]] == ["Q4_K_M"]
+
+
+def test_script_reads_a_vision_models_projector_from_the_hub(hub, tmp_path, capsys):
+    repo = "ggml-org/SmolVLM-256M-Instruct-GGUF"
+    names = ["SmolVLM-256M-Instruct-Q8_0.gguf", "mmproj-SmolVLM-256M-Instruct-Q8_0.gguf"]
+    served = _serve(hub, repo, names, license="apache-2.0")
+    out = tmp_path / "catalog.json"
+    assert build_catalog.main([repo, "--output", str(out)]) == 0, capsys.readouterr().err
+    (model,) = json.loads(out.read_text())["models"]
+    projector = model["projector"]
+    assert projector["file"] == names[1] and projector["size"] == len(served[names[1]])
+    assert projector["sha256"] == hashlib.sha256(served[names[1]]).hexdigest()
+    assert projector["revision"] == hub.repos[repo].commit
+    (file,) = load_catalog(Path(out)).models[0].files
+    assert file.verified and file.projector.verified and file.sees_images

@@ -35,6 +35,7 @@ def hearth(*args: str, data_dir: Path, server: WireServer | None = None, check=T
     result = subprocess.run(
         [sys.executable, "-m", "app", *args],
         capture_output=True,
+        stdin=subprocess.DEVNULL,  # nothing typed: a picture may go without a question
         text=True,
         env=env,
         cwd=ROOT,
@@ -136,3 +137,29 @@ def test_ask_with_a_damaged_image_says_so(data_dir, server, tmp_path):
     assert result.returncode != 0
     assert "damaged or incomplete" in result.stderr and "Traceback" not in result.stderr
     assert server.requests == []
+
+
+def test_ask_with_a_picture_and_no_question(data_dir, server, tmp_path):
+    events = openai_events(["A login error."], usage=openai_usage(300, 4))
+    server.script("POST", PATH, sse_reply([encode_sse(events)]))
+    shot = pictures.write(tmp_path / "error.png", pictures.screenshot_png())
+
+    asked = hearth(
+        "ask",
+        "--model",
+        "openai:gpt-4o-mini",
+        "--image",
+        str(shot),
+        data_dir=data_dir,
+        server=server,
+    )
+
+    assert asked.stdout.strip() == "A login error."
+    content = server.requests[0].json()["messages"][-1]["content"]
+    assert [p["type"] for p in content] == ["image_url"]
+    assert "Picture" in hearth("history", data_dir=data_dir).stdout
+
+
+def test_ask_with_nothing_at_all_still_says_so(data_dir):
+    result = hearth("ask", "", data_dir=data_dir, check=False)
+    assert result.returncode != 0 and "There is nothing to ask." in result.stderr

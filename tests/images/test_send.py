@@ -290,3 +290,33 @@ def test_passages_of_files_join_a_question_without_losing_its_pictures():
 
     assert question.images == (picture,)
     assert "Which part is this?" in question.content and "Part 7 is the valve." in question.content
+
+
+def test_a_picture_goes_without_words(services, openai_server):
+    events = openai_events(["A login error."], usage=openai_usage(300, 4))
+    openai_server.script("POST", PATH, sse_reply([encode_sse(events)]))
+
+    async def scenario():
+        finished = await reply(
+            services,
+            conversation_id=None,
+            text="",
+            model_id="openai:gpt-4o-mini",
+            images=[pictures.screenshot_png()],
+        )
+        cid = finished.message.conversation_id
+        return (
+            finished,
+            await services.conversations.messages(cid),
+            await services.conversations.get(cid),
+        )
+
+    finished, history, conversation = run_then_close(services, scenario())
+    assert finished.error is None and finished.message.content == "A login error."
+    question = history[0]
+    assert question.role == "user" and question.content == ""
+    assert [ref.name for ref in question.images] == ["pasted image"]
+    assert conversation.title == "Picture"
+    sent = openai_server.requests[0].json()["messages"][-1]
+    assert sent["role"] == "user"
+    assert [part["type"] for part in sent["content"]] == ["image_url"]

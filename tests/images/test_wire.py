@@ -197,3 +197,53 @@ def test_gemini_inline_data_before_the_text(server, photo_bytes):
     ]
     sent = base64.b64decode(body["contents"][0]["parts"][0]["inline_data"]["data"])
     assert_clean(sent, (1600, 2400))  # within Gemini's 3072: only turned and stripped
+
+
+def test_a_picture_without_words_goes_as_the_image_parts_only(server):
+    """No empty text part: Anthropic refuses one, and the others gain nothing from it."""
+    shot = pictures.screenshot_png()
+    server.script("POST", "/v1/chat/completions", sse_reply([encode_sse(openai_events(["A"]))]))
+    server.script("POST", "/v1/messages", sse_reply([encode_sse(anthropic_events(["B"]))]))
+    gemini_path = "/v1beta/models/gemini-2.5-flash:streamGenerateContent"
+    server.script("POST", gemini_path, sse_reply([encode_sse(gemini_events(["C"]))]))
+    backends = [
+        ("openai", OpenAICompatBackend, "gpt-4o", "/v1"),
+        ("anthropic", AnthropicBackend, "claude-sonnet-4-0", "/v1"),
+        ("gemini", GeminiBackend, "gemini-2.5-flash", "/v1beta"),
+    ]
+    for provider, cls, model, base in backends:
+        backend = cls(
+            get_provider(provider), model, server.base_url + base, KEY, retry_policy=fast_retry()
+        )
+        collect(backend, request_with(part_for(provider, shot), text=""))
+
+    openai, anthropic, gemini = (r.json() for r in server.requests)
+    assert [p["type"] for p in openai["messages"][1]["content"]] == ["image_url"]
+    assert [b["type"] for b in anthropic["messages"][0]["content"]] == ["image"]
+    assert list(gemini["contents"][0]["parts"][0]) == ["inline_data"]
+    assert len(gemini["contents"][0]["parts"]) == 1
+
+
+def test_a_request_with_pictures_is_encoded_off_the_event_loop(server, monkeypatch):
+    """base64 and JSON of a big photo take tens of ms: never on the window's thread."""
+    import threading
+
+    server.script("POST", "/v1/chat/completions", sse_reply([encode_sse(openai_events(["A"]))]))
+    server.script("POST", "/v1/chat/completions", sse_reply([encode_sse(openai_events(["B"]))]))
+    backend = OpenAICompatBackend(
+        get_provider("openai"), "gpt-4o", server.base_url + "/v1", KEY, retry_policy=fast_retry()
+    )
+    built_on = []
+    original = backend.chat_request
+
+    def recording(request):
+        built_on.append(threading.current_thread() is threading.main_thread())
+        return original(request)
+
+    monkeypatch.setattr(backend, "chat_request", recording)
+    collect(backend, request_with(part_for("openai", pictures.screenshot_png())))
+    collect(backend, request_with(text="Hello"))
+    assert built_on == [False, True]  # with a picture on a worker; plain words stay put
+    first = server.requests[0]
+    assert first.headers["content-type"] == "application/json"
+    assert first.json()["messages"][1]["content"][1]["type"] == "image_url"

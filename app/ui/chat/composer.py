@@ -93,6 +93,8 @@ class Composer(QFrame):
         self.setObjectName("composer")
         self._busy = False
         self.image_sizes: Callable[[], list[tuple[int, int]]] = list  # for the estimate
+        # How many pictures are attached (ready or still being made safe): they may go alone.
+        self.attachment_count: Callable[[], int] = int
         self.edit = ComposerEdit(self)
         self.edit.submitted.connect(self._on_submit)
         self.edit.compare_submitted.connect(self._on_compare)
@@ -160,7 +162,7 @@ class Composer(QFrame):
 
     def _show_estimate(self) -> None:
         # Nothing written, nothing to pay: an estimate over an empty box only puzzles people.
-        self.estimate.setVisible(bool(self.estimate.text()) and bool(self.text().strip()))
+        self.estimate.setVisible(bool(self.estimate.text()) and self._has_something())
 
     def set_text(self, text: str) -> None:
         self.edit.setPlainText(text)
@@ -184,9 +186,12 @@ class Composer(QFrame):
         else:
             self._send()
 
+    def _has_something(self) -> bool:
+        return bool(self.text().strip()) or self.attachment_count() > 0
+
     def _send(self) -> None:
         text = self.text().strip()
-        if not text:
+        if not text and not self.attachment_count():
             return
         self.edit.clear()
         self.send_requested.emit(text)
@@ -203,5 +208,6 @@ class Composer(QFrame):
 
     def _update_button(self) -> None:
         has_text = bool(self.text().strip())
-        self.button.setEnabled(self._busy or has_text)
+        self.button.setEnabled(self._busy or self._has_something())
+        # Comparing answers is for words; pictures stay with the one chat.
         self.compare_button.setEnabled(not self._busy and has_text)

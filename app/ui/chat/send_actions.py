@@ -140,7 +140,8 @@ class SendController:
             model, lambda chosen: self.send_to(text, chosen), lambda: self.host.restore_draft(text)
         ):
             return
-        if self.documents is not None and self.documents.in_use:
+        if self.documents is not None and self.documents.in_use and text:
+            # A picture sent without words has no question to look passages up for.
             self.tasks.spawn(self._send_with_documents(text, model))
             return
         if model is None or model.is_local:

@@ -70,6 +70,7 @@ class UserMessage(QWidget):
         column.addLayout(self._row)
         column.addWidget(self.footer, 0, Qt.AlignmentFlag.AlignRight)
         self._ideal_width = self._measure_ideal_width()
+        self._show_bubble()
         self._render_footer()
 
     @property
@@ -167,8 +168,12 @@ class UserMessage(QWidget):
         self._row.removeWidget(self.editor)
         self.editor.deleteLater()
         self.editor = None
-        self.bubble.show()
+        self._show_bubble()
         self._render_footer()
+
+    def _show_bubble(self) -> None:
+        # A picture sent without words: its thumbnail alone, not an empty bubble under it.
+        self.bubble.setVisible(bool(self.message.content) or not self.message.images)
 
     @property
     def editing(self) -> bool:

@@ -89,6 +89,7 @@ class ImageController(QObject):
         composer.add_attachments(self.strip, self.paperclip)
         composer.edit.mime_hook = self
         composer.image_sizes = self.sizes
+        composer.attachment_count = lambda: self.count
         for widget in drop_on:
             viewport = widget.viewport() if hasattr(widget, "viewport") else None
             for target in (widget, viewport):

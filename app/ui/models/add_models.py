@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from app.core.chat import ModelInfo
 from app.core.errors import HearthError
 from app.services import Services
+from app.ui.models.projector_choice import CANCELLED, NONE, ProjectorChoice
 
 MODEL_FILE_FILTER = "Model files (*.gguf);;All files (*)"
 
@@ -31,6 +33,36 @@ async def add_model_files(services: Services, paths: list[str]) -> AddOutcome:
     if added:
         services.settings.set("default_model", added[-1].id)
     return AddOutcome(added, failures)
+
+
+async def ask_about_projectors(
+    parent: QWidget,
+    services: Services,
+    added: list[ModelInfo],
+    show: Callable[[ProjectorChoice], None],
+    warn: Callable[[str, str], None],
+) -> list[ModelInfo]:
+    """For each added model with several projectors beside it (one alone is paired already),
+    ask which is its own, one dialog at a time; `show` opens it, `warn` says what failed.
+    Returns the models changed."""
+    changed = []
+    for model in added:
+        paths = await services.models.projector_choices(model.id)
+        if not paths:
+            continue
+        answer: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        dialog = ProjectorChoice(model, paths, parent)
+        dialog.chosen.connect(lambda value, f=answer: f.done() or f.set_result(value))
+        show(dialog)
+        value = await answer
+        if value == CANCELLED:
+            continue
+        try:
+            projector = None if value == NONE else value
+            changed.append(await services.models.choose_projector(model.id, projector))
+        except HearthError as error:  # the file went away, or is not a projector after all
+            warn("The projector could not be used", error.plain())
+    return changed
 
 
 def ask_for_model_files(parent: QWidget, on_chosen: Callable[[list[str]], None]) -> QFileDialog:

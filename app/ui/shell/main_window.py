@@ -36,7 +36,12 @@ from app.ui.downloads.download_actions import DownloadController
 from app.ui.images import ImageController
 from app.ui.memory.memory_actions import MemoryController
 from app.ui.memory.persona_actions import PersonaController
-from app.ui.models.add_models import AddOutcome, add_model_files, ask_for_model_files
+from app.ui.models.add_models import (
+    AddOutcome,
+    add_model_files,
+    ask_about_projectors,
+    ask_for_model_files,
+)
 from app.ui.models.loading_banner import LoadingBanner
 from app.ui.models.model_actions import DETECT_AFTER_S, ModelController
 from app.ui.models.model_header import PICKER_SHORTCUT, ModelHeader
@@ -69,6 +74,7 @@ class MainWindow(QMainWindow):
         self.servers_detected: asyncio.Task | None = None  # Ollama / LM Studio, just after start
         self._busy_with = {"reply": False, "compare": False}
         self._dialogs: list[QWidget] = []  # open non-modal dialogs, kept alive until closed
+        self.projector_choice = None  # the last “which projector?” question asked
         self._build()
         self.models = ModelController(
             services, self.tasks, header=self.header, empty_chat=self.empty_chat,
@@ -369,7 +375,20 @@ class MainWindow(QMainWindow):
         if outcome.added and self.showing_welcome:
             self.show_chats()
             self.chats.new_chat()
+        if outcome.added:
+            self.tasks.spawn(self._ask_about_projectors(outcome.added), name="projectors")
         return outcome
+
+    async def _ask_about_projectors(self, added) -> None:
+        """Several projectors beside a new model: the user says which one is its own."""
+
+        def show(dialog) -> None:
+            self.projector_choice = dialog  # tests answer it
+            self._keep(dialog)
+            dialog.open()
+
+        if await ask_about_projectors(self, self.services, added, show, self._warn):
+            await self.models.refresh_models()
 
     def open_settings(self, page: str = "providers", provider_id: str | None = None):
         return self.settings.open(page, provider_id)

@@ -285,3 +285,49 @@ def test_the_picker_marks_models_that_see_images(qtbot, cloud_window, openai_ser
     qtbot.waitUntil(window.picker.isVisible)
     save_shot(window.picker, "images_picker.png")
     window.picker.close()
+
+
+def test_a_picture_goes_without_words(qtbot, cloud_window, openai_server):
+    window, services = cloud_window
+    composer = window.composer
+    assert not composer.button.isEnabled()  # nothing written, nothing attached
+    paste_picture(qtbot, window)
+    assert composer.button.isEnabled() and not composer.compare_button.isEnabled()
+    openai_says(openai_server, "A cyan square.")
+    click(qtbot, composer.button)
+    click(qtbot, asked(qtbot, window).send_button)
+    wait_until_idle(qtbot, window)
+    [request] = chat_requests(openai_server)
+    assert [p["type"] for p in request.json()["messages"][-1]["content"]] == ["image_url"]
+    stored = wait_for(qtbot, services.conversations.messages(window.conversation_id))
+    assert stored[0].content == "" and len(stored[0].images) == 1
+    conversation = wait_for(qtbot, services.conversations.get(window.conversation_id))
+    assert conversation.title == "Picture"
+    [user] = [w for w in window.chat_view.messages_shown() if w.message.id == stored[0].id]
+    assert user.thumbs is not None and user.bubble.isHidden()  # no empty bubble under it
+    save_shot(window, "images_without_words.png")
+
+
+def test_the_offer_lists_a_seeing_model_on_this_computer_first(
+    qtbot, cloud_window, openai_server, tiny_gguf, tmp_path
+):
+    import shutil
+
+    from tests.vision.projector_factory import write_projector
+
+    window, services = cloud_window
+    folder = tmp_path / "models"
+    folder.mkdir()
+    shutil.copy(tiny_gguf, folder / "tiny-chat.gguf")
+    write_projector(folder / "mmproj-tiny-chat-f16.gguf")
+    [local] = wait_for(qtbot, window.add_models([str(folder / "tiny-chat.gguf")])).added
+    assert local.sees_images
+    choose_a_blind_model(qtbot, window, services, openai_server)
+    paste_picture(qtbot, window)
+    send_by_keyboard(qtbot, window, "What is it?")
+    qtbot.waitUntil(lambda: window.images.offer is not None and window.images.offer.isVisible())
+    labels = [b.text() for b in window.images.offer.buttons]
+    assert len(labels) == 2, labels
+    assert labels[0].endswith("·  on this computer") and labels[1].endswith("·  OpenAI")
+    click(qtbot, window.images.offer.cancel_button)
+    assert chat_requests(openai_server) == []
