@@ -134,10 +134,14 @@ def _partial(text: str, trigger: str) -> int:
 
 
 def parse_calls(
-    fmt: ToolFormat, text: str, make_id: Callable[[], str] = new_call_id
+    fmt: ToolFormat, text: str, make_id: Callable[[], str] = new_call_id, *, cut: bool = False
 ) -> list[ToolCall]:
     """The calls in `text` (which starts at the first trigger). ValueError, in plain words, when
-    it holds no well-formed call."""
+    it holds no well-formed call. `cut`: the reply hit its length limit, so a last call left
+    unfinished is dropped and the whole ones before it kept."""
+    if cut and fmt == "hermes":
+        whole = text[: text.rfind("</tool_call>") + len("</tool_call>")]
+        text = whole if "</tool_call>" in text else text
     parse = {
         "hermes": _hermes,
         "llama3": _llama3,

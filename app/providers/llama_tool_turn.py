@@ -41,8 +41,9 @@ def generate_with_tools(
         emit(TextDelta(rest))
     if not splitter.call_text or result.finish == "stopped":
         return result
+    cut = result.finish == "length"
     try:
-        calls = parse_calls(fmt, splitter.call_text)
+        calls = parse_calls(fmt, splitter.call_text, cut=cut)
     except ValueError as exc:
         # Only a reply cut short (the length limit) gets here: the grammar allows no other.
         log.warning("Unreadable tool call (%s): %r", exc, splitter.call_text[:500])

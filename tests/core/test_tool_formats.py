@@ -123,3 +123,10 @@ def test_llama3_calls_only_at_the_start():
     tag = CallSplitter("llama3")
     assert feed_all(tag, ["<|python", '_tag|>{"name": "x"}']) == ""
     assert tag.in_call
+
+
+def test_a_reply_cut_short_keeps_its_whole_calls():
+    text = '<tool_call>\n{"name": "a", "arguments": {}}\n</tool_call>\n<tool_call>\n{"name": "b'
+    assert [c.name for c in parse_calls("hermes", text, ids(), cut=True)] == ["a"]
+    with pytest.raises(ValueError):
+        parse_calls("hermes", text, ids())
