@@ -273,6 +273,33 @@ def check_tools() -> str:
     return "a tool server (MCP) answers a tool call"
 
 
+def check_local_tool_grammar() -> str:
+    """A tool's schema becomes a GBNF grammar (llama-cpp-python's converter, in the bundle) that
+    llama.cpp accepts for a model's vocabulary, lazy as a chat with tools uses it."""
+    from app.core.tools import ToolSpec
+    from app.providers import llama_glue
+    from app.providers.llama_probe_model import write_probe_model
+    from app.providers.llama_tool_grammar import tool_grammar
+
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]}
+    grammar = tool_grammar("hermes", (ToolSpec("add", "", schema),), required=False)
+    with tempfile.TemporaryDirectory(prefix="hearth-selftest-") as folder:
+        llama = llama_glue.llama_class()(
+            str(write_probe_model(Path(folder) / "probe.gguf")),
+            on_progress=lambda _fraction: True,
+            n_ctx=128,
+            verbose=False,
+        )
+        try:
+            sampler = llama_glue.grammar_sampler(
+                llama, grammar, temp=0.7, top_k=40, top_p=0.95, min_p=0.05
+            )
+            sampler.close()
+        finally:
+            llama.close()
+    return f"a tool-call grammar ({len(grammar.gbnf.splitlines())} rules) loads in llama.cpp"
+
+
 CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ("version", check_version),
     ("database opens and migrates", check_database),
@@ -284,6 +311,7 @@ CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ("document search", check_document_search),
     ("images", check_images),
     ("tools (MCP)", check_tools),
+    ("local tool calls", check_local_tool_grammar),
 )
 
 

@@ -61,6 +61,11 @@ def add_chat_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentP
         metavar="TOOL",
         help="run this tool (NAME or SERVER/NAME) without asking; repeat for several",
     )
+    ask.add_argument(
+        "--require-tool",
+        action="store_true",
+        help="the model must call a tool before it answers (with --tools)",
+    )
 
 
 def add_history_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -100,10 +105,10 @@ async def cmd_ask(services: Services, args: argparse.Namespace) -> int:
         documents = await _passages(services, docs, text, model_id)
     images = await _prepared_images(services, args.image, model_id) if args.image else []
     tools = None
-    if args.tools or args.allow:
+    if args.tools or args.allow or args.require_tool:
         from app.cli.tools import terminal_session
 
-        tools = terminal_session(args.allow)
+        tools = terminal_session(args.allow, required=args.require_tool)
     finished = None
     async for update in services.chat.send(
         conversation_id=cid,

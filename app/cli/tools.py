@@ -124,7 +124,7 @@ async def cmd_tools(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
-def terminal_session(allowed: list[str]):
+def terminal_session(allowed: list[str], *, required: bool = False):
     """`hearth ask --tools`: each call is shown on stderr and runs only after a "y" on stdin
     (no answer, or anything else, is a no); tools named with --allow run without asking."""
     import asyncio
@@ -151,7 +151,7 @@ def terminal_session(allowed: list[str]):
         print("(not run)", file=sys.stderr)
         return "deny"
 
-    return ToolSession(approve=approve)
+    return ToolSession(approve=approve, tool_choice="required" if required else "auto")
 
 
 async def _list(services: Services, *, start: bool) -> int:

@@ -35,8 +35,11 @@ class ChatRequest:
     # A side job on the chat's model (a title, memory suggestions): a local engine puts the
     # conversation's cache back afterwards, so the next turn reads only its new words.
     keep_cache: bool = False
-    # Tools the model may call (cloud and local-server models; app/services/tool_loop.py).
+    # Tools the model may call (app/services/tool_loop.py).
     tools: tuple[ToolSpec, ...] = ()
+    # "required": the reply must begin with a tool call (a model inside Hearth is held to it by
+    # its grammar); "auto": the model chooses.
+    tool_choice: Literal["auto", "required"] = "auto"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,9 @@ class ModelInfo:
     sees_images: bool | None = None
     # A local model's image projector ("mmproj" GGUF) beside it: with one, it sees pictures.
     projector: str | None = None
+    # A local model whose chat template teaches it a tool-call format Hearth reads (Qwen,
+    # Llama 3.1+, Mistral, Hermes); False: offered no tools. None: not known (cloud models).
+    takes_tools: bool | None = None
 
     @property
     def is_local(self) -> bool:

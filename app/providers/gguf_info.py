@@ -18,6 +18,7 @@ from typing import Any
 
 from app.core.chat import ModelInfo
 from app.core.errors import ModelFileError, NotAGgufFile, TruncatedModelFile
+from app.core.tool_formats import takes_tools
 
 GGUF_MAGIC = b"GGUF"
 DEFAULT_ALIGNMENT = 32
@@ -236,6 +237,7 @@ def _details(
         quantization=_quantization(metadata.get("general.file_type"), tensors, sizes),
         context_length=arch_int("context_length"),
         size_bytes=size,
+        takes_tools=takes_tools(_str(metadata.get("tokenizer.chat_template"))),
     )
     return GgufDetails(
         model_info=info,

@@ -124,7 +124,17 @@ def llama_class() -> type:
             )
             self._abort_armed = False
             self.prompt_eval_tokens: int | None = None
+            # A tool turn's grammar (llama_tool_grammar.ToolGrammar) for the next generate().
+            self.tool_grammar: Any = None
             super().__init__(model_path, **kwargs)
+
+        def _init_sampler(self, **kwargs: Any) -> Any:
+            # Llama.generate builds its sampler chain here; its own grammar argument cannot be
+            # lazy (free words until a call begins), so a tool turn builds the chain itself.
+            if self.tool_grammar is None:
+                return super()._init_sampler(**kwargs)
+            kwargs.pop("grammar", None)  # Llama's own (non-lazy) grammar argument, unused here
+            return grammar_sampler(self, self.tool_grammar, **kwargs)
 
         # Llama.__init__ builds its llama_model_params and hands them straight to llama.cpp,
         # with no argument for a progress callback or for llama.cpp's extra buffer types (AMX,
@@ -156,6 +166,49 @@ def llama_class() -> type:
                 self._abort_armed = armed
 
     return HearthLlama
+
+
+def grammar_sampler(
+    llama: Any,
+    grammar: Any,
+    *,
+    temp: float,
+    top_k: int,
+    top_p: float,
+    min_p: float,
+    typical_p: float = 1.0,
+    **_unused: Any,
+) -> Any:
+    """The sampler chain of Llama._init_sampler with `grammar` first (lazy when it has triggers),
+    so every candidate token is checked against it before the usual cut-offs and the draw."""
+    llama_cpp = llama_cpp_module()
+    from llama_cpp import _internals
+
+    sampler = _internals.LlamaSampler()
+    vocab, text = llama._model.vocab, grammar.gbnf.encode("utf-8")
+    if grammar.triggers:
+        patterns = (ctypes.c_char_p * len(grammar.triggers))(
+            *(t.encode("utf-8") for t in grammar.triggers)
+        )
+        no_tokens = (llama_cpp.llama_token * 0)()
+        stage = llama_cpp.llama_sampler_init_grammar_lazy_patterns(
+            vocab, text, b"root", patterns, len(grammar.triggers), no_tokens, 0
+        )
+    else:
+        stage = llama_cpp.llama_sampler_init_grammar(vocab, text, b"root")
+    if not stage:  # llama.cpp could not parse it (its log says why)
+        raise ValueError("llama.cpp refused the tool-call grammar")
+    llama_cpp.llama_sampler_chain_add(sampler.sampler, stage)
+    if temp <= 0:
+        sampler.add_greedy()
+        return sampler
+    sampler.add_top_k(top_k)
+    sampler.add_typical(typical_p, 1)
+    sampler.add_top_p(top_p, 1)
+    sampler.add_min_p(min_p, 1)
+    sampler.add_temp(temp)
+    sampler.add_dist(llama._seed)
+    return sampler
 
 
 def _call_safely(fn: Callable[..., Any], *args: Any, default: bool) -> bool:

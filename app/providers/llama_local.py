@@ -33,6 +33,7 @@ from app.providers import llama_probe
 from app.providers.gguf_info import GgufDetails, read_gguf_details
 from app.providers.llama_glue import llama_class, llama_cpp_module, recent_log
 from app.providers.llama_owner import Owner, post_to_loop
+from app.providers.llama_tool_turn import generate_with_tools
 from app.providers.llama_turn import LlamaChat, trim_notice
 from app.providers.llama_vision import has_images, make_handler, run_vision_turn
 
@@ -277,11 +278,15 @@ class LocalEngine:
             if owner.vision is not None and has_images(request.messages):
                 self._run_vision_turn(owner, request, stop, emit)
                 return
+            tools = request.tools if chat.tool_format else ()
             with chat.cache_kept(request.keep_cache):
-                prompt, dropped = chat.fit(request.messages, reserve)
+                prompt, dropped = chat.fit(request.messages, reserve, tools)
                 if dropped:
                     emit(trim_notice(dropped))
-                result = chat.generate(prompt, request, stop, emit)
+                if tools:
+                    result = generate_with_tools(chat, prompt, request, stop, emit)
+                else:
+                    result = chat.generate(prompt, request, stop, emit)
             self.last_prompt_eval_tokens = result.evaluated
             emit(
                 Usage(

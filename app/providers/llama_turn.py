@@ -16,7 +16,10 @@ from app.core.chat import ChatMessage, ChatRequest
 from app.core.context import fit_to_context
 from app.core.errors import PromptTooLong
 from app.core.events import Notice, StreamEvent, TextDelta
+from app.core.tool_formats import tool_format
+from app.core.tools import ToolSpec
 from app.providers.llama_glue import llama_cpp_module
+from app.providers.llama_tool_messages import message_dict, tool_dicts
 
 log = logging.getLogger(__name__)
 
@@ -52,51 +55,57 @@ class LlamaChat:
         # that spells the marker out in ordinary text pieces.
         markers = {m for m in END_OF_TURN_MARKERS if m in template} | {self.eos_text}
         self.stops = tuple(m for m in markers if m)
+        # How this model writes tool calls, from its template; None: it is offered no tools.
+        self.tool_format = tool_format(template)
         self._cut_at: ChatMessage | None = None  # first message kept when history was last cut
 
     @property
     def n_ctx(self) -> int:
         return self.llama.n_ctx()
 
-    def render(self, messages: Sequence[ChatMessage]) -> str:
-        """The prompt text. A conversation that ends with the model's own words (a stopped reply
-        being continued) is rendered up to the model's turn and then those words, so the model
-        goes on from the last of them rather than starting a new reply."""
-        if messages and messages[-1].role == "assistant":
-            return self.render(messages[:-1]) + messages[-1].content
-        as_dicts = [{"role": m.role, "content": m.content} for m in messages]
+    def render(self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec] = ()) -> str:
+        """The prompt text, with `tools` offered through the template. A conversation that ends
+        with the model's own words (a stopped reply being continued) is rendered up to the
+        model's turn and then those words, so the model goes on from the last of them rather
+        than starting a new reply."""
+        if messages and messages[-1].role == "assistant" and not messages[-1].tool_calls:
+            return self.render(messages[:-1], tools) + messages[-1].content
+        as_dicts = [message_dict(m, self.tool_format is not None) for m in messages]
+        offered = {"tools": tool_dicts(tools)} if tools and self.tool_format else {}
         try:
-            return self.formatter(messages=as_dicts).prompt
+            return self.formatter(messages=as_dicts, **offered).prompt
         except Exception:
             # Some templates refuse a system role; fold it into the first user turn instead.
             if not any(m.role == "system" for m in messages):
                 raise
-            return self.formatter(messages=_fold_system_prompt(as_dicts)).prompt
+            return self.formatter(messages=_fold_system_prompt(as_dicts), **offered).prompt
 
-    def tokens(self, messages: Sequence[ChatMessage]) -> list[int]:
-        text = self.render(messages)
+    def tokens(self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec] = ()) -> list[int]:
+        text = self.render(messages, tools)
         add_bos = self.add_bos and not (self.bos_text and text.startswith(self.bos_text))
         return self.llama.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
 
-    def fit(self, messages: Sequence[ChatMessage], reserve: int) -> tuple[list[int], int]:
+    def fit(
+        self, messages: Sequence[ChatMessage], reserve: int, tools: Sequence[ToolSpec] = ()
+    ) -> tuple[list[int], int]:
         """Prompt tokens, dropping the oldest turns if needed; also how many were dropped."""
         budget = self.n_ctx - reserve
-        tokens = self.tokens(messages)
+        tokens = self.tokens(messages, tools)
         if len(tokens) <= budget:
             return tokens, 0
         # Cutting where the last turn was cut keeps the prompt's start unchanged, so the KV
         # cache still covers it; a fresh cut would make llama.cpp re-read the whole window.
         kept = self._same_cut(messages)
-        if kept is not None and len(tokens := self.tokens(kept)) <= budget:
+        if kept is not None and len(tokens := self.tokens(kept, tools)) <= budget:
             return tokens, len(messages) - len(kept)
         # A fresh cut goes a quarter of the context deeper than needed, so the next few
         # turns fit under the same cut.
         kept, dropped = fit_to_context(
             messages,
-            count_tokens=lambda ms: len(self.tokens(ms)),
+            count_tokens=lambda ms: len(self.tokens(ms, tools)),
             budget=max(budget - self.n_ctx // 4, 1),
         )
-        tokens = self.tokens(kept)
+        tokens = self.tokens(kept, tools)
         if len(tokens) >= self.n_ctx - 1:
             raise PromptTooLong()
         self._cut_at = next((m for m in kept if m.role != "system"), None)
@@ -132,7 +141,10 @@ class LlamaChat:
         request: ChatRequest,
         stop: threading.Event,
         emit: Callable[[StreamEvent], None],
+        grammar: Any = None,
     ) -> TurnResult:
+        """`grammar` (llama_tool_grammar.ToolGrammar): a tool turn; its tokens are spelled out
+        with their special pieces too (`[TOOL_CALLS]` is a control token), for the parser."""
         llama = self.llama
         llama.set_seed(
             request.seed if request.seed is not None else llama_cpp_module().LLAMA_DEFAULT_SEED
@@ -143,6 +155,8 @@ class LlamaChat:
         max_tokens = min(request.max_tokens or room, room)
         text = TextStream(emit, self.stops)
         result = TurnResult("length", 0, 0)
+        llama.tool_grammar = grammar
+        special = grammar is not None
         pieces = llama.generate(prompt, temp=request.temperature, top_k=40, top_p=0.95, min_p=0.05)
         try:
             for token in pieces:
@@ -153,7 +167,7 @@ class LlamaChat:
                     result.finish = "stop"
                     break
                 result.output_tokens += 1
-                if text.feed(llama.detokenize([token])):
+                if text.feed(llama.detokenize([token], special=special)):
                     result.finish = "stop"
                     break
                 if result.output_tokens >= max_tokens:
@@ -166,6 +180,7 @@ class LlamaChat:
         finally:
             pieces.close()
             llama.should_abort = lambda: False
+            llama.tool_grammar = None
         text.finish()
         result.evaluated = llama.prompt_eval_tokens or 0
         return result

@@ -79,7 +79,22 @@ class ModelService:
         Embedding models (document search's, downloaded like any model) only with `embedding`:
         the picker must not offer them, nor a chat pick one when no model is chosen."""
         models = [_with_sight(m) for m in await self._db.call(Store.local_models)]
+        if any(m.takes_tools is None for m in models):
+            models = [await self._with_tools_known(m) for m in models]
         return models if embedding else [m for m in models if not is_embedding_only(m)]
+
+    async def _with_tools_known(self, model: ModelInfo) -> ModelInfo:
+        """A model added before Hearth read templates for tools: its file is read once and the
+        answer kept (a missing or broken file stays unknown, offered no tools)."""
+        if model.takes_tools is not None or not model.path:
+            return model
+        try:
+            info = await asyncio.to_thread(_read_info, Path(model.path))
+        except HearthError:
+            return model
+        model = replace(model, takes_tools=bool(info.takes_tools))
+        await self._db.call(Store.set_local_model_takes_tools, model.id, model.takes_tools)
+        return model
 
     async def all_models(self) -> list[ModelGroup]:
         """Everything the picker shows: GGUF files, local servers, then one group per cloud."""

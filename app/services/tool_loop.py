@@ -62,6 +62,9 @@ class ToolSession:
     outcomes: list[ToolOutcome] = field(default_factory=list)
     # Called as each call starts and ends (the window shows it under the reply).
     on_outcome: Callable[[ToolOutcome], None] | None = None
+    # "required": the reply must begin with a tool call (`hearth ask --require-tool`); once the
+    # model has called one, it chooses freely again.
+    tool_choice: Literal["auto", "required"] = "auto"
 
     def record(self) -> str | None:
         """The outcomes as JSON, for messages.tool_calls; None when no tool was called."""
@@ -97,9 +100,9 @@ class ToolLoop:
         self._settings = settings
 
     async def offer(self, model: ModelInfo) -> dict[str, ToolInfo]:
-        """The enabled tools by the name the model will see. None for models in this process
-        (tool calls with grammars come later): they get no tools."""
-        if model.provider == "local":
+        """The enabled tools by the name the model will see. None for a model in this process
+        whose chat template takes no tools."""
+        if model.provider == "local" and not model.takes_tools:
             return {}
         offered: dict[str, ToolInfo] = {}
         for tool in await self._tools.enabled_tools():
@@ -115,9 +118,13 @@ class ToolLoop:
     ) -> None:
         """Like ReplySource.run (events on the queue, then END), over as many rounds as the
         model's tool calls need."""
-        if model.provider == "local":
+        if model.provider == "local" and not model.takes_tools:
             queue.put_nowait(
-                Notice("tools_unsupported", "Models running inside Hearth get no tools yet.")
+                Notice(
+                    "tools_unsupported",
+                    f"{model.display_name} was not trained to use tools (its chat template "
+                    "offers none), so it answers without them.",
+                )
             )
         try:
             offered = await self.offer(model)
@@ -127,7 +134,11 @@ class ToolLoop:
         if not offered:
             await self._source.run(model, request, queue)
             return
-        request = replace(request, tools=tuple(_spec(name, t) for name, t in offered.items()))
+        request = replace(
+            request,
+            tools=tuple(_spec(name, t) for name, t in offered.items()),
+            tool_choice=session.tool_choice,
+        )
         usage: Usage | None = None
         wrote = False
         try:
@@ -153,6 +164,7 @@ class ToolLoop:
                 outcomes = [await self._one(call, offered, session, model, queue) for call in calls]
                 request = replace(
                     request,
+                    tool_choice="auto",
                     messages=(
                         *request.messages,
                         ChatMessage("assistant", text, tool_calls=tuple(calls)),

@@ -353,6 +353,14 @@ def m018_document_exclusions(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m019_local_model_takes_tools(db: sqlite_utils.Database) -> None:
+    # Whether a local model's chat template takes tools (read from the GGUF when it was added),
+    # so the picker can say "no tools" without opening every file. NULL for models added before:
+    # the model service reads their files once.
+    db["local_models"].add_column("takes_tools", int)
+
+
 def _ensure_table(db: sqlite_utils.Database) -> None:
     # IF NOT EXISTS: another process may be creating it at this very moment.
     with db.conn:

@@ -336,6 +336,12 @@ class Store:
         row["added"] = now()
         self.db["local_models"].upsert(row, pk="id")
 
+    def set_local_model_takes_tools(self, model_id: str, takes_tools: bool) -> None:
+        with self.db.conn:
+            self.db.execute(
+                "UPDATE local_models SET takes_tools = ? WHERE id = ?", [int(takes_tools), model_id]
+            )
+
     def local_models(self) -> list[ModelInfo]:
         rows = _dicts(self.db.execute("SELECT * FROM local_models ORDER BY added DESC"))
         return [_model_from_row(r) for r in rows]
@@ -387,4 +393,7 @@ def _dicts(cursor: sqlite3.Cursor) -> list[dict]:
 
 def _model_from_row(row: dict) -> ModelInfo:
     keys: Iterable[str] = ModelInfo.__dataclass_fields__
-    return ModelInfo(**{k: row.get(k) for k in keys if k != "provider"}, provider="local")
+    values = {k: row.get(k) for k in keys if k != "provider"}
+    if values.get("takes_tools") is not None:  # stored as 0/1
+        values["takes_tools"] = bool(values["takes_tools"])
+    return ModelInfo(**values, provider="local")

@@ -160,15 +160,27 @@ def details_tip(model: ModelInfo) -> str:
             )
     if model.sees_images:
         lines.append("Sees images: it can look at the pictures you attach.")
+    if model.provider == "local" and model.takes_tools is False:
+        lines.append("No tools: its chat template offers no tool calls; it answers without them.")
     return "\n".join(lines)
 
 
 SEES_IMAGES = "sees images"  # the picker's small plain mark
 
 
+NO_TOOLS = "no tools"  # a model file whose chat template offers no tool calls
+
+
 def sees_images_mark(model: ModelInfo | None) -> str:
-    """ "sees images" for a model the table (or its projector file) says takes pictures."""
-    return SEES_IMAGES if model is not None and model.sees_images else ""
+    """The row's small plain marks: "sees images" for a model the table (or its projector file)
+    says takes pictures; "no tools" for a model file that is offered no tools."""
+    if model is None:
+        return ""
+    marks = (
+        SEES_IMAGES if model.sees_images else "",
+        NO_TOOLS if model.provider == "local" and model.takes_tools is False else "",
+    )
+    return " · ".join(m for m in marks if m)
 
 
 def where_tip(model: ModelInfo) -> str:
