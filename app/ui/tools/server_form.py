@@ -24,6 +24,7 @@ from app.core.errors import HearthError
 from app.services.tools import ToolsService
 from app.tools.config import ServerConfig
 from app.tools.errors import ToolConfigError
+from app.ui.shell.theme import current_theme
 from app.ui.tools.tool_text import SECRETS_NOTE
 
 PASTE_HINT = '{"mcpServers": {"time": {"command": "uvx", "args": ["mcp-server-time"]}}}'
@@ -72,6 +73,7 @@ class AddServerDialog(QDialog):
         self.error = QLabel(self)
         self.error.setObjectName("formError")
         self.error.setWordWrap(True)
+        self.error.setStyleSheet(f"color: {current_theme().danger};")
         self.error.hide()
         self.add_button = QPushButton("Add", self)
         self.add_button.setDefault(True)
@@ -155,6 +157,7 @@ class PasteJsonDialog(QDialog):
         self.error = QLabel(self)
         self.error.setObjectName("formError")
         self.error.setWordWrap(True)
+        self.error.setStyleSheet(f"color: {current_theme().danger};")
         self.error.hide()
         self.add_button = QPushButton("Add servers", self)
         self.add_button.setDefault(True)

@@ -97,6 +97,7 @@ def test_allow_once_runs_the_tool_and_the_reply_goes_on(qtbot, tool_window, open
     assert card.expander.isVisible() and not card.result_view.isVisible()  # collapsed
     click(qtbot, card.expander)
     assert card.result_view.isVisible() and card.result_view.text() == "42"
+    save_shot(window, "tool-card-done.png")
     assert tool_results(chats(openai_server)[1]) == [
         {"role": "tool", "tool_call_id": "call_1", "content": "42"}
     ]
