@@ -192,3 +192,16 @@ def test_with_tools_off_the_model_gets_none(qtbot, tool_window, openai_server):
     send_by_keyboard(qtbot, window, "Hi")
     wait_until_idle(qtbot, window)
     assert "tools" not in chats(openai_server)[0].json()
+
+
+def test_stop_while_the_card_waits(qtbot, tool_window, openai_server):
+    window, _services = tool_window
+    openai_calls(openai_server, ("call_1", "add", {"a": 1, "b": 1}))
+    send_by_keyboard(qtbot, window, "Add")
+    card = card_shown(qtbot, window)
+    click(qtbot, window.composer.button)  # Stop, no answer given
+    qtbot.waitUntil(lambda: not window.session.busy, timeout=10_000)
+
+    assert card.status == "stopped" and not card.buttons.isVisible()
+    assert shown_replies(window)[-1].message.status == "stopped"
+    assert len(chats(openai_server)) == 1
