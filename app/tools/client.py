@@ -203,8 +203,11 @@ class McpServer:
                 await asyncio.wait_for(client.send_ping(), PING_TIMEOUT)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                return
+            except Exception as exc:
+                # An answer, even "Method not found" (servers of protocol 2026-07-28 and later
+                # dropped ping), means the server is alive; only silence or a closed pipe is not.
+                if not _is_protocol_error(exc):
+                    return
 
     def _connect(self, stderr: _StderrToLog | None):
         from mcp import Client, StdioServerParameters

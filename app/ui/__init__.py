@@ -29,6 +29,9 @@ says what lives there. Map:
 - documents/      the Documents window (collections, reading progress), files dropped on the
                   window, the documents chip by the composer, the passages-sent confirmation,
                   the cited passage's side panel (DocumentController)
+- tools/          tools from MCP servers: Settings → Tools (servers, state, a switch per tool,
+                  add by form / pasted JSON / Claude Desktop's file), the “Tools on / off”
+                  chip by the composer, the approval card of each call in a reply (ToolController)
 
 A new feature gets its own package here. Features use one another only through the names a
 package exports in its `__init__` (a lazy table, so importing a package costs nothing); the

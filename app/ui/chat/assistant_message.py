@@ -80,6 +80,7 @@ class AssistantMessage(QWidget):
         # Streaming state: views holding blocks no later text can change, and those blocks.
         self._settled_views: list[MessageView] = []
         self._stream = StreamedMarkdown(theme)
+        self._tool_calls = None  # the calls it made, under its words (app.ui.tools)
 
         self.view = self._new_view()
         self.footer = QLabel(self)
@@ -96,6 +97,8 @@ class AssistantMessage(QWidget):
         self._layout.addSpacing(4)
         self._layout.addWidget(self.footer)
         self.set_theme(theme)
+        if message.tool_calls:
+            self.tool_calls().show_records(message.tool_calls)
 
     def _new_view(self) -> MessageView:
         view = MessageView(self)
@@ -188,8 +191,20 @@ class AssistantMessage(QWidget):
         self._show_rest(rest)
         return True
 
+    def tool_calls(self):
+        """The panel of this reply's tool calls (a ToolCallsPanel), under its words; made
+        when the first call comes."""
+        if self._tool_calls is None:
+            from app.ui.tools import ToolCallsPanel
+
+            self._tool_calls = ToolCallsPanel(self)
+            self._layout.insertWidget(self._layout.indexOf(self.footer) - 1, self._tool_calls)
+        return self._tool_calls
+
     def finish(self, message: Message, error: HearthError | None = None) -> None:
         self.message = message
+        if self._tool_calls is not None or message.tool_calls:
+            self.tool_calls().finish(message.tool_calls)
         self._text = message.content
         self._live_note = ""
         self._actions = error_actions(message, error)
@@ -253,6 +268,8 @@ class AssistantMessage(QWidget):
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
         self._drop_settled_views()  # drawn again below, in the new colours
+        if getattr(self, "_tool_calls", None) is not None:
+            self._tool_calls.set_theme(theme)
         self.view.document().setDefaultStyleSheet(document_style_sheet(theme))
         self.render()
         self._render_footer()

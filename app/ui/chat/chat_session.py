@@ -55,15 +55,17 @@ class ChatSession(QObject):
         model_id: str | None,
         images=(),
         documents=None,
+        tools=None,
     ) -> asyncio.Task:
         """`images`: the pictures attached; `documents`: a DocumentPlan, the passages of the
-        user's files that go with it."""
+        user's files that go with it; `tools`: a ToolSession when the model may call tools."""
         updates = self._services.chat.send(
             conversation_id=conversation_id,
             text=text,
             model_id=model_id,
             images=images,
             documents=documents,
+            tools=tools,
         )
         return self._start(updates)
 

@@ -75,6 +75,12 @@ class SendDocuments(Protocol):
     def confirm(self, plan, model: ModelInfo, proceed, on_cancel) -> None: ...
 
 
+class SendTools(Protocol):
+    """Tools (ToolController): a ToolSession for the reply when the “Tools on” chip is on."""
+
+    def session_for_reply(self): ...  # a ToolSession, or None
+
+
 class SendController:
     def __init__(
         self,
@@ -94,6 +100,7 @@ class SendController:
         host: SendHost,
         images: ImageController | None = None,
         documents: SendDocuments | None = None,
+        tools: SendTools | None = None,
     ) -> None:
         self.window = window  # parent of the privacy warning and the regenerate menu
         self.services = services
@@ -110,6 +117,7 @@ class SendController:
         self.host = host
         self.images = images  # the pictures attached to the message being written
         self.documents = documents
+        self.tools = tools
         self.privacy_warning: PrivacyWarning | None = None
         self.regenerate_menu: QMenu | None = None
         self.last_sent_text = ""  # put back in the composer if the reply fails to start
@@ -241,6 +249,7 @@ class SendController:
             model_id=model.id if model else None,
             images=self.images.kept() if self.images is not None else (),
             documents=documents,
+            tools=self.tools.session_for_reply() if self.tools is not None else None,
         )
 
     async def _send_when_ready(self, text: str, model: ModelInfo | None, documents=None) -> None:

@@ -60,6 +60,8 @@ class SettingsController:
             dialog.show_costs()
         elif page == "chats":
             dialog.show_chats()
+        elif page == "tools":
+            dialog.show_tools()
         else:
             dialog.show_providers(provider_id)
         return dialog

@@ -1,5 +1,6 @@
-"""Settings: Providers (keys and addresses), Privacy, Costs, Memory, Personas, Chats (export,
-import) and Appearance (the theme). A plain window: it never blocks chats."""
+"""Settings: Providers (keys and addresses), Privacy, Tools (MCP servers), Costs, Memory,
+Personas, Chats (export, import) and Appearance (the theme).
+A plain window: it never blocks chats."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from app.ui.settings.privacy_page import PrivacyPage
 from app.ui.settings.provider_panel import ProviderPanel
 from app.ui.settings.providers_page import ProvidersPage
 from app.ui.shell.tasks import TaskKeeper
+from app.ui.tools import ToolsPage
 
 PROVIDERS_INTRO = (
     "Use models from online services with your own account key, or from programs that run "
@@ -55,6 +57,7 @@ class SettingsDialog(QDialog):
         self.chats = ChatsPage(services, tasks, self)
         self.chats.imported.connect(self.chats_imported)
         self.appearance = AppearancePage(services, self)
+        self.tools = ToolsPage(services, tasks, self)
         intro = QLabel(PROVIDERS_INTRO)
         intro.setObjectName("settingsIntro")
         intro.setWordWrap(True)
@@ -69,11 +72,16 @@ class SettingsDialog(QDialog):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(providers_tab, "Providers")
         self.tabs.addTab(self.privacy, "Privacy")
+        self.tabs.addTab(self.tools, "Tools")
         self.tabs.addTab(self.costs, "Costs")
         self.tabs.addTab(self.memory, "Memory")
         self.tabs.addTab(self.personas, "Personas")
         self.tabs.addTab(self.chats, "Chats")
         self.tabs.addTab(self.appearance, "Appearance")
+        # The Tools page starts its servers to show their state: only when it is looked at.
+        self.tabs.currentChanged.connect(
+            lambda _i: self.tabs.currentWidget() is self.tools and self.tools.refresh()
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
         layout.addWidget(self.tabs)
@@ -91,6 +99,13 @@ class SettingsDialog(QDialog):
     def show_privacy(self) -> None:
         self.tabs.setCurrentWidget(self.privacy)
         self._present()
+
+    def show_tools(self) -> ToolsPage:
+        if self.tabs.currentWidget() is self.tools:
+            self.tools.refresh()  # already on it: no tab change to refresh it
+        self.tabs.setCurrentWidget(self.tools)
+        self._present()
+        return self.tools
 
     def show_costs(self) -> CostsPage:
         self.tabs.setCurrentWidget(self.costs)

@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QSplitter, QStackedWidget, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QWidget,
+)
 
 from app.core.chat import ModelInfo
 from app.services import Services
@@ -53,6 +60,7 @@ from app.ui.shell.theme import THEME_SETTING, Theme, theme_manager
 from app.ui.shell.toast import Toast
 from app.ui.shell.window_layout import SETTINGS_SHORTCUT, SidebarPane, chat_pane
 from app.ui.shell.window_state import WindowState
+from app.ui.tools.tool_actions import ToolController
 from app.ui.welcome.welcome import WelcomeScreen
 
 if TYPE_CHECKING:
@@ -135,8 +143,13 @@ class MainWindow(QMainWindow):
         self.documents = DocumentController(self, self.services, self.tasks, host=self,
             button=sidebar.documents_button, chat_view=self.chat_view)  # fmt: skip
         self.splitter.addWidget(sidebar)
+        chips = QWidget()  # above the composer: what goes with a message (documents, tools)
+        self.chip_row = QHBoxLayout(chips)
+        self.chip_row.setContentsMargins(0, 0, 0, 0)
+        self.chip_row.setSpacing(6)
+        self.chip_row.addWidget(self.documents.chip)
         pane = chat_pane(self.header, self.chat_stack, self.banner, self.composer,
-                         side=self.documents.side, chip=self.documents.chip)  # fmt: skip
+                         side=self.documents.side, chip=chips)  # fmt: skip
         self.splitter.addWidget(pane)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setCollapsible(1, False)
@@ -160,11 +173,16 @@ class MainWindow(QMainWindow):
             self, self.services, self.tasks, composer=self.composer, models=self.models,
             drop_on=[self.chat_view, self.empty_chat],  # pictures dropped there are attached
         )  # fmt: skip
+        self.tools = ToolController(
+            self, self.services, chat_view=self.chat_view, session=self.session,
+            chips=self.chip_row,
+        )  # fmt: skip
         self.sending = SendController(
             self, self.services, self.tasks, session=self.session,
             compare_session=self.compare_session, chat_stack=self.chat_stack,
             chat_view=self.chat_view, composer=self.composer, header=self.header,
             remember=self.memory.remember_command, images=self.images, documents=self.documents,
+            tools=self.tools,
             **common,
         )  # fmt: skip
         self.compare = CompareController(
