@@ -278,7 +278,11 @@ class LocalEngine:
                 self._run_vision_turn(owner, request, stop, emit)
                 return
             with chat.cache_kept(request.keep_cache):
-                prompt, dropped = chat.fit(request.messages, reserve)
+                raw = (request.extra or {}).get("raw_prompt")
+                if raw is not None:  # the local server's /v1/completions: no chat template
+                    prompt, dropped = chat.raw_tokens(raw), 0
+                else:
+                    prompt, dropped = chat.fit(request.messages, reserve)
                 if dropped:
                     emit(trim_notice(dropped))
                 result = chat.generate(prompt, request, stop, emit)

@@ -4,13 +4,19 @@ access log (requests are logged by ServerService as one line each)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import socket
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
+from app.server.app import build_app
 from app.services.serve_records import MAX_BODY_BYTES
+
+if TYPE_CHECKING:
+    from app.services.serving import ServerService
 
 
 def config_for(app: Any) -> uvicorn.Config:
@@ -32,3 +38,33 @@ class QuietServer(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+
+class Running:
+    """One serving run: stop() ends it, giving running requests two seconds to finish."""
+
+    def __init__(self, server: QuietServer, task: asyncio.Task) -> None:
+        self.server, self.task = server, task
+
+    @property
+    def alive(self) -> bool:
+        return not self.task.done()
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        try:
+            await asyncio.wait_for(asyncio.shield(self.task), timeout=3)
+        except (TimeoutError, asyncio.CancelledError):
+            self.task.cancel()
+            with contextlib.suppress(BaseException):
+                await self.task
+
+
+async def start(service: ServerService, sock: socket.socket) -> Running:
+    server = QuietServer(config_for(build_app(service)))
+    task = asyncio.create_task(server.serve(sockets=[sock]), name="local-server")
+    while not server.started and not task.done():
+        await asyncio.sleep(0.01)
+    if task.done():  # startup failed: its exception, in plain words by the caller
+        task.result()
+    return Running(server, task)

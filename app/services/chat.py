@@ -17,6 +17,7 @@ from app.core.events import Done, Error, RequestSent, TextDelta, Usage
 from app.core.records import Message
 from app.core.where import sending_to, sent_to
 from app.services.chat_images import ChatImages, ImageSource, KeptImage
+from app.services.chat_prompt import PromptBuilder
 from app.services.chat_updates import (
     ChatUpdate,
     FallbackUsed,
@@ -26,7 +27,6 @@ from app.services.chat_updates import (
     ReplyStarted,
 )
 from app.services.doc_chat import DocumentChat, DocumentPlan, sources_for, with_passages
-from app.services.chat_prompt import PromptBuilder
 from app.services.memory import MemoryService
 from app.services.models import ModelService
 from app.services.reply_source import END, ReplySource

@@ -15,6 +15,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.core.chat import ChatMessage, ChatRequest, ModelInfo
@@ -76,6 +77,8 @@ class ServedReply:
         self._gateway, self._call, self._meter = gateway, call, meter
         self._text: list[str] = []
         self._closed = False
+        self._finished = False  # Done or Error seen
+        self._ending: asyncio.Future | None = None
 
     async def events(self) -> AsyncIterator[StreamEvent]:
         request = self._gateway.chat_request(self.model, self._call)
@@ -91,9 +94,16 @@ class ServedReply:
                 yield event
         finally:
             task.cancel()  # the client left: ReplySource's engine stops between two tokens
+            # The rest runs as its own task: a cancelled caller (Starlette cancels the whole
+            # response when the client leaves) would otherwise cancel the bookkeeping too.
+            self._ending = asyncio.ensure_future(self._end(task))
             with contextlib.suppress(BaseException):
-                await task
-            await self.close()
+                await asyncio.shield(self._ending)
+
+    async def _end(self, task: asyncio.Task) -> None:
+        with contextlib.suppress(BaseException):
+            await task
+        await self.close()
 
     def _note(self, event: StreamEvent) -> None:
         meter = self._meter
@@ -103,16 +113,21 @@ class ServedReply:
             meter.input_tokens, meter.output_tokens = event.input_tokens, event.output_tokens
             meter.cost_usd = self._gateway.usage.cost_for_reply(model=self.model, usage=event)
         elif isinstance(event, Error):
+            self._finished = True
             meter.status, meter.detail = type(event.error).__name__, event.error.plain()
-        elif isinstance(event, Done) and event.finish_reason == "stopped":
-            meter.status = "stopped"
+        elif isinstance(event, Done):
+            self._finished = True
+            if event.finish_reason == "stopped":
+                meter.status = "stopped"
 
     async def close(self) -> None:
         if self._closed:
             return
         self._closed = True
-        if self._meter.status == "ok" and not self._text and not self._meter.output_tokens:
-            self._meter.status = "stopped"  # left before a single token
+        if self._meter.status == "ok" and not self._finished:
+            self._meter.status = "stopped"  # the client left before the end
+            # No usage came: count what was sent (a local model's deltas are about one token).
+            self._meter.output_tokens = self._meter.output_tokens or len(self._text)
         await self._gateway.finish(self.model, self._call, self._meter, "".join(self._text))
 
 
@@ -136,6 +151,7 @@ class Gateway:
         )
         self._record = record
         self._local_in_flight = 0
+        self._embedder: Any = None  # LlamaEmbedder of the last embedding model asked for
 
     def _setting(self, key: str) -> Any:
         value = self.settings.get(key)
@@ -203,9 +219,9 @@ class Gateway:
         budget = await self.usage.budget_status()
         price = self.usage.price_for(model)
         free = price is not None and price.is_free
-        if budget.hard_stop and budget.budget is not None and not free:
-            if budget.spent >= budget.budget:
-                raise BudgetReached()
+        over = budget.budget is not None and budget.spent >= budget.budget
+        if budget.hard_stop and over and not free:
+            raise BudgetReached()
         if self.settings.get("privacy_check") is not False:
             allowed = self._setting("server_privacy_allowed") or []
             if client not in allowed:
@@ -228,6 +244,48 @@ class Gateway:
         if waiting > int(self._setting("server_queue_length") or 0):
             raise QueueFull(retry_after=max(2.0, 2.0 * waiting))
         self._local_in_flight += 1
+
+    # -- embeddings ----------------------------------------------------------------------------
+
+    async def embed(self, name: str, texts: list[str]) -> list[Any]:
+        """Vectors from a local embedding model, one per text (not normalised differently from
+        document search: unit length)."""
+        models = await self.models.list_models(embedding=True)
+        model = next((m for m in models if name in (m.id, m.display_name)), None)
+        if model is None or not model.path:
+            raise ModelNotServed(f"There is no embedding model called “{name}” on this server.")
+        embedder = self._embedder
+        if embedder is None or embedder.path != Path(model.path):
+            from app.providers.llama_embed import LlamaEmbedder
+
+            if embedder is not None:
+                await embedder.close()
+            embedder = self._embedder = LlamaEmbedder(
+                model.path, config_dir=self.settings.path.parent
+            )
+        return list(await embedder.embed_texts(texts))
+
+    async def count_tokens(self, call: ServeCall) -> int:
+        """Input tokens of a request: the loaded local model's own count, else an estimate."""
+        model = await self.resolve(call.model)
+        loaded = self.models.loaded
+        if model.provider == LOCAL and loaded is not None and loaded.id == model.id:
+            backend = await self.models.backend_for(model)
+            return await backend.count_prompt_tokens(call.messages)
+        from app.core.context import estimate_tokens
+
+        return sum(estimate_tokens(m.content) + 4 for m in call.messages)
+
+    async def embedded(self, meter: RequestMeter) -> None:
+        from app.core.money import ZERO
+
+        meter.cost_usd = ZERO
+        self._record(meter.finished())
+
+    async def close(self) -> None:
+        if self._embedder is not None:
+            await self._embedder.close()
+            self._embedder = None
 
     # -- the request for the engine ----------------------------------------------------------
 

@@ -18,7 +18,7 @@ from app import secrets
 from app.core.errors import HearthError
 from app.store.settings import Settings
 
-PREFIX = "hearth-"  # makes a leaked token recognisable (and caught by the privacy scan's "sk-"-like rules)
+PREFIX = "hearth-"  # a leaked token is recognisable as Hearth's
 _NAME = re.compile(r"^[\w .@+-]{1,60}$")
 
 

@@ -17,6 +17,8 @@ Interface (stable; the window builds on it):
 
 start() raises PortInUse (the port is taken) or NeedsAToken (network=True with no token yet);
 both are HearthErrors with plain words. Calling start() while running restarts on the new port.
+The HTTP side is handed in by the composition root (`server.front_door = app.server.front_door`,
+done in app/__main__.py and `hearth serve`), since services never import a front door.
 
 Settings keys (defaults in serve_records.SERVER_DEFAULTS): server_enabled (the window starts it
 on launch), server_port (8745), server_network (serve on every interface; every request then
@@ -32,19 +34,17 @@ generation goes through the one model owner thread like every chat (ReplySource)
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import os
 import socket
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from app.services.serve_gateway import Gateway
 from app.services.serve_records import DEFAULT_PORT, SERVER_DEFAULTS, ServedRequest
 from app.services.serve_tokens import ServerTokens
-from app.services.serving_errors import NeedsAToken, PortInUse
+from app.services.serving_errors import NeedsAToken, PortInUse, ServerUnavailable
 
 if TYPE_CHECKING:
     from app.services.models import ModelService
@@ -56,6 +56,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RECENT = 200  # requests kept for the live list
+# app.server.front_door: serves the service on a bound socket, returns a handle with stop().
+FrontDoor = Callable[["ServerService", socket.socket], Awaitable[Any]]
 
 
 class ServerService:
@@ -75,9 +77,12 @@ class ServerService:
         )
         self.requests: deque[ServedRequest] = deque(maxlen=RECENT)
         self.on_request: list[Callable[[ServedRequest], None]] = []
-        self._server: Any = None  # uvicorn.Server
-        self._task: asyncio.Task | None = None
+        # The HTTP side (app.server.front_door), handed in by the composition root: the
+        # services never import a front door.
+        self.front_door: FrontDoor | None = None
+        self._running: Any = None  # app.server.runner.Running
         self.address: str | None = None
+        self.local_address: str | None = None  # always the loopback one (for this computer)
         self.network = False
 
     def setting(self, key: str) -> Any:
@@ -86,48 +91,39 @@ class ServerService:
 
     @property
     def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+        return self._running is not None and self._running.alive
 
     async def start(self, *, port: int | None = None, network: bool | None = None) -> str:
         """Serve on `port` (settings' when None); loopback only unless `network`. Returns the
         address other apps use."""
+        if self.front_door is None:
+            raise ServerUnavailable()
         port = int(port if port is not None else self.setting("server_port") or DEFAULT_PORT)
         network = bool(self.setting("server_network") if network is None else network)
         if network and not self.tokens.names():
             raise NeedsAToken()
         await self.stop()
         sock = _bind(port, network)
-        from app.server.app import build_app  # Starlette and uvicorn only once serving
-        from app.server.runner import QuietServer, config_for
-
-        app = build_app(self)
-        self._server = QuietServer(config_for(app))
-        self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name="local-server")
-        while not self._server.started and not self._task.done():
-            await asyncio.sleep(0.01)
-        if self._task.done():  # startup failed; its exception is in the log
-            self._task.result()
-        self.network = network
+        self.network = network  # before the first request: the guard asks for tokens by it
+        try:
+            self._running = await self.front_door(self, sock)
+        except BaseException:
+            sock.close()
+            raise
         port = sock.getsockname()[1]  # port 0: the one the system chose (tests)
-        self.address = f"http://{_lan_address() if network else '127.0.0.1'}:{port}"
         self.local_address = f"http://127.0.0.1:{port}"
+        self.address = f"http://{_lan_address()}:{port}" if network else self.local_address
         log.info("Local server on %s", self.address)
         return self.address
 
     async def stop(self) -> None:
         """Stop serving; requests still running are given two seconds to end, then cut."""
-        server, task = self._server, self._task
-        self._server = self._task = None
-        self.address = None
-        if server is None or task is None:
+        running, self._running = self._running, None
+        self.address = self.local_address = None
+        if running is None:
             return
-        server.should_exit = True
-        try:
-            await asyncio.wait_for(asyncio.shield(task), timeout=3)
-        except (TimeoutError, asyncio.CancelledError):
-            task.cancel()
-            with contextlib.suppress(BaseException):
-                await task
+        await running.stop()
+        await self.gateway.close()
         log.info("Local server stopped")
 
     def _record(self, done: ServedRequest) -> None:

@@ -40,7 +40,9 @@ class ServedOffline(ServerError):
 
 
 class SecretsInRequest(ServerError):
-    message = "The request contains what looks like a secret, so Hearth did not send it to a cloud model."
+    message = (
+        "The request contains what looks like a secret, so Hearth did not send it to a cloud model."
+    )
     action = "Remove it, or allow this app in Hearth's Settings → Local server."
 
 
@@ -56,7 +58,10 @@ class BadRequest(ServerError):
 
 class TokenRequired(ServerError):
     message = "This server needs an access token."
-    action = "Send it as “Authorization: Bearer …” or “x-api-key”; create one in Hearth's Settings → Local server."
+    action = (
+        "Send it as “Authorization: Bearer …” or “x-api-key”; create one in Hearth's "
+        "Settings → Local server."
+    )
 
 
 class NeedsAToken(ServerError):
@@ -67,3 +72,8 @@ class NeedsAToken(ServerError):
 class PortInUse(ServerError):
     message = "Another program already uses that port."
     action = "Choose another port in Settings → Local server (or `hearth serve --port N`)."
+
+
+class ServerUnavailable(ServerError):
+    message = "The local server is not part of this copy of Hearth."
+    action = "Reinstall Hearth, or use `hearth serve` from a terminal."
