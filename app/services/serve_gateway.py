@@ -165,7 +165,7 @@ class Gateway:
         found = list(await self.models.list_models())
         if self._setting("server_cloud_models"):
             for group in await self.models.all_models():
-                if group.spec is not None and not group.needs_key:
+                if group.provider is not None and not group.needs_key:
                     found.extend(m for m in group.models if m.provider != LOCAL)
         return found
 
@@ -216,17 +216,20 @@ class Gateway:
             return ""
         if offline_mode_enabled(self.settings.get("offline_mode")):
             raise ServedOffline()
-        budget = await self.usage.budget_status()
-        price = self.usage.price_for(model)
-        free = price is not None and price.is_free
-        over = budget.budget is not None and budget.spent >= budget.budget
-        if budget.hard_stop and over and not free:
-            raise BudgetReached()
+        warning = ""
+        if self.usage.monthly_budget is not None:  # the month's totals only when they matter
+            budget = await self.usage.budget_status()
+            price = self.usage.price_for(model)
+            free = price is not None and price.is_free
+            over = budget.spent >= (budget.budget or 0)
+            if budget.hard_stop and over and not free:
+                raise BudgetReached()
+            warning = budget.message if budget.level >= 80 else ""
         if self.settings.get("privacy_check") is not False:
             allowed = self._setting("server_privacy_allowed") or []
             if client not in allowed:
                 self._scan(call)
-        return budget.message if budget.level >= 80 else ""
+        return warning
 
     def _scan(self, call: ServeCall) -> None:
         texts = [m.content for m in call.messages] + ([call.prompt] if call.prompt else [])
@@ -341,12 +344,18 @@ class Gateway:
 
             meter.cost_usd = ZERO
         done = meter.finished()
-        try:
-            if model is not None:
-                if self._setting("server_keep_chats") and text:
-                    await self.db.call(keep_as_chat, model, call.messages, text, done)
-                else:
-                    await self.db.call(keep_usage, model, done)
-        except HearthError:
-            log.exception("Could not store a served request's usage")
         self._record(done)
+        if model is None:
+            return
+        # Queued on the database worker, not awaited: the answer need not wait for a commit
+        # (tens of ms on a slow disk). Writes and later reads (the budget) keep their order.
+        if self._setting("server_keep_chats") and text:
+            written = self.db.submit(keep_as_chat, model, call.messages, text, done)
+        else:
+            written = self.db.submit(keep_usage, model, done)
+        written.add_done_callback(_log_failure)
+
+
+def _log_failure(future) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.error("Could not store a served request's usage", exc_info=future.exception())

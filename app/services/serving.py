@@ -141,7 +141,9 @@ class ServerService:
 def _bind(port: int, network: bool) -> socket.socket:
     """The listening socket, bound here so a taken port is a plain error (uvicorn would exit)."""
     host = "0.0.0.0" if network else "127.0.0.1"
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP spelled out: asyncio turns Nagle off (TCP_NODELAY) only on sockets whose
+    # proto says TCP; with proto 0 every small answer waited ~40 ms for a delayed ACK.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     if os.name != "nt":  # on Windows the same flag would let two servers share the port
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:

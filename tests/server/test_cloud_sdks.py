@@ -178,3 +178,11 @@ def test_offline_mode_is_503_and_secrets_are_refused(services, serve, cloud, onl
     )
     assert offline.status_code == 503 and "offline" in offline.json()["error"]["message"]
     assert not cloud.requests
+
+
+def test_models_lists_cloud_models_when_shared(services, serve, cloud):
+    async def scenario(base):
+        client = openai.AsyncOpenAI(base_url=base + "/v1", api_key="unused")
+        return [m.id for m in (await client.models.list()).data]
+
+    assert CLOUD in serve(scenario)
