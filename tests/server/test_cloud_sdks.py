@@ -186,3 +186,25 @@ def test_models_lists_cloud_models_when_shared(services, serve, cloud):
         return [m.id for m in (await client.models.list()).data]
 
     assert CLOUD in serve(scenario)
+
+
+def test_served_usage_is_tagged_with_the_app_and_kept_as_chat_only_when_asked(
+    services, serve, cloud
+):
+    async def scenario(base):
+        headers = {"user-agent": "NoteApp/2.1"}
+        body = {"model": CLOUD, "messages": [{"role": "user", "content": "Hi"}]}
+        async with httpx.AsyncClient() as raw:
+            await raw.post(base + "/v1/chat/completions", json=body, headers=headers)
+            services.settings.set("server_keep_chats", True)
+            await raw.post(base + "/v1/chat/completions", json=body, headers=headers)
+        await services.db.call(lambda store: None)  # the queued writes are done
+        from app.store import usage as store_usage
+
+        rows = await services.db.call(lambda store: store_usage.rows(store.db))
+        return rows, await services.conversations.list()
+
+    rows, conversations = serve(scenario)
+    assert [r.client for r in rows] == ["NoteApp", "NoteApp"]
+    assert sum(r.input_tokens for r in rows) == 62
+    assert len(conversations) == 1 and conversations[0].title.startswith("NoteApp")
