@@ -21,6 +21,9 @@ def run_window(folder: Path) -> int:
 
     try:
         services = open_services(folder)
+        from app.server import front_door  # light: Starlette and uvicorn load when it starts
+
+        services.server.front_door = front_door
         # Conversations deleted last time (their undo has long expired) are removed for good.
         services.db.call_sync(Store.purge_deleted)
     except HearthError as err:  # a damaged database, a folder it cannot use: said plainly

@@ -300,6 +300,39 @@ def check_local_tool_grammar() -> str:
     return f"a tool-call grammar ({len(grammar.gbnf.splitlines())} rules) loads in llama.cpp"
 
 
+def check_local_server() -> str:
+    """Starlette and uvicorn are in the bundle: the local server's app, over services in a
+    throw-away folder, answers GET /v1/models in process (no socket is opened)."""
+    import asyncio
+
+    import httpx
+    import uvicorn.protocols.http.h11_impl  # noqa: F401 - what `hearth serve` runs on
+
+    from app.server.app import build_app
+    from app.services import open_services
+
+    async def ask(folder: Path) -> httpx.Response:
+        services = open_services(folder)
+        try:
+            transport = httpx.ASGITransport(app=build_app(services.server))
+            async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
+                return await c.get("/v1/models")
+        finally:
+            await services.close()
+
+    import logging
+
+    logging.disable(logging.INFO)  # the throw-away folder's migrations are not news
+    try:
+        with tempfile.TemporaryDirectory(prefix="hearth-selftest-") as folder:
+            answer = asyncio.run(ask(Path(folder)))
+    finally:
+        logging.disable(logging.NOTSET)
+    if answer.status_code != 200 or answer.json().get("object") != "list":
+        raise CheckFailed(f"GET /v1/models answered {answer.status_code}")
+    return "the local server answers GET /v1/models"
+
+
 CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ("version", check_version),
     ("database opens and migrates", check_database),
@@ -312,6 +345,7 @@ CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ("images", check_images),
     ("tools (MCP)", check_tools),
     ("local tool calls", check_local_tool_grammar),
+    ("local server", check_local_server),
 )
 
 

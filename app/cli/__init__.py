@@ -1,10 +1,10 @@
 """The command line: a second front door over the same services. No Qt here.
 
 One module per command group: chat (ask, history, show, search), models (models, add, pull, rm),
-keys, memory, usage, transfer (export, import), docs, tools; common holds what they share. This
-module builds the parser and runs a command. What a command uses is imported when it runs: `hearth
---help` or `hearth history` must not pay for the engines, httpx, the keychain or sqlite-utils
-(tests/app/test_startup.py checks).
+keys, memory, usage, transfer (export, import), docs, tools, serve (the local API server); common
+holds what they share. This module builds the parser and runs a command. What a command uses is
+imported when it runs: `hearth --help` or `hearth history` must not pay for the engines, httpx,
+the keychain or sqlite-utils (tests/app/test_startup.py checks).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import logging
 import sys
 from pathlib import Path
 
-from app.cli import chat, docs, keys, memory, models, tools, transfer, usage
+from app.cli import chat, docs, keys, memory, models, serve, tools, transfer, usage
 from app.core.errors import HearthError
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     usage.add_usage_parser(sub, common)
     docs.add_docs_parser(sub, common)
     tools.add_tools_parser(sub, common)
+    serve.add_serve_parser(sub, common)
     return parser
 
 
@@ -100,4 +101,5 @@ COMMANDS = {
     "import": transfer.cmd_import,
     "docs": docs.cmd_docs,
     "tools": tools.cmd_tools,
+    "serve": serve.cmd_serve,
 }

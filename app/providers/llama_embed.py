@@ -177,6 +177,10 @@ class LlamaEmbedder:
         """The vector of a question, with the model's query prefix."""
         return (await self._embed([self.prefixes.query + text], None))[0]
 
+    async def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """One row per text as given, no prefix (the local server's /v1/embeddings)."""
+        return await self._embed(list(texts), None)
+
     async def _embed(self, texts: list[str], stop: threading.Event | None) -> np.ndarray:
         await self.load()
         owner = self._owner

@@ -280,7 +280,11 @@ class LocalEngine:
                 return
             tools = request.tools if chat.tool_format else ()
             with chat.cache_kept(request.keep_cache):
-                prompt, dropped = chat.fit(request.messages, reserve, tools)
+                raw = (request.extra or {}).get("raw_prompt")
+                if raw is not None:  # the local server's /v1/completions: no chat template
+                    prompt, dropped = chat.raw_tokens(raw), 0
+                else:
+                    prompt, dropped = chat.fit(request.messages, reserve, tools)
                 if dropped:
                     emit(trim_notice(dropped))
                 if tools:

@@ -85,6 +85,14 @@ class LlamaChat:
         add_bos = self.add_bos and not (self.bos_text and text.startswith(self.bos_text))
         return self.llama.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
 
+    def raw_tokens(self, text: str) -> list[int]:
+        """Plain text as the prompt (a completion, not a chat); PromptTooLong if it fills the
+        context (nothing is cut: the caller's text is the whole point)."""
+        tokens = self.llama.tokenize(text.encode("utf-8"), add_bos=self.add_bos, special=True)
+        if len(tokens) >= self.n_ctx - 1:
+            raise PromptTooLong()
+        return tokens
+
     def fit(
         self, messages: Sequence[ChatMessage], reserve: int, tools: Sequence[ToolSpec] = ()
     ) -> tuple[list[int], int]:
@@ -153,11 +161,20 @@ class LlamaChat:
         llama.prompt_eval_tokens = None
         room = self.n_ctx - len(prompt)
         max_tokens = min(request.max_tokens or room, room)
-        text = TextStream(emit, self.stops)
+        # The local server's options (request.extra): stop strings, top_p, a JSON schema.
+        extra = request.extra or {}
+        text = TextStream(emit, (*self.stops, *(extra.get("stop") or ())))
         result = TurnResult("length", 0, 0)
         llama.tool_grammar = grammar
         special = grammar is not None
-        pieces = llama.generate(prompt, temp=request.temperature, top_k=40, top_p=0.95, min_p=0.05)
+        pieces = llama.generate(
+            prompt,
+            temp=request.temperature,
+            top_k=40,
+            top_p=extra.get("top_p", 0.95),
+            min_p=0.05,
+            grammar=schema_grammar(extra.get("json_schema")),
+        )
         try:
             for token in pieces:
                 if stop.is_set():
@@ -242,6 +259,19 @@ class TextStream:
     def _send(self, text: str) -> None:
         if text:
             self.emit(TextDelta(text))
+
+
+def schema_grammar(wrapper: dict | None) -> Any:
+    """A llama.cpp grammar that only lets the model write JSON matching the schema (OpenAI's
+    response_format json_schema: {"name", "schema"}), or None."""
+    if not wrapper:
+        return None
+    import json
+
+    from llama_cpp import LlamaGrammar
+
+    schema = wrapper.get("schema") or {"type": "object"}
+    return LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
 
 
 def _fold_system_prompt(messages: list[dict[str, str]]) -> list[dict[str, str]]:

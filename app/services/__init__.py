@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from app.services.memory import MemoryService
     from app.services.models import ModelService
     from app.services.providers import ProviderService
+    from app.services.serving import ServerService
     from app.services.tools import ToolsService
     from app.services.transfer import TransferService
     from app.services.usage import UsageService
@@ -43,8 +44,10 @@ class Services:
     documents: DocumentService
     doc_search: DocumentSearch
     tools: ToolsService
+    server: ServerService  # the local API server (off until started)
 
     async def close(self) -> None:
+        await self.server.stop()
         self.chat.stop()
         await self.tools.close()
         self.documents.close()
@@ -106,6 +109,7 @@ def open_services(data_dir: Path) -> Services:
     from app.services.memory import MemoryService
     from app.services.models import ModelService
     from app.services.providers import ProviderService
+    from app.services.serving import ServerService
     from app.services.tools import ToolsService
     from app.services.transfer import TransferService
     from app.services.usage import UsageService
@@ -125,14 +129,15 @@ def open_services(data_dir: Path) -> Services:
     models.vision = partial(sees_images, prices)
     usage = UsageService(db, settings, prices, data_dir=data_dir)
     tools = ToolsService(settings)
+    chat = ChatService(
+        db, models, settings, usage=usage, memory=memory, documents=doc_chat, tools=tools
+    )
     return Services(
         data_dir=data_dir,
         db=db,
         settings=settings,
         models=models,
-        chat=ChatService(
-            db, models, settings, usage=usage, memory=memory, documents=doc_chat, tools=tools
-        ),
+        chat=chat,
         conversations=ConversationService(db),
         providers=ProviderService(models, settings),
         downloads=DownloadService(models=models, settings=settings, data_dir=data_dir),
@@ -143,4 +148,8 @@ def open_services(data_dir: Path) -> Services:
         documents=documents,
         doc_search=doc_search,
         tools=tools,
+        # Served requests take turns on the one engine with the window's replies.
+        server=ServerService(
+            settings=settings, models=models, usage=usage, db=db, source=chat.reply_source
+        ),
     )

@@ -89,6 +89,11 @@ class ChatService:
         self._prompt = PromptBuilder(models, settings, memory)
 
     @property
+    def reply_source(self) -> ReplySource:
+        """Where replies come from; the local server shares it, so local replies take turns."""
+        return self._source
+
+    @property
     def busy(self) -> bool:
         return any(not task.done() for task in self._active)
 

@@ -361,6 +361,32 @@ def m019_local_model_takes_tools(db: sqlite_utils.Database) -> None:
     db["local_models"].add_column("takes_tools", int)
 
 
+@migration
+def m020_served_requests(db: sqlite_utils.Database) -> None:
+    # The local API server (app/server): requests from other apps are metered like chats. A
+    # served request kept as a chat carries the app's name on its reply (messages.client); one
+    # not kept leaves only its usage row here, so the cost meter and budget still count it.
+    db["messages"].add_column("client", str)
+    db["served_requests"].create(
+        {
+            "id": int,
+            "created": str,
+            "client": str,
+            "endpoint": str,
+            "model_id": str,
+            "provider": str,
+            "destination": str,
+            "status": str,
+            "input_tokens": int,
+            "output_tokens": int,
+            "cost_usd": str,
+        },
+        pk="id",
+        not_null={"created", "client", "status"},
+    )
+    db["served_requests"].create_index(["created"])
+
+
 def _ensure_table(db: sqlite_utils.Database) -> None:
     # IF NOT EXISTS: another process may be creating it at this very moment.
     with db.conn:

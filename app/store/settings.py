@@ -33,6 +33,16 @@ DEFAULTS: dict[str, Any] = {
     "tool_servers": {},
     "tools_disabled": [],  # "server/tool" names switched off
     "tools_always_allow": [],  # "server/tool" names the user chose "Always allow" for
+    # The local API server (app/services/serving.py explains each).
+    "server_enabled": False,
+    "server_port": 8745,
+    "server_network": False,
+    "server_cloud_models": False,
+    "server_keep_chats": False,
+    "server_cors_origins": [],
+    "server_queue_length": 4,
+    "server_tokens": [],
+    "server_privacy_allowed": [],
 }
 
 
@@ -59,6 +69,15 @@ TYPES: dict[str, tuple[type, ...]] = {
     "tools_disabled": (list,),
     "tools_always_allow": (list,),
     "model_defaults": (dict,),
+    "server_enabled": (bool,),
+    "server_port": (int,),
+    "server_network": (bool,),
+    "server_cloud_models": (bool,),
+    "server_keep_chats": (bool,),
+    "server_cors_origins": (list,),
+    "server_queue_length": (int,),
+    "server_tokens": (list,),
+    "server_privacy_allowed": (list,),
 }
 
 

@@ -28,7 +28,12 @@ ON_THIS_COMPUTER = "on this computer"
 _SLACK = timedelta(days=1)
 _COLUMNS = """id, conversation_id, created, model_id, provider, destination, status,
               coalesce(input_tokens, 0), coalesce(output_tokens, 0), cost_usd,
-              length(coalesce(content, '')) > 0"""
+              length(coalesce(content, '')) > 0, client"""
+# Served requests not kept as chats (app/store/served.py): ids negated so they never collide
+# with a message's, conversation 0; a request that was refused before any token counts no reply.
+_SERVED_COLUMNS = """-id, 0, created, model_id, provider, destination, status,
+              coalesce(input_tokens, 0), coalesce(output_tokens, 0), cost_usd,
+              status = 'ok', client"""
 # Replies imported from another app were paid for there (a ChatGPT subscription, not a Hearth
 # key): not this app's usage, and never "price unknown".
 BILLED_ELSEWHERE = ("chatgpt",)
@@ -54,6 +59,9 @@ class UsageRow:
     # A failed send (offline, unreachable, refused) wrote no words: its tokens and cost still
     # count (a provider may bill a failure), but it is not a reply.
     produced_text: bool = True
+    # The app that asked through the local server (a token's name or User-Agent); None for the
+    # window's and the command line's own replies.
+    client: str | None = None
 
     @property
     def is_local(self) -> bool:
@@ -164,7 +172,23 @@ def rows(
         where.append("created < ?")
         params.append(utc_text(until + _SLACK))
     found = _select(db, " AND ".join(where), params)
+    found += _served(db, where[1:], params)
+    found.sort(key=lambda r: r.created)
     return [r for r in found if _within(r.created_at, since, until)]
+
+
+def _served(db: sqlite_utils.Database, where: list[str], params: list) -> list[UsageRow]:
+    if not _has_served_table(db):  # a listing store opened before migration m018
+        return []
+    sql = f"SELECT {_SERVED_COLUMNS} FROM served_requests"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return [_row(r) for r in db.execute(sql + " ORDER BY created, id", params).fetchall()]
+
+
+def _has_served_table(db: sqlite_utils.Database) -> bool:
+    sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'served_requests'"
+    return db.execute(sql).fetchone() is not None
 
 
 def _within(moment: datetime, since: datetime | None, until: datetime | None) -> bool:
@@ -189,6 +213,7 @@ def _row(r: tuple) -> UsageRow:
         output_tokens=int(r[8]),
         cost_usd=_stored_cost(r[9]),
         produced_text=bool(r[10]),
+        client=r[11],
     )
 
 

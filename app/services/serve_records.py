@@ -1,0 +1,104 @@
+"""What the local server did, request by request: the live list in Settings and `hearth serve`'s
+log line. Plain values only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from app.core.money import format_usd
+
+# Settings keys of the local server and their defaults (app/store/settings.py holds the types).
+SERVER_DEFAULTS = {
+    "server_enabled": False,
+    "server_port": 8745,  # not Ollama's 11434 nor LM Studio's 1234
+    "server_network": False,
+    "server_cloud_models": False,  # "Let other apps use my cloud models"
+    "server_keep_chats": False,  # "Keep served chats in history"
+    "server_cors_origins": [],  # browser origins allowed to call; empty = CORS off
+    "server_queue_length": 4,  # local requests waiting behind the running one
+    "server_tokens": [],  # token names only; the secrets are in the keychain
+    "server_privacy_allowed": [],  # app names allowed to send detected secrets to the cloud
+}
+DEFAULT_PORT = SERVER_DEFAULTS["server_port"]
+MAX_BODY_BYTES = 8 * 1024 * 1024  # requests carry text, not files
+
+
+@dataclass(frozen=True, slots=True)
+class ServedRequest:
+    """One finished request. status: "ok", "stopped" (the client left), or the error's kind."""
+
+    time: datetime
+    client: str  # the token's name, else the User-Agent's product, else "unknown app"
+    model: str
+    endpoint: str  # "/v1/chat/completions"
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: Decimal | None = None  # None: price unknown; local models cost exactly 0
+    status: str = "ok"
+    detail: str = ""  # the plain-words error for a refused or failed request
+    seconds: float = 0.0
+    streamed: bool = False
+    is_local: bool = True
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def log_line(self) -> str:
+        """`hearth serve`'s one line per request."""
+        cost = format_usd(self.cost_usd) if self.cost_usd is not None else "price unknown"
+        stamp = self.time.astimezone().strftime("%H:%M:%S")
+        line = (
+            f"{stamp}  {self.client}  {self.endpoint}  {self.model or '-'}  "
+            f"{self.input_tokens} in · {self.output_tokens} out · {cost}  {self.status}  "
+            f"{self.seconds:.2f}s"
+        )
+        return f"{line}  {self.detail}" if self.detail else line
+
+
+@dataclass(slots=True)
+class RequestMeter:
+    """Filled in while one request runs; becomes a ServedRequest when it ends."""
+
+    client: str
+    endpoint: str
+    model: str = ""
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: Decimal | None = None
+    status: str = "ok"
+    detail: str = ""
+    streamed: bool = False
+    is_local: bool = True
+
+    def finished(self) -> ServedRequest:
+        now = datetime.now(UTC)
+        return ServedRequest(
+            time=self.started,
+            client=self.client,
+            model=self.model,
+            endpoint=self.endpoint,
+            input_tokens=self.input_tokens,
+            output_tokens=self.output_tokens,
+            cost_usd=self.cost_usd,
+            status=self.status,
+            detail=self.detail,
+            seconds=(now - self.started).total_seconds(),
+            streamed=self.streamed,
+            is_local=self.is_local,
+        )
+
+
+def client_name(*, token_name: str | None, user_agent: str | None) -> str:
+    """Who is asking, for the live list and the usage rows: the token's name wins; else the
+    User-Agent's first product ("OpenAI/Python 1.54.0" → "OpenAI/Python")."""
+    if token_name:
+        return token_name
+    product = (user_agent or "").strip().split(" ", 1)[0]
+    name, _, version = product.partition("/")
+    if not version[:1].isdigit():  # "OpenAI/Python 1.54.0" keeps "OpenAI/Python"
+        name = product
+    return (name or "unknown app")[:60]
