@@ -40,7 +40,12 @@ class ServerConfig:
         """What it runs or where it connects, for a listing (never a secret)."""
         if self.url:
             return self.url
-        return " ".join([self.command or "", *self.args]).strip()
+        hidden = secret_args(self.args)
+        shown = [
+            "•••" if i in hidden or arg.startswith(KEYCHAIN_REF) else arg
+            for i, arg in enumerate(self.args)
+        ]
+        return " ".join([self.command or "", *shown]).strip()
 
 
 def is_secret_name(name: str) -> bool:
@@ -137,10 +142,47 @@ def secret_slot(server: str, kind: str, name: str) -> str:
     return f"tool:{server}:{kind}:{name}"
 
 
+# A URL with a password in it: scheme://user:password@host (a database server's address).
+_URL_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@:\s]*:[^/@\s]+@")
+# A long random-looking word: an API key or token pasted as an argument on its own.
+_KEY_LIKE = re.compile(r"^(sk-|ghp_|gho_|github_pat_|xox[abp]-|glpat-|AIza)[A-Za-z0-9_\-]{8,}$")
+
+
+def secret_args(args: tuple[str, ...]) -> set[int]:
+    """Which of a command's arguments are secrets: the value after `--api-key`/`--token`-like
+    flags, `--token=value`, a URL carrying a password, or a well-known key shape."""
+    found: set[int] = set()
+    for i, arg in enumerate(args):
+        flag, equals, value = arg.partition("=")
+        if arg.startswith(KEYCHAIN_REF):
+            continue
+        if (
+            (arg.startswith("-") and equals and value and is_secret_name(flag))
+            or _URL_PASSWORD.match(arg)
+            or _KEY_LIKE.match(arg)
+        ):
+            found.add(i)
+        elif (
+            arg.startswith("-")
+            and not equals
+            and is_secret_name(arg)
+            and i + 1 < len(args)
+            and not args[i + 1].startswith("-")
+        ):
+            found.add(i + 1)
+    return found
+
+
 def split_secrets(server: ServerConfig) -> tuple[ServerConfig, dict[str, str]]:
     """The server with each secret value replaced by its keychain reference, and the secrets
-    by keychain entry name (to store there)."""
+    by keychain entry name (to store there): secret-named env variables and headers, and
+    secrets written into the command's arguments (see secret_args)."""
     secrets: dict[str, str] = {}
+    args = list(server.args)
+    for i in sorted(secret_args(server.args)):
+        slot = secret_slot(server.name, "arg", str(i))
+        secrets[slot] = args[i]
+        args[i] = KEYCHAIN_REF + slot
 
     def strip(values: dict[str, str], kind: str) -> dict[str, str]:
         kept = {}
@@ -154,7 +196,10 @@ def split_secrets(server: ServerConfig) -> tuple[ServerConfig, dict[str, str]]:
         return kept
 
     return replace(
-        server, env=strip(server.env, "env"), headers=strip(server.headers, "header")
+        server,
+        args=tuple(args),
+        env=strip(server.env, "env"),
+        headers=strip(server.headers, "header"),
     ), secrets
 
 
@@ -170,4 +215,8 @@ def fill_secrets(server: ServerConfig, lookup) -> ServerConfig:
             for name, value in values.items()
         }
 
-    return replace(server, env=fill(server.env), headers=fill(server.headers))
+    args = tuple(
+        (lookup(arg[len(KEYCHAIN_REF) :]) or "") if arg.startswith(KEYCHAIN_REF) else arg
+        for arg in server.args
+    )
+    return replace(server, args=args, env=fill(server.env), headers=fill(server.headers))

@@ -11,7 +11,7 @@ import pytest
 
 from app.services.tools import ToolsService
 from app.store.settings import Settings
-from app.tools.config import claude_desktop_config_path, parse_mcp_servers
+from app.tools.config import ServerConfig, claude_desktop_config_path, parse_mcp_servers
 from app.tools.errors import ToolConfigError, ToolServerNotFound
 from tests.tools.support import SERVER_SCRIPT
 
@@ -120,3 +120,22 @@ def test_switches_and_always_allow_outlive_the_service(data_dir):
     again = ToolsService(Settings(data_dir / "settings.json"))
     assert not again.is_enabled("t", "crash") and again.is_enabled("t", "add")
     assert again.always_allowed("t", "add") and not again.always_allowed("t", "slow")
+
+
+def test_secrets_written_in_a_commands_arguments_go_to_the_keychain(data_dir, keychain):
+    """`--api-key VALUE`, `--token=VALUE`, a database URL with a password and a bare key all
+    leave the settings file; the server still starts with the real arguments."""
+    args = (
+        "--api-key", "abc123secret", "--token=tok-999", "--verbose",
+        "postgresql://me:hunter2@localhost/db", "sk-abcdefghijklmnop", "--name", "plain",
+    )  # fmt: skip
+    tools = ToolsService(Settings(data_dir / "settings.json"))
+    tools.add(ServerConfig("db", command="uvx", args=args))
+    stored = (data_dir / "settings.json").read_text(encoding="utf-8")
+    for secret in ("abc123secret", "tok-999", "hunter2", "sk-abcdefghijklmnop"):
+        assert secret not in stored
+    assert "--verbose" in stored and "plain" in stored and "--api-key" in stored
+    kept = tools.server("db")
+    assert "hunter2" not in kept.where() and "•••" in kept.where()
+    again = ToolsService(Settings(data_dir / "settings.json"))
+    assert again.connection("db").config.args == args
