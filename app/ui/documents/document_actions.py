@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from app.services import Services
     from app.ui.chat import ChatView
     from app.ui.documents.documents_window import DocumentsWindow
+    from app.ui.documents.embedding_choice import EmbeddingChoice
     from app.ui.documents.passage_panel import PassagePanel
     from app.ui.shell.tasks import TaskKeeper
 
@@ -90,6 +91,7 @@ class DocumentController(QObject):
         self._relisting: asyncio.Task | None = None
         self.confirm_dialog: QWidget | None = None  # the passages-sent question, while open
         self.embedding_offer: QWidget | None = None  # shown once, when files are first added
+        self.embedding_choice: EmbeddingChoice | None = None  # built with the Documents window
         self.drops = DropCatcher(window, self.add_dropped)
         chip.toggled_collection.connect(lambda n, on: self.tasks.spawn(self.set_enabled(n, on)))
         chip.manage_requested.connect(self.open_window)
@@ -140,6 +142,11 @@ class DocumentController(QObject):
             self.docs_window = w
             w.show_listing(self.listing)
             self._show_state()
+            from app.ui.documents.embedding_choice import EmbeddingChoice
+
+            self.embedding_choice = EmbeddingChoice(self.services, self.tasks)
+            w.show_search_choice(self.embedding_choice)
+        self.embedding_choice.refresh()  # a model downloaded meanwhile is named
         self.docs_window.show()
         self.docs_window.raise_()
         self.docs_window.activateWindow()

@@ -112,6 +112,8 @@ class DocumentsWindow(QWidget):
         layout.addWidget(self.empty, 1)
         layout.addLayout(reading_row)
         layout.addWidget(self.progress)
+        self.search_line = QVBoxLayout()  # how passages are found (embedding_choice), when shown
+        layout.addLayout(self.search_line)
         layout.addLayout(buttons)
         self.switches: dict[str, Switch] = {}
         self._shape: list | None = None  # the collections and files the tree shows
@@ -206,6 +208,12 @@ class DocumentsWindow(QWidget):
         offer.setParent(self)
         self._layout.insertWidget(2, offer)
         offer.show()
+
+    def show_search_choice(self, choice: QWidget) -> None:
+        """The line on how passages are found, above the buttons."""
+        choice.setParent(self)
+        self.search_line.addWidget(choice)
+        choice.show()
 
     def show_file_state(self, path: str, text: str, *, failed: bool = False) -> None:
         """The file being read says how far it is, between two listings."""
