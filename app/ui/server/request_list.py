@@ -1,0 +1,57 @@
+"""The live list of requests the local server answered: time, app, model, tokens, cost, status.
+Rows are added as requests end (newest on top); the detail of a refusal is in the tooltip."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+
+from app.services.serve_records import ServedRequest
+from app.ui.server.server_text import COLUMNS, request_cells, request_tip
+
+MAX_ROWS = 200  # as many as the service keeps
+EMPTY = "No requests yet."
+
+
+class RequestList(QTreeWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("serverRequests")
+        self.setColumnCount(len(COLUMNS))
+        self.setHeaderLabels(COLUMNS)
+        self.setRootIsDecorated(False)
+        self.setUniformRowHeights(True)  # cheap to lay out however many come
+        self.setAlternatingRowColors(True)
+        self.setMinimumHeight(160)
+        header = self.header()
+        header.setStretchLastSection(False)
+        for column in range(len(COLUMNS)):
+            mode = (
+                QHeaderView.ResizeMode.Stretch
+                if column == 2
+                else QHeaderView.ResizeMode.ResizeToContents
+            )
+            header.setSectionResizeMode(column, mode)
+
+    def fill(self, requests: Iterable[ServedRequest]) -> None:
+        self.clear()
+        for done in requests:
+            self.add(done)
+
+    def add(self, done: ServedRequest) -> None:
+        item = QTreeWidgetItem(request_cells(done))
+        tip = request_tip(done)
+        for column in range(len(COLUMNS)):
+            item.setToolTip(column, tip)
+        self.insertTopLevelItem(0, item)
+        while self.topLevelItemCount() > MAX_ROWS:
+            self.takeTopLevelItem(self.topLevelItemCount() - 1)
+
+    def rows(self) -> list[list[str]]:
+        """What is shown, newest first (for tests and the screenshot's checks)."""
+        count = self.columnCount()
+        return [
+            [self.topLevelItem(i).text(c) for c in range(count)]
+            for i in range(self.topLevelItemCount())
+        ]
