@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QStatusBar, QWidget
 
 from app.core.errors import HearthError
@@ -26,11 +26,15 @@ if TYPE_CHECKING:
     from app.ui.shell.tasks import TaskKeeper
 
 log = logging.getLogger(__name__)
+SETTLE_MS = 500
 
 
 class ServerController(QObject):
     changed = Signal()  # started, stopped or could not start: the page and status bar follow
     request_done = Signal(object)  # a ServedRequest, as each request ends
+    # Requests ended (said at most every SETTLE_MS): the totals, budget and chat list may have
+    # changed. Twenty clients at once must not mean twenty reloads of the status bar.
+    served = Signal()
 
     def __init__(
         self,
@@ -52,6 +56,10 @@ class ServerController(QObject):
         self.status = ServerStatus(status_bar)
         self.status.clicked.connect(lambda: open_page())
         self.guard = CloseGuard(window, self)
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(SETTLE_MS)
+        self._settle.timeout.connect(self.served)
         self.server.on_request.append(self._on_request)
 
     @property
@@ -116,6 +124,7 @@ class ServerController(QObject):
         """The window is closing for good: no more calls into it from the server."""
         if self._on_request in self.server.on_request:
             self.server.on_request.remove(self._on_request)
+        self._settle.stop()  # its refresh would reach services about to close
         self.guard.close()
 
     def _on_request(self, done: ServedRequest) -> None:
@@ -123,6 +132,8 @@ class ServerController(QObject):
         self.count += 1
         self.status.show_state(self)
         self.request_done.emit(done)
+        if not self._settle.isActive():
+            self._settle.start()
 
     def _changed(self) -> None:
         self.status.show_state(self)

@@ -88,50 +88,54 @@ class ServerPage(QScrollArea):
         self.cors.setObjectName("settingsField")
         self.cors.setPlaceholderText("No web pages (CORS off)")
         self.cors.editingFinished.connect(self._cors_changed)
+        self.allowed = QLineEdit(", ".join(s("server_privacy_allowed") or []), body)
+        self.allowed.setObjectName("settingsField")
+        self.allowed.setPlaceholderText("No app")
+        self.allowed.editingFinished.connect(self._allowed_changed)
         self.requests = RequestList(body)
+        self.requests.allow_requested.connect(self.allow_app)
 
         address_row = QHBoxLayout()
         address_row.addWidget(self.address, 1)
         address_row.addWidget(self.copy_address)
+        tray_text = words.TRAY_TEXT if has_tray else words.NO_TRAY_TEXT
+        line = separator  # between groups of settings
+        # Top to bottom: a (title, text, control) row, a widget, a layout or a separator.
+        parts = [
+            ("Serve models to other apps", words.ENABLE_TEXT, self.enable),
+            self.error,
+            ("Port", words.PORT_TEXT, self.port),
+            address_row,
+            self.curl,
+            self.python,
+            line,
+            ("Let other apps use my cloud models", words.CLOUD_TEXT, self.cloud),
+            ("Keep served chats in history", words.KEEP_CHATS_TEXT, self.keep_chats),
+            ("Keep running when I close the window", tray_text, self.keep_running),
+            ("Apps that may send secrets to cloud models", words.PRIVACY_TEXT, None),
+            self.allowed,
+            line,
+            ("Serve to other computers on my network", words.NETWORK_TEXT, self.network),
+            ("Access tokens", words.TOKENS_TEXT, None),
+            self.tokens,
+            ("Web pages allowed to call it (CORS)", words.CORS_TEXT, None),
+            self.cors,
+            line,
+            ("Recent requests", words.REQUESTS_TEXT, None),
+        ]
         layout = QVBoxLayout(body)
         layout.setContentsMargins(28, 22, 28, 22)
         layout.setSpacing(4)
-        layout.addLayout(
-            setting_row("Serve models to other apps", words.ENABLE_TEXT, self.enable, body)
-        )
-        layout.addWidget(self.error)
-        layout.addLayout(setting_row("Port", words.PORT_TEXT, self.port, body))
-        layout.addLayout(address_row)
-        layout.addWidget(self.curl)
-        layout.addWidget(self.python)
-        layout.addWidget(separator(body))
-        layout.addLayout(
-            setting_row("Let other apps use my cloud models", words.CLOUD_TEXT, self.cloud, body)
-        )
-        layout.addLayout(
-            setting_row(
-                "Keep served chats in history", words.KEEP_CHATS_TEXT, self.keep_chats, body
-            )
-        )
-        tray_text = words.TRAY_TEXT if has_tray else words.NO_TRAY_TEXT
-        layout.addLayout(
-            setting_row("Keep running when I close the window", tray_text, self.keep_running, body)
-        )
-        layout.addWidget(separator(body))
-        layout.addLayout(
-            setting_row(
-                "Serve to other computers on my network", words.NETWORK_TEXT, self.network, body
-            )
-        )
-        layout.addLayout(setting_row("Access tokens", words.TOKENS_TEXT, None, body))
-        layout.addWidget(self.tokens)
-        layout.addLayout(
-            setting_row("Web pages allowed to call it (CORS)", words.CORS_TEXT, None, body)
-        )
-        layout.addWidget(self.cors)
-        layout.addWidget(separator(body))
-        layout.addLayout(setting_row("Recent requests", words.REQUESTS_TEXT, None, body))
-        layout.addWidget(self.requests, 1)  # fmt: skip
+        for part in parts:
+            if isinstance(part, tuple):
+                layout.addLayout(setting_row(*part, body))
+            elif part is line:
+                layout.addWidget(separator(body))
+            elif isinstance(part, QHBoxLayout):
+                layout.addLayout(part)
+            else:
+                layout.addWidget(part)
+        layout.addWidget(self.requests, 1)
 
     def _switch(self, name: str, on: bool) -> Switch:
         switch = Switch(name, self)
@@ -215,3 +219,17 @@ class ServerPage(QScrollArea):
             return
         self.settings.set("server_cors_origins", origins)
         self.pending = self.server.restart()  # the allowed origins are read when it starts
+
+    def allow_app(self, name: str) -> None:
+        """Let `name`'s requests carry detected secrets to cloud models (read per request)."""
+        names = _names(self.allowed.text())
+        if name not in names:
+            self.allowed.setText(", ".join([*names, name]))
+        self._allowed_changed()
+
+    def _allowed_changed(self) -> None:
+        self.settings.set("server_privacy_allowed", _names(self.allowed.text()))
+
+
+def _names(text: str) -> list[str]:
+    return [n.strip() for n in text.split(",") if n.strip()]

@@ -38,6 +38,12 @@ CORS_TEXT = (
     "Only for web pages that call the server from a browser. Leave empty unless you know you "
     "need it (e.g. http://localhost:3000, separated by commas)."
 )
+PRIVACY_TEXT = (
+    "A request for a cloud model that contains what looks like a password, key or card number "
+    "is refused, as the window asks you first. Name the apps you trust to send them anyway, "
+    "separated by commas (or right-click a refused request)."
+)
+ALLOW_SECRETS = "Allow {app} to send secrets to cloud models"
 REQUESTS_TEXT = "The most recent requests, newest first."
 SECRET_TEXT = (
     "Copy this token now and paste it into {name} as its API key. Hearth keeps it in your "

@@ -228,6 +228,7 @@ class MainWindow(QMainWindow):
             lambda busy: self._on_busy_changed("compare", busy)
         )
         self.themes.changed.connect(self._on_theme_changed)
+        self.server.served.connect(self._after_served)
 
     def _add_shortcuts(self) -> None:
         QShortcut(QKeySequence.StandardKey.New, self, activated=lambda: self.chats.new_chat())
@@ -382,6 +383,12 @@ class MainWindow(QMainWindow):
         if self.showing_welcome and self.models.has_something_to_chat_with:
             self.show_chats()
             self.chats.new_chat()
+
+    def _after_served(self) -> None:
+        """Other apps' requests were metered (and maybe kept as chats): the window shows it."""
+        self.tasks.spawn(self.costs.refresh_usage(), name="usage")  # the budget's warning too
+        if self.services.server.setting("server_keep_chats"):
+            self.tasks.spawn(self.chats.refresh_conversations(), name="served-chats")
 
     def _on_offline_changed(self, offline: bool) -> None:
         self.models.offline_changed(offline)

@@ -8,6 +8,8 @@ import socket
 
 import pytest
 
+from tests.ui.support import wait_for
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -21,7 +23,7 @@ def port():
 
 
 @pytest.fixture
-def served(open_window, monkeypatch, data_dir, port):
+def served(qtbot, open_window, monkeypatch, data_dir, port):
     """served(**settings) → (window, services), the server's port set to a free one before the
     window opens (so a server left on starts with it), with any other settings given."""
     import tests.ui.support as support
@@ -41,4 +43,7 @@ def served(open_window, monkeypatch, data_dir, port):
         (data_dir / "settings.json").write_text(json.dumps(values), encoding="utf-8")
         return open_window()
 
-    return open_served
+    yield open_served
+    # A window still serving would ask “The local server will stop” instead of closing.
+    for window, _services in list(open_window._open):
+        wait_for(qtbot, window.server.stop())
