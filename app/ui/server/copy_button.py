@@ -18,8 +18,13 @@ class CopyButton(QPushButton):
         self.setAutoDefault(False)
         self._text, self._label = text, label
         self.clicked.connect(self.copy)
+        # A child timer: it dies with the button (a secret's dialog is deleted when closed).
+        self._back = QTimer(self)
+        self._back.setSingleShot(True)
+        self._back.setInterval(COPIED_MS)
+        self._back.timeout.connect(lambda: self.setText(self._label))
 
     def copy(self) -> None:
         QGuiApplication.clipboard().setText(self._text())
         self.setText("Copied")
-        QTimer.singleShot(COPIED_MS, lambda: self.setText(self._label))
+        self._back.start()

@@ -212,6 +212,7 @@ class ServerPage(QScrollArea):
         if self.network.isChecked() and not self.server.server.tokens.names():
             self._network_changed(False)  # no token left: back to this computer only
             self._set_checked(self.network, False)
+        self.refresh()  # a “needs a token” note goes once there is one
 
     def _cors_changed(self) -> None:
         origins = [o.strip().rstrip("/") for o in self.cors.text().split(",") if o.strip()]

@@ -153,3 +153,34 @@ def test_tokens_are_shown_once_revoked_and_needed_for_the_network(qtbot, served,
     assert services.server.setting("server_network") is False
     qtbot.waitUntil(lambda: window.server.running and not services.server.network)
     assert wait_for(qtbot, get(local + "/v1/models", **bearer)).status_code == 200  # loopback
+
+
+def test_port_and_cors_changes_serve_again_with_them(qtbot, served, port):
+    from tests.ui.server.conftest import free_port
+
+    window, services = served(server_enabled=True)
+    qtbot.waitUntil(lambda: window.server.running)
+    page = server_page(window)
+    moved = free_port()
+    page.port.setText(str(moved))
+    page.port.editingFinished.emit()
+    wait_for(qtbot, page.pending)
+    assert services.server.local_address == f"http://127.0.0.1:{moved}"
+    assert page.address.text().endswith(f":{moved}") and f":{moved}/v1" in page.python.text()
+    assert window.server.status.text().startswith(f"Local server on :{moved}")
+
+    page.cors.setText(" http://localhost:3000/ , ")
+    page.cors.editingFinished.emit()
+    wait_for(qtbot, page.pending)
+    assert services.settings.get("server_cors_origins") == ["http://localhost:3000"]
+
+    async def preflight(origin: str):
+        headers = {"origin": origin, "access-control-request-method": "POST"}
+        async with httpx.AsyncClient(timeout=30) as client:
+            url = services.server.local_address + "/v1/chat/completions"
+            return await client.options(url, headers=headers)
+
+    allowed = wait_for(qtbot, preflight("http://localhost:3000"))
+    assert allowed.headers.get("access-control-allow-origin") == "http://localhost:3000"
+    other = wait_for(qtbot, preflight("http://evil.example"))
+    assert "access-control-allow-origin" not in other.headers
