@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QCheckBox, QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
-from app.ui.server.server_text import STOP_DETAIL, STOP_QUESTION
+from app.ui.server.server_text import STOP_DETAIL, STOP_QUESTION, TRAY_MESSAGE
 
 if TYPE_CHECKING:
     from app.ui.server.server_actions import ServerController
@@ -31,6 +31,7 @@ class CloseGuard(QObject):
         self.tray: QSystemTrayIcon | None = None
         self.question: QMessageBox | None = None
         self._agreed = False  # the user said yes: the next close goes through
+        self._told = False
 
     @staticmethod
     def tray_available() -> bool:
@@ -66,6 +67,9 @@ class CloseGuard(QObject):
         tray.setToolTip(f"Hearth — local server on {self.server.address}")
         tray.show()
         self.window.hide()
+        if not self._told:  # once a session: where the window went, and how to quit
+            self._told = True
+            tray.showMessage("Hearth", TRAY_MESSAGE, QSystemTrayIcon.MessageIcon.Information)
 
     def open_window(self) -> None:
         self.window.showNormal()

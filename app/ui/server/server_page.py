@@ -43,6 +43,7 @@ class ServerPage(QScrollArea):
         self.services, self.tasks, self.server = services, tasks, server
         self.settings = services.settings
         self.model_name = words.SOME_MODEL  # a real one once the server lists its models
+        self.pending = None  # the last start, stop or restart asked for (tests wait on it)
         body = QWidget(self)
         self._build(body)
         self.setWidget(body)

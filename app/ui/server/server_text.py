@@ -49,6 +49,7 @@ SECRET_TEXT = (
     "Copy this token now and paste it into {name} as its API key. Hearth keeps it in your "
     "system's keychain and will not show it again."
 )
+TRAY_MESSAGE = "The local server keeps running. Open Hearth or quit it from this icon."
 STOP_QUESTION = "The local server will stop"
 STOP_DETAIL = "Apps using it at {address} will lose their connection until Hearth runs again."
 SOME_MODEL = "MODEL-NAME"
