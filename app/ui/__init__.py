@@ -32,6 +32,9 @@ says what lives there. Map:
 - tools/          tools from MCP servers: Settings → Tools (servers, state, a switch per tool,
                   add by form / pasted JSON / Claude Desktop's file), the “Tools on / off”
                   chip by the composer, the approval card of each call in a reply (ToolController)
+- server/         the local API server: Settings → Local server (switch, port, address and
+                  sample code, tokens, CORS, the live list of requests), the status bar's
+                  “Local server on :PORT”, closing to the tray while it serves (ServerController)
 
 A new feature gets its own package here. Features use one another only through the names a
 package exports in its `__init__` (a lazy table, so importing a package costs nothing); the

@@ -1,6 +1,6 @@
 """Opening Settings on the page asked for, and wiring what it changes to the features that
 care: keys and servers (the model list), offline mode, costs, imported chats, memories,
-personas.
+personas, the local API server.
 
 A controller MainWindow composes: the dialog is made on first use (it costs ~50 ms), then kept
 and refreshed each time it is shown; the controllers it talks to are given in the constructor.
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from app.ui.costs import CostController
     from app.ui.memory import MemoryController, PersonaController
     from app.ui.models import ModelController
+    from app.ui.server import ServerController
     from app.ui.settings.settings_dialog import SettingsDialog
     from app.ui.shell.tasks import TaskKeeper
 
@@ -37,6 +38,7 @@ class SettingsController:
         personas: PersonaController,
         models_changed: Callable[[], Coroutine],  # a key or server came or went
         offline_changed: Callable[[bool], None],
+        server: ServerController | None = None,
     ) -> None:
         self.window = window  # the dialog's parent
         self.services = services
@@ -48,6 +50,7 @@ class SettingsController:
         self.personas = personas
         self._models_changed = models_changed
         self._offline_changed = offline_changed
+        self.server = server
         self.dialog: SettingsDialog | None = None
         models.listed.connect(self.show_models)
         memory.changed.connect(self.refresh_memory)
@@ -62,6 +65,8 @@ class SettingsController:
             dialog.show_chats()
         elif page == "tools":
             dialog.show_tools()
+        elif page == "server":
+            dialog.show_server()
         else:
             dialog.show_providers(provider_id)
         return dialog
@@ -74,7 +79,7 @@ class SettingsController:
             return self.dialog
         from app.ui.settings.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.services, self.tasks, self.window)
+        dialog = SettingsDialog(self.services, self.tasks, self.window, server=self.server)
         spawn = self.tasks.spawn
         dialog.models_changed.connect(lambda: spawn(self._models_changed(), name="models-changed"))
         dialog.offline_changed.connect(self._offline_changed)

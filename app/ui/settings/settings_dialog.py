@@ -1,5 +1,6 @@
 """Settings: Providers (keys and addresses), Privacy, Tools (MCP servers), Costs, Memory,
-Personas, Chats (export, import) and Appearance (the theme).
+Personas, Chats (export, import), Local server (other apps using Hearth's models) and
+Appearance (the theme).
 A plain window: it never blocks chats."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from app.core.chat import ModelInfo
 from app.services import Services
 from app.ui.costs import CostsPage
 from app.ui.memory import MemoryPage, PersonasPage
+from app.ui.server import ServerController, ServerPage
 from app.ui.settings.appearance_page import AppearancePage
 from app.ui.settings.chats_page import ChatsPage
 from app.ui.settings.privacy_page import PrivacyPage
@@ -36,12 +38,19 @@ class SettingsDialog(QDialog):
     personas_changed = Signal()
     chats_imported = Signal(object)  # ImportSummary
 
-    def __init__(self, services: Services, tasks: TaskKeeper, parent: QWidget | None = None):
+    def __init__(
+        self,
+        services: Services,
+        tasks: TaskKeeper,
+        parent: QWidget | None = None,
+        *,
+        server: ServerController | None = None,
+    ):
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Settings")
         self.setModal(False)
-        self.resize(840, 640)
+        self.resize(920, 640)  # nine tabs side by side
         self.providers = ProvidersPage(services, tasks, self)
         self.providers.changed.connect(lambda _pid: self.models_changed.emit())
         self.privacy = PrivacyPage(services, self)
@@ -58,6 +67,8 @@ class SettingsDialog(QDialog):
         self.chats.imported.connect(self.chats_imported)
         self.appearance = AppearancePage(services, self)
         self.tools = ToolsPage(services, tasks, self)
+        # The server page drives the window's ServerController (status bar, tray): none, no page.
+        self.server = ServerPage(services, tasks, server, self) if server is not None else None
         intro = QLabel(PROVIDERS_INTRO)
         intro.setObjectName("settingsIntro")
         intro.setWordWrap(True)
@@ -77,6 +88,8 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self.memory, "Memory")
         self.tabs.addTab(self.personas, "Personas")
         self.tabs.addTab(self.chats, "Chats")
+        if self.server is not None:
+            self.tabs.addTab(self.server, "Server")  # short: nine tabs fit the dialog's width
         self.tabs.addTab(self.appearance, "Appearance")
         # The Tools page starts its servers to show their state: only when it is looked at.
         self.tabs.currentChanged.connect(
@@ -116,6 +129,12 @@ class SettingsDialog(QDialog):
         self.tabs.setCurrentWidget(self.chats)
         self._present()
         return self.chats
+
+    def show_server(self) -> ServerPage | None:
+        if self.server is not None:
+            self.tabs.setCurrentWidget(self.server)
+        self._present()
+        return self.server
 
     def show_appearance(self) -> AppearancePage:
         self.tabs.setCurrentWidget(self.appearance)

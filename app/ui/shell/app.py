@@ -84,6 +84,7 @@ def run_app(services: Services, *, data_dir: Path) -> int:
     # Connected before the loop runs: a window closed at once must still end the app.
     closed = asyncio.Event()
     app.lastWindowClosed.connect(closed.set)
+    window.closed.connect(closed.set)  # also when quit from the tray, the window hidden
     window.show()
     show_startup_notices(window, services)
     shut_down = False

@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -54,6 +54,7 @@ from app.ui.models.model_actions import DETECT_AFTER_S, ModelController
 from app.ui.models.model_header import PICKER_SHORTCUT, ModelHeader
 from app.ui.models.model_picker import ModelPicker
 from app.ui.search.search_actions import SearchController
+from app.ui.server.server_actions import ServerController
 from app.ui.settings.settings_actions import SettingsController
 from app.ui.shell.tasks import TaskKeeper
 from app.ui.shell.theme import THEME_SETTING, Theme, theme_manager
@@ -70,6 +71,8 @@ log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
+    closed = Signal()  # closed for good (not hidden to the tray): the app ends
+
     def __init__(self, services: Services, *, data_dir: Path | None = None) -> None:
         super().__init__()
         self.setWindowTitle("Hearth")
@@ -99,6 +102,10 @@ class MainWindow(QMainWindow):
         )
         self.costs = CostController(self, services, self.tasks, widgets=self, host=self)
         self.setStatusBar(self.costs.usage_bar)
+        self.server = ServerController(
+            self, services, self.tasks, status_bar=self.costs.usage_bar,
+            open_page=lambda: self.open_settings("server"),
+        )  # fmt: skip
         self._compose_chat()
         self._connect()
         self.history = HistoryController(
@@ -194,6 +201,7 @@ class MainWindow(QMainWindow):
             self, self.services, self.tasks, models=self.models, costs=self.costs,
             chats=self.chats, memory=self.memory, personas=self.personas,
             models_changed=self.after_models_changed, offline_changed=self._on_offline_changed,
+            server=self.server,
         )  # fmt: skip
 
     def _connect(self) -> None:
@@ -220,6 +228,7 @@ class MainWindow(QMainWindow):
             lambda busy: self._on_busy_changed("compare", busy)
         )
         self.themes.changed.connect(self._on_theme_changed)
+        self.server.served.connect(self._after_served)
 
     def _add_shortcuts(self) -> None:
         QShortcut(QKeySequence.StandardKey.New, self, activated=lambda: self.chats.new_chat())
@@ -258,6 +267,7 @@ class MainWindow(QMainWindow):
         )
         self.downloads.start_downloads()  # unfinished go on; finished ones join the picker
         self.documents.start()  # re-scan the folders, read what is new or was interrupted
+        self.server.start_with_app()  # the local server, if the user left it on
 
     @property
     def showing_welcome(self) -> bool:
@@ -374,6 +384,12 @@ class MainWindow(QMainWindow):
             self.show_chats()
             self.chats.new_chat()
 
+    def _after_served(self) -> None:
+        """Other apps' requests were metered (and maybe kept as chats): the window shows it."""
+        self.tasks.spawn(self.costs.refresh_usage(), name="usage")  # the budget's warning too
+        if self.services.server.setting("server_keep_chats"):
+            self.tasks.spawn(self.chats.refresh_conversations(), name="served-chats")
+
     def _on_offline_changed(self, offline: bool) -> None:
         self.models.offline_changed(offline)
         self.downloads.refresh_welcome_download()
@@ -434,6 +450,9 @@ class MainWindow(QMainWindow):
         self.sidebar.list.viewport().update()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self.server.guard.may_close():  # to the tray, or “The local server will stop”
+            event.ignore()
+            return
         self.window_state.save(self, self.splitter)
         self.stop_reply()
         self.costs.forget_costs()
@@ -442,4 +461,6 @@ class MainWindow(QMainWindow):
         for owned in self.findChildren(QWidget):  # Settings, Memory, a question left open…
             if owned.isWindow() and owned.isVisible():
                 owned.close()
+        self.server.detach()
         super().closeEvent(event)
+        self.closed.emit()
