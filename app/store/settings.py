@@ -43,6 +43,8 @@ DEFAULTS: dict[str, Any] = {
     "server_queue_length": 4,
     "server_tokens": [],
     "server_privacy_allowed": [],
+    "server_keep_running": False,  # closing the window hides it to the tray; the server goes on
+    "server_skip_stop_question": False,  # “Don't ask again” on “The local server will stop”
 }
 
 
@@ -78,6 +80,8 @@ TYPES: dict[str, tuple[type, ...]] = {
     "server_queue_length": (int,),
     "server_tokens": (list,),
     "server_privacy_allowed": (list,),
+    "server_keep_running": (bool,),
+    "server_skip_stop_question": (bool,),
 }
 
 

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from PySide6.QtWidgets import QFileDialog, QWidget
 
@@ -63,6 +64,49 @@ async def ask_about_projectors(
         except HearthError as error:  # the file went away, or is not a projector after all
             warn("The projector could not be used", error.plain())
     return changed
+
+
+class ModelFilesHost(Protocol):
+    """What adding model files asks of the main window."""
+
+    services: Services
+    tasks: Any  # TaskKeeper
+    models: Any  # ModelController
+    chats: Any  # ConversationController
+    projector_choice: ProjectorChoice | None
+
+    @property
+    def showing_welcome(self) -> bool: ...
+    def show_chats(self) -> None: ...
+    def _warn(self, heading: str, detail: str) -> None: ...
+    def _keep(self, dialog: QWidget) -> None: ...
+
+
+async def add_from_disk(window: ModelFilesHost, paths: list[str]) -> AddOutcome:
+    """What “Add model from disk…” does once files are chosen: register them, list them, say
+    what failed, leave the welcome screen for a new chat, then ask about projectors."""
+    outcome = await add_model_files(window.services, list(paths))
+    await window.models.refresh_models()
+    if outcome.failures:
+        window._warn("Some files could not be added", outcome.failure_text())
+    if outcome.added and window.showing_welcome:
+        window.show_chats()
+        window.chats.new_chat()
+    if outcome.added:
+        window.tasks.spawn(_projectors(window, outcome.added), name="projectors")
+    return outcome
+
+
+async def _projectors(window: ModelFilesHost, added: list[ModelInfo]) -> None:
+    """Several projectors beside a new model: the user says which one is its own."""
+
+    def show(dialog: ProjectorChoice) -> None:
+        window.projector_choice = dialog  # tests answer it
+        window._keep(dialog)
+        dialog.open()
+
+    if await ask_about_projectors(window, window.services, added, show, window._warn):
+        await window.models.refresh_models()
 
 
 def ask_for_model_files(parent: QWidget, on_chosen: Callable[[list[str]], None]) -> QFileDialog:

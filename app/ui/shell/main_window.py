@@ -43,12 +43,7 @@ from app.ui.downloads.download_actions import DownloadController
 from app.ui.images import ImageController
 from app.ui.memory.memory_actions import MemoryController
 from app.ui.memory.persona_actions import PersonaController
-from app.ui.models.add_models import (
-    AddOutcome,
-    add_model_files,
-    ask_about_projectors,
-    ask_for_model_files,
-)
+from app.ui.models.add_models import AddOutcome, add_from_disk, ask_for_model_files
 from app.ui.models.loading_banner import LoadingBanner
 from app.ui.models.model_actions import DETECT_AFTER_S, ModelController
 from app.ui.models.model_header import PICKER_SHORTCUT, ModelHeader
@@ -402,27 +397,7 @@ class MainWindow(QMainWindow):
 
     async def add_models(self, paths: list[str]) -> AddOutcome:
         """What “Add model from disk…” does once files are chosen (tests call it directly)."""
-        outcome = await add_model_files(self.services, list(paths))
-        await self.models.refresh_models()
-        if outcome.failures:
-            self._warn("Some files could not be added", outcome.failure_text())
-        if outcome.added and self.showing_welcome:
-            self.show_chats()
-            self.chats.new_chat()
-        if outcome.added:
-            self.tasks.spawn(self._ask_about_projectors(outcome.added), name="projectors")
-        return outcome
-
-    async def _ask_about_projectors(self, added) -> None:
-        """Several projectors beside a new model: the user says which one is its own."""
-
-        def show(dialog) -> None:
-            self.projector_choice = dialog  # tests answer it
-            self._keep(dialog)
-            dialog.open()
-
-        if await ask_about_projectors(self, self.services, added, show, self._warn):
-            await self.models.refresh_models()
+        return await add_from_disk(self, paths)
 
     def open_settings(self, page: str = "providers", provider_id: str | None = None):
         return self.settings.open(page, provider_id)
