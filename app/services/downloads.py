@@ -142,7 +142,9 @@ class DownloadService:
                 return pick
         everything = [f for m in catalog.models for f in m.files]
         good = [f for f in everything if self.fit(file=f).runs_well]
-        return min(good, key=lambda f: f.size_bytes or 0, default=None)
+        # A model made to look at pictures (a tiny SmolVLM) chats poorly: the smallest that is a
+        # plain chat model first, a seeing one only if nothing else runs well here.
+        return min(good, key=lambda f: (f.sees_images, f.size_bytes or 0), default=None)
 
     async def search(self, *, query: str, limit: int = 20) -> list[HubRepo]:
         return await self._hub_factory().search(query, limit=limit)

@@ -214,3 +214,40 @@ def test_script_reads_a_vision_models_projector_from_the_hub(hub, tmp_path, caps
     assert projector["revision"] == hub.repos[repo].commit
     (file,) = load_catalog(Path(out)).models[0].files
     assert file.verified and file.projector.verified and file.sees_images
+
+
+def test_with_the_first_run_model_too_big_the_smallest_plain_chat_model_is_suggested(
+    data_dir, monkeypatch
+):
+    """A tiny model that sees pictures (SmolVLM 256M) chats poorly: it is not the welcome
+    screen's first download unless nothing else runs well."""
+    from dataclasses import replace
+
+    from app.services import open_services
+    from app.services.downloads import DownloadService
+
+    services = open_services(data_dir)
+    downloads = DownloadService(
+        models=services.models, settings=services.settings, data_dir=data_dir
+    )
+    catalog = load_catalog()
+    first = catalog.first_run_model
+    real_fit = downloads.fit
+
+    def fit(*, file, context=None):
+        verdict = real_fit(file=file, context=context)
+        runs = file.model_id != first.id and (file.size_bytes or 0) < 2e9
+        return replace(verdict, verdict="runs well" if runs else "too big")
+
+    monkeypatch.setattr(downloads, "fit", fit)
+    pick = downloads.first_run_suggestion()
+    assert pick is not None and not pick.sees_images
+    assert any(
+        f.sees_images and (f.size_bytes or 0) < pick.size_bytes
+        for m in catalog.models
+        for f in m.files
+    ), "the test needs a smaller seeing model in the catalog"
+    import asyncio
+
+    asyncio.run(downloads.close())
+    asyncio.run(services.close())
