@@ -74,19 +74,19 @@ def routes(service: ServerService) -> list[Route]:
         if got.tool_calls:
             message["tool_calls"] = [wire.tool_call_json(c) for c in got.tool_calls]
         finish = "tool_calls" if got.tool_calls else wire.FINISH.get(got.finish, "stop")
-        return JSONResponse(
-            {
-                "id": new_id("chatcmpl-"),
-                "object": "chat.completion",
-                "created": now(),
-                "model": call.model,
-                "choices": [
-                    {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
-                ],
-                "usage": wire.usage_json(got.usage),
-            },
-            headers=headers,
-        )
+        answer = {
+            "id": new_id("chatcmpl-"),
+            "object": "chat.completion",
+            "created": now(),
+            "model": call.model,
+            "choices": [
+                {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
+            ],
+            "usage": wire.usage_json(got.usage),
+        }
+        if (info := reply.hearth_info()) is not None:
+            answer["hearth"] = info
+        return JSONResponse(answer, headers=headers)
 
     async def completions(request: Request) -> Response:
         meter = meter_for(request, "/v1/completions")
@@ -210,7 +210,10 @@ async def _chat_stream(
         elif isinstance(event, Error):
             yield sse(openai_body(event.error))
             return
-    yield sse(wire.chunk(cid, created, model, {}, "tool_calls" if calls else finish))
+    last_chunk = wire.chunk(cid, created, model, {}, "tool_calls" if calls else finish)
+    if (info := reply.hearth_info()) is not None:
+        last_chunk["hearth"] = info  # the cited sources, known once the reply is complete
+    yield sse(last_chunk)
     if include_usage:
         last = wire.chunk(cid, created, model, {})
         last["choices"], last["usage"] = [], wire.usage_json(usage)

@@ -14,29 +14,44 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.core.chat import ChatMessage, ChatRequest, ModelInfo
+from app.core.chat import ChatRequest, ModelInfo
 from app.core.errors import HearthError, ModelNotFound
 from app.core.events import Done, Error, StreamEvent, TextDelta, Usage
 from app.core.privacy import KIND_LABELS, scan_for_sensitive
-from app.core.tools import ToolCall, ToolSpec
+from app.core.tools import ToolCall
 from app.netguard import offline_mode_enabled
-from app.providers.registry import LOCAL, parse_model_id, wire_of
-from app.services.serve_records import SERVER_DEFAULTS, RequestMeter, ServedRequest
+from app.providers.registry import LOCAL, parse_model_id
+from app.services.serve_extras import (
+    Extras,
+    cloud_options,
+    enrich,
+    prepare_images,
+    sources,
+)
+from app.services.serve_records import (
+    SERVER_DEFAULTS,
+    RequestMeter,
+    ServeCall,
+    ServedRequest,
+)
 from app.services.serve_store import keep_as_chat, keep_usage
 from app.services.serving_errors import (
     BudgetReached,
     CloudModelsOff,
     ModelNotServed,
+    NotForThisModel,
     QueueFull,
     SecretsInRequest,
     ServedOffline,
 )
 
 if TYPE_CHECKING:
+    from app.services.doc_chat import DocumentChat
+    from app.services.memory import MemoryService
     from app.services.models import ModelService
     from app.services.reply_source import ReplySource
     from app.services.usage import UsageService
@@ -51,29 +66,13 @@ SECRET_KINDS = frozenset({"api_key", "private_key", "card", "iban"})
 PASSED_EVENTS = (TextDelta, ToolCall, Usage, Done, Error)
 
 
-@dataclass(frozen=True, slots=True)
-class ServeCall:
-    """A request in neutral terms, as both APIs' routes build it."""
-
-    model: str
-    messages: tuple[ChatMessage, ...] = ()
-    temperature: float | None = None
-    top_p: float | None = None
-    max_tokens: int | None = None
-    stop: tuple[str, ...] = ()
-    seed: int | None = None
-    json_schema: dict | None = None  # response_format json_schema (local: a grammar)
-    tools: tuple[ToolSpec, ...] = ()
-    prompt: str | None = None  # /v1/completions: raw text, no chat template (local only)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
 class ServedReply:
     """An admitted request: iterate events() once; close() ends it (also when never iterated)."""
 
     def __init__(self, gateway: Gateway, model: ModelInfo, call: ServeCall, meter: RequestMeter):
         self.model = model
         self.budget_warning = ""
+        self.extras: Extras | None = None  # what the `hearth` field put into the request
         self._gateway, self._call, self._meter = gateway, call, meter
         self._text: list[str] = []
         self._closed = False
@@ -120,6 +119,16 @@ class ServedReply:
             if event.finish_reason == "stopped":
                 meter.status = "stopped"
 
+    def hearth_info(self) -> dict[str, Any] | None:
+        """The response's `hearth` object (None unless the client asked): how many memories
+        went in, and the passages the reply cited as its sources."""
+        if self.extras is None:
+            return None
+        info: dict[str, Any] = {"memories": self.extras.memories}
+        if self.extras.asked_documents:
+            info["sources"] = sources("".join(self._text), self.extras.passages)
+        return info
+
     async def close(self) -> None:
         if self._closed:
             return
@@ -141,6 +150,8 @@ class Gateway:
         db: DbWorker,
         source: ReplySource,
         record: Callable[[ServedRequest], None],
+        memory: MemoryService | None = None,
+        documents: DocumentChat | None = None,
     ) -> None:
         self.settings, self.models, self.usage, self.db, self.source = (
             settings,
@@ -150,6 +161,7 @@ class Gateway:
             source,
         )
         self._record = record
+        self.memory, self.documents = memory, documents
         self._local_in_flight = 0
         self._embedder: Any = None  # LlamaEmbedder of the last embedding model asked for
 
@@ -195,7 +207,20 @@ class Gateway:
         try:
             model = await self.resolve(call.model)
             meter.model, meter.is_local = model.id, model.is_local
-            warning = await self._check(model, call, meter.client)
+            warning = await self._check(model, call)
+            call = replace(call, messages=await prepare_images(call.messages, model))
+            extras = None
+            if call.hearth is not None:
+                extras = await enrich(
+                    call.messages,
+                    call.hearth,
+                    model,
+                    memory=self.memory,
+                    documents=self.documents,
+                )
+                call = replace(call, messages=extras.messages)
+            if not model.is_local:
+                self._check_privacy(call, meter.client)
             if model.provider == LOCAL:
                 self._take_local_place()
         except HearthError as err:
@@ -203,7 +228,7 @@ class Gateway:
             await self.finish(None, call, meter, "")
             raise
         reply = ServedReply(self, model, call, meter)
-        reply.budget_warning = warning
+        reply.budget_warning, reply.extras = warning, extras
         return reply
 
     async def refuse(self, meter: RequestMeter, err: HearthError) -> None:
@@ -211,10 +236,18 @@ class Gateway:
         meter.status, meter.detail = type(err).__name__, err.plain()
         self._record(meter.finished())
 
-    async def _check(self, model: ModelInfo, call: ServeCall, client: str) -> str:
+    async def _check(self, model: ModelInfo, call: ServeCall) -> str:
+        if call.tools and model.provider == LOCAL and not model.takes_tools:
+            raise NotForThisModel(
+                f"{model.display_name} was not trained to use tools (its chat template offers "
+                "none), so it cannot take “tools”.",
+                action="Send the request without tools, or use a model that takes them.",
+            )
         if model.is_local:
             return ""
-        if offline_mode_enabled(self.settings.get("offline_mode")):
+        # Either the setting or the process-wide switch (app.netguard) is enough: the window
+        # and `hearth --offline` set one or the other.
+        if offline_mode_enabled() or offline_mode_enabled(self.settings.get("offline_mode")):
             raise ServedOffline()
         warning = ""
         if self.usage.monthly_budget is not None:  # the month's totals only when they matter
@@ -225,11 +258,14 @@ class Gateway:
             if budget.hard_stop and over and not free:
                 raise BudgetReached()
             warning = budget.message if budget.level >= 80 else ""
+        return warning
+
+    def _check_privacy(self, call: ServeCall, client: str) -> None:
+        """After memories and passages went in: what would leave, all of it, is scanned."""
         if self.settings.get("privacy_check") is not False:
             allowed = self._setting("server_privacy_allowed") or []
             if client not in allowed:
                 self._scan(call)
-        return warning
 
     def _scan(self, call: ServeCall) -> None:
         texts = [m.content for m in call.messages] + ([call.prompt] if call.prompt else [])
@@ -309,7 +345,7 @@ class Gateway:
                 if v is not None
             }
         else:
-            extra = {"provider_options": self._cloud_options(model, call)}
+            extra = {"provider_options": cloud_options(model, call)}
         return ChatRequest(
             messages=call.messages,
             temperature=temperature,
@@ -317,20 +353,8 @@ class Gateway:
             seed=call.seed,
             extra=extra,
             tools=call.tools,
+            tool_choice="required" if call.tool_choice == "required" else "auto",
         )
-
-    def _cloud_options(self, model: ModelInfo, call: ServeCall) -> dict[str, Any]:
-        wire = wire_of(model.id)
-        options: dict[str, Any] = {}
-        if call.top_p is not None:
-            options["top_p"] = call.top_p
-        if call.stop and wire == "anthropic":
-            options["stop_sequences"] = list(call.stop)
-        elif call.stop and wire == "openai":
-            options["stop"] = list(call.stop)
-        if call.json_schema is not None and wire == "openai":
-            options["response_format"] = {"type": "json_schema", "json_schema": call.json_schema}
-        return options
 
     # -- when it ends -----------------------------------------------------------------------
 
