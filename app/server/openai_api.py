@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import struct
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
@@ -152,8 +154,9 @@ def routes(service: ServerService) -> list[Route]:
         tokens = sum(estimate_tokens(t) for t in texts)
         meter.input_tokens = tokens
         await gateway.embedded(meter)
+        as_base64 = body.get("encoding_format") == "base64"  # the OpenAI SDK's default
         data = [
-            {"object": "embedding", "index": i, "embedding": [float(x) for x in v]}
+            {"object": "embedding", "index": i, "embedding": _vector(v, as_base64)}
             for i, v in enumerate(vectors)
         ]
         return JSONResponse(
@@ -180,6 +183,14 @@ async def _refused(gateway, meter, err: BaseException) -> None:
 
 def _budget_header(reply: ServedReply) -> dict[str, str]:
     return {"x-hearth-budget": reply.budget_warning} if reply.budget_warning else {}
+
+
+def _vector(values, as_base64: bool) -> list[float] | str:
+    """Floats, or OpenAI's base64 of little-endian float32 (a quarter of the bytes)."""
+    floats = [float(x) for x in values]
+    if not as_base64:
+        return floats
+    return base64.b64encode(struct.pack(f"<{len(floats)}f", *floats)).decode("ascii")
 
 
 def _embedding_inputs(raw) -> list[str]:

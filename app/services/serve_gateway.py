@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.core.chat import ChatRequest, ModelInfo
+from app.core.embed_models import is_embedding_only
 from app.core.errors import HearthError, ModelNotFound
 from app.core.events import Done, Error, StreamEvent, TextDelta, Usage
 from app.core.privacy import KIND_LABELS, scan_for_sensitive
@@ -231,9 +232,10 @@ class Gateway:
         reply.budget_warning, reply.extras = warning, extras
         return reply
 
-    async def refuse(self, meter: RequestMeter, err: HearthError) -> None:
+    async def refuse(self, meter: RequestMeter, err: BaseException) -> None:
         """A request refused before open() (bad body, no token): still in the live list."""
-        meter.status, meter.detail = type(err).__name__, err.plain()
+        detail = err.plain() if isinstance(err, HearthError) else "failed unexpectedly"
+        meter.status, meter.detail = type(err).__name__, detail
         self._record(meter.finished())
 
     async def _check(self, model: ModelInfo, call: ServeCall) -> str:
@@ -291,7 +293,7 @@ class Gateway:
         document search: unit length)."""
         models = await self.models.list_models(embedding=True)
         model = next((m for m in models if name in (m.id, m.display_name)), None)
-        if model is None or not model.path:
+        if model is None or not model.path or not is_embedding_only(model):
             raise ModelNotServed(f"There is no embedding model called “{name}” on this server.")
         embedder = self._embedder
         if embedder is None or embedder.path != Path(model.path):
