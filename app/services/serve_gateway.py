@@ -74,6 +74,7 @@ class ServedReply:
         self.model = model
         self.budget_warning = ""
         self.extras: Extras | None = None  # what the `hearth` field put into the request
+        self.kept_messages = call.messages
         self._gateway, self._call, self._meter = gateway, call, meter
         self._text: list[str] = []
         self._closed = False
@@ -138,7 +139,8 @@ class ServedReply:
             self._meter.status = "stopped"  # the client left before the end
             # No usage came: count what was sent (a local model's deltas are about one token).
             self._meter.output_tokens = self._meter.output_tokens or len(self._text)
-        await self._gateway.finish(self.model, self._call, self._meter, "".join(self._text))
+        kept = replace(self._call, messages=self.kept_messages)
+        await self._gateway.finish(self.model, kept, self._meter, "".join(self._text))
 
 
 class Gateway:
@@ -205,6 +207,7 @@ class Gateway:
         """Check the request against the rules and hold its place; raises a ServerError (the
         refusal is recorded) or returns the reply to stream."""
         meter.model = call.model
+        asked = call.messages
         try:
             model = await self.resolve(call.model)
             meter.model, meter.is_local = model.id, model.is_local
@@ -230,6 +233,7 @@ class Gateway:
             raise
         reply = ServedReply(self, model, call, meter)
         reply.budget_warning, reply.extras = warning, extras
+        reply.kept_messages = asked  # a kept chat holds the app's words, not the passages
         return reply
 
     async def refuse(self, meter: RequestMeter, err: BaseException) -> None:

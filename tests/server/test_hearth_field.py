@@ -128,3 +128,23 @@ def test_memory_goes_to_a_local_model(services, serve, local):
         )
 
     assert serve(scenario).model_extra["hearth"] == {"memories": 1}
+
+
+def test_a_kept_chat_holds_the_apps_words_not_the_passages(services, serve, cloud, taxes):
+    services.settings.set("server_keep_chats", True)
+    question = "How long do refunds take for the 2026 return?"
+
+    async def scenario(base):
+        client = openai.AsyncOpenAI(base_url=base + "/v1", api_key="unused")
+        await client.chat.completions.create(
+            model=CLOUD,
+            messages=[{"role": "user", "content": question}],
+            extra_body={"hearth": {"documents": True}},
+        )
+        await services.db.call(lambda store: None)  # the queued writes are done
+        (conversation,) = await services.conversations.list()
+        return await services.conversations.messages(conversation.id)
+
+    user, reply = serve(scenario)
+    assert user.content == question and FACT in str(cloud.requests[0].json())
+    assert reply.content == "Bonjour à vous"
