@@ -40,7 +40,7 @@ def routes(service: ServerService) -> list[Route]:
 
     async def list_models(request: Request) -> Response:
         created = now()
-        models = await gateway.offered()
+        models = await gateway.offered() + await gateway.embedding_models()
         data = [
             {"id": m.id, "object": "model", "created": created, "owned_by": m.provider}
             for m in models

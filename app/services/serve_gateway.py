@@ -185,7 +185,9 @@ class Gateway:
         return found
 
     async def embedding_models(self) -> list[ModelInfo]:
-        return [m for m in await self.models.list_models(embedding=True) if m.provider == LOCAL]
+        """The local models /v1/embeddings takes (listed by /v1/models after the chat ones)."""
+        models = await self.models.list_models(embedding=True)
+        return [m for m in models if m.provider == LOCAL and is_embedding_only(m)]
 
     async def resolve(self, name: str) -> ModelInfo:
         if not name:

@@ -121,7 +121,7 @@ def test_embeddings_from_a_local_embedding_model(services, serve, embed_gguf, lo
     assert packed.data[0].embedding == pytest.approx(a, rel=1e-5)  # base64 float32, decoded
     assert floats.usage.prompt_tokens > 0 and floats.model == model.id
     assert "embedding model" in not_one.message
-    assert model.id not in listed  # /v1/models lists what chat can use
+    assert listed == [local.id, model.id]  # chat models, then embedding models
     done = services.server.requests[-1]
     assert done.endpoint == "/v1/embeddings" and done.status != "ok"
     assert services.server.requests[0].cost_usd == 0
