@@ -48,6 +48,13 @@ def test_documents_only_when_asked_and_cited_sources_come_back(services, serve, 
         asked = await client.chat.completions.create(
             model=CLOUD, messages=question, extra_body={"hearth": {"collections": ["Taxes 2026"]}}
         )
+        stream = await client.chat.completions.create(
+            model=CLOUD,
+            messages=question,
+            stream=True,
+            extra_body={"hearth": {"collections": ["Taxes 2026"]}},
+        )
+        chunks = [c async for c in stream]
         claude = anthropic.AsyncAnthropic(base_url=base, api_key="unused")
         async with claude.messages.stream(
             model=CLOUD,
@@ -56,14 +63,16 @@ def test_documents_only_when_asked_and_cited_sources_come_back(services, serve, 
             extra_body={"hearth": {"documents": True}},
         ) as stream:
             events = [e async for e in stream]
-        return plain, asked, events
+        return plain, asked, chunks, events
 
-    plain, asked, events = serve(scenario)
-    first, second, third = (r.json()["messages"][-1]["content"] for r in cloud.requests)
+    plain, asked, chunks, events = serve(scenario)
+    first, second, _, third = (r.json()["messages"][-1]["content"] for r in cloud.requests)
     assert FACT not in str(first) and plain.model_extra.get("hearth") is None
     assert FACT in str(second) and "[1]" in str(second) and FACT in str(third)
     (source,) = asked.model_extra["hearth"]["sources"]
     assert source["n"] == 1 and source["file"] == str(taxes) and FACT in source["text"]
+    (last,) = [c for c in chunks if c.choices and c.choices[0].finish_reason]
+    assert last.model_extra["hearth"]["sources"][0]["n"] == 1
     delta = next(e for e in events if e.type == "message_delta")
     assert delta.model_extra["hearth"]["sources"][0]["file"] == str(taxes)
 
