@@ -3,7 +3,8 @@ Anthropic HTTP APIs to other apps on this computer (or the local network, with a
 
 `app` builds the Starlette application over a ServerService (app/services/serving.py), `runner`
 the quiet uvicorn server it runs on, `auth` who is asking, `errors` each API's error shape,
-`openai_api` and `anthropic_api` the routes, `wire_*` the request and event translations.
+`openai_api` and `anthropic_api` the routes, `wire_*` the request and event translations
+(`wire_extras`: the `hearth` extension field, inline pictures and tool_choice for both APIs).
 """
 
 from __future__ import annotations

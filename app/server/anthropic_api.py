@@ -61,7 +61,10 @@ def routes(service: ServerService) -> list[Route]:
         content: list[dict] = [{"type": "text", "text": got.text}] if got.text else []
         content += [wire.tool_use_block(c) for c in got.tool_calls]
         stop = "tool_use" if got.tool_calls else wire.STOP_REASON.get(got.finish, "end_turn")
-        return JSONResponse(wire.message_json(new_id("msg_"), call.model, content, stop, got.usage))
+        answer = wire.message_json(new_id("msg_"), call.model, content, stop, got.usage)
+        if (info := reply.hearth_info()) is not None:
+            answer["hearth"] = info
+        return JSONResponse(answer)
 
     async def count_tokens(request: Request) -> Response:
         try:
@@ -128,5 +131,7 @@ async def _stream(reply: ServedReply, model: str) -> AsyncIterator[bytes]:
         "delta": {"stop_reason": stop, "stop_sequence": None},
         "usage": wire.usage_json(usage),
     }
+    if (info := reply.hearth_info()) is not None:
+        delta["hearth"] = info  # the cited sources, known once the reply is complete
     yield sse(delta, "message_delta")
     yield sse({"type": "message_stop"}, "message_stop")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from app.core.embed_errors import CannotEmbed
 from app.core.errors import HearthError, PromptTooLong
 from app.core.provider_errors import Offline, OfflineModeBlocked, ProviderError, RateLimited
 from app.services.serving_errors import (
@@ -65,6 +66,7 @@ _KINDS: list[tuple[type[BaseException], Kind]] = [
     (BodyTooLarge, Kind(413, "invalid_request_error", "request_too_large", "request_too_large")),
     (BadRequest, Kind(400, "invalid_request_error", None, "invalid_request_error")),
     (NotForThisModel, Kind(400, "invalid_request_error", None, "invalid_request_error")),
+    (CannotEmbed, Kind(400, "invalid_request_error", None, "invalid_request_error")),
     (
         PromptTooLong,
         Kind(400, "invalid_request_error", "context_length_exceeded", "invalid_request_error"),
@@ -84,9 +86,16 @@ def message_of(err: BaseException) -> str:
     return "The request failed unexpectedly. Hearth's log file has the details."
 
 
+# A 503 (offline mode, also when a provider's own Offline error ends a reply) always says when
+# to ask again: the SDKs otherwise retry at once, into the same refusal.
+OFFLINE_RETRY_AFTER = 30.0
+
+
 def retry_after(err: BaseException) -> float | None:
     value = getattr(err, "retry_after", None)
-    return float(value) if value else None
+    if value:
+        return float(value)
+    return OFFLINE_RETRY_AFTER if kind_of(err).status == 503 else None
 
 
 def openai_body(err: BaseException) -> dict:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import struct
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
@@ -38,7 +40,7 @@ def routes(service: ServerService) -> list[Route]:
 
     async def list_models(request: Request) -> Response:
         created = now()
-        models = await gateway.offered()
+        models = await gateway.offered() + await gateway.embedding_models()
         data = [
             {"id": m.id, "object": "model", "created": created, "owned_by": m.provider}
             for m in models
@@ -74,19 +76,19 @@ def routes(service: ServerService) -> list[Route]:
         if got.tool_calls:
             message["tool_calls"] = [wire.tool_call_json(c) for c in got.tool_calls]
         finish = "tool_calls" if got.tool_calls else wire.FINISH.get(got.finish, "stop")
-        return JSONResponse(
-            {
-                "id": new_id("chatcmpl-"),
-                "object": "chat.completion",
-                "created": now(),
-                "model": call.model,
-                "choices": [
-                    {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
-                ],
-                "usage": wire.usage_json(got.usage),
-            },
-            headers=headers,
-        )
+        answer = {
+            "id": new_id("chatcmpl-"),
+            "object": "chat.completion",
+            "created": now(),
+            "model": call.model,
+            "choices": [
+                {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
+            ],
+            "usage": wire.usage_json(got.usage),
+        }
+        if (info := reply.hearth_info()) is not None:
+            answer["hearth"] = info
+        return JSONResponse(answer, headers=headers)
 
     async def completions(request: Request) -> Response:
         meter = meter_for(request, "/v1/completions")
@@ -152,8 +154,9 @@ def routes(service: ServerService) -> list[Route]:
         tokens = sum(estimate_tokens(t) for t in texts)
         meter.input_tokens = tokens
         await gateway.embedded(meter)
+        as_base64 = body.get("encoding_format") == "base64"  # the OpenAI SDK's default
         data = [
-            {"object": "embedding", "index": i, "embedding": [float(x) for x in v]}
+            {"object": "embedding", "index": i, "embedding": _vector(v, as_base64)}
             for i, v in enumerate(vectors)
         ]
         return JSONResponse(
@@ -180,6 +183,14 @@ async def _refused(gateway, meter, err: BaseException) -> None:
 
 def _budget_header(reply: ServedReply) -> dict[str, str]:
     return {"x-hearth-budget": reply.budget_warning} if reply.budget_warning else {}
+
+
+def _vector(values, as_base64: bool) -> list[float] | str:
+    """Floats, or OpenAI's base64 of little-endian float32 (a quarter of the bytes)."""
+    floats = [float(x) for x in values]
+    if not as_base64:
+        return floats
+    return base64.b64encode(struct.pack(f"<{len(floats)}f", *floats)).decode("ascii")
 
 
 def _embedding_inputs(raw) -> list[str]:
@@ -210,7 +221,10 @@ async def _chat_stream(
         elif isinstance(event, Error):
             yield sse(openai_body(event.error))
             return
-    yield sse(wire.chunk(cid, created, model, {}, "tool_calls" if calls else finish))
+    last_chunk = wire.chunk(cid, created, model, {}, "tool_calls" if calls else finish)
+    if (info := reply.hearth_info()) is not None:
+        last_chunk["hearth"] = info  # the cited sources, known once the reply is complete
+    yield sse(last_chunk)
     if include_usage:
         last = wire.chunk(cid, created, model, {})
         last["choices"], last["usage"] = [], wire.usage_json(usage)

@@ -9,8 +9,10 @@ from typing import Any
 
 from app.core.chat import ChatMessage
 from app.core.events import Usage
+from app.core.images import ImagePart
 from app.core.tools import ToolCall, ToolSpec
 from app.server.common import number, stops
+from app.server.wire_extras import anthropic_tool_choice, hearth_ask, image_part
 from app.services.serve_gateway import ServeCall
 from app.services.serving_errors import BadRequest
 
@@ -34,7 +36,7 @@ def _block_text(block: Any) -> str:
         and isinstance(block.get("text"), str)
     ):
         return block["text"]
-    raise BadRequest("Only text blocks are served here; pictures and documents are not.")
+    raise BadRequest("Only text and picture blocks are served here; documents are not.")
 
 
 def _tool_result_text(content: Any) -> str:
@@ -55,6 +57,7 @@ def _turns(message: dict) -> list[ChatMessage]:
     if not isinstance(content, list):
         raise BadRequest("A message's content must be text or a list of blocks.")
     texts: list[str] = []
+    images: list[ImagePart] = []
     calls: list[ToolCall] = []
     results: list[ChatMessage] = []
     for block in content:
@@ -77,14 +80,25 @@ def _turns(message: dict) -> list[ChatMessage]:
                     is_error=bool(block.get("is_error")),
                 )
             )
+        elif kind == "image" and role == "user":
+            images.append(_image(block.get("source")))
         elif kind in ("thinking", "redacted_thinking"):
             continue  # the model's own earlier thoughts are not sent back
         else:
             texts.append(_block_text(block))
     out = results[:]
-    if texts or calls or not results:
-        out.append(ChatMessage(role, "".join(texts), tool_calls=tuple(calls)))
+    if texts or calls or images or not results:
+        out.append(ChatMessage(role, "".join(texts), images=tuple(images), tool_calls=tuple(calls)))
     return out
+
+
+def _image(source: Any) -> ImagePart:
+    if not isinstance(source, dict) or source.get("type") != "base64":
+        raise BadRequest(
+            "Pictures must be sent inline (source type base64); this server does not fetch "
+            "web addresses."
+        )
+    return image_part(str(source.get("media_type") or ""), str(source.get("data") or ""))
 
 
 def messages(body: dict) -> tuple[ChatMessage, ...]:
@@ -122,6 +136,7 @@ def call(body: dict, *, need_max_tokens: bool = True) -> ServeCall:
     max_tokens = number(body, "max_tokens", int, low=1)
     if need_max_tokens and max_tokens is None:
         raise BadRequest("“max_tokens” is required.")
+    choice = anthropic_tool_choice(body.get("tool_choice"))
     return ServeCall(
         model=model,
         messages=messages(body),
@@ -129,7 +144,9 @@ def call(body: dict, *, need_max_tokens: bool = True) -> ServeCall:
         top_p=number(body, "top_p", low=0),
         max_tokens=max_tokens,
         stop=stops(body.get("stop_sequences")),
-        tools=tools(body.get("tools")),
+        tools=tools(body.get("tools")) if choice != "none" else (),
+        tool_choice=choice,
+        hearth=hearth_ask(body.get("hearth")),
     )
 
 

@@ -8,30 +8,39 @@ from typing import Any
 
 from app.core.chat import ChatMessage
 from app.core.events import Usage
+from app.core.images import ImagePart
 from app.core.tools import ToolCall, ToolSpec
 from app.server.common import number, stops
+from app.server.wire_extras import data_url_image, hearth_ask, openai_tool_choice
 from app.services.serve_gateway import ServeCall
 from app.services.serving_errors import BadRequest
 
 FINISH = {"stop": "stop", "length": "length", "stopped": "stop"}
 
 
-def _text(content: Any, role: str) -> str:
+def _content(content: Any, role: str) -> tuple[str, tuple[ImagePart, ...]]:
+    """A message's text and its pictures (user turns only)."""
     if content is None:
-        return ""
+        return "", ()
     if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        parts = []
-        for part in content:
-            if not isinstance(part, dict):
-                raise BadRequest(f"A {role} message's content parts must be objects.")
-            if part.get("type") == "text" and isinstance(part.get("text"), str):
-                parts.append(part["text"])
-            else:
-                raise BadRequest("Only text content is served for now; pictures are not.")
-        return "".join(parts)
-    raise BadRequest(f"A {role} message's content must be text or a list of parts.")
+        return content, ()
+    if not isinstance(content, list):
+        raise BadRequest(f"A {role} message's content must be text or a list of parts.")
+    parts, images = [], []
+    for part in content:
+        if not isinstance(part, dict):
+            raise BadRequest(f"A {role} message's content parts must be objects.")
+        kind = part.get("type")
+        if kind == "text" and isinstance(part.get("text"), str):
+            parts.append(part["text"])
+        elif kind == "image_url" and role == "user":
+            image_url = part.get("image_url")
+            url = image_url.get("url") if isinstance(image_url, dict) else image_url
+            images.append(data_url_image(url))
+        else:
+            allowed = "text parts and pictures" if role == "user" else "text parts"
+            raise BadRequest(f"A {role} message may hold {allowed} only, not {kind!r}.")
+    return "".join(parts), tuple(images)
 
 
 def _tool_calls(raw: Any) -> tuple[ToolCall, ...]:
@@ -67,10 +76,12 @@ def messages(raw: Any) -> tuple[ChatMessage, ...]:
             raise BadRequest(
                 f"A message's role must be system, user, assistant or tool, not {role!r}."
             )
+        text, images = _content(m.get("content"), role)
         out.append(
             ChatMessage(
                 role=role,
-                content=_text(m.get("content"), role),
+                content=text,
+                images=images,
                 tool_calls=_tool_calls(m.get("tool_calls")) if role == "assistant" else (),
                 tool_call_id=str(m.get("tool_call_id") or "") if role == "tool" else "",
                 tool_name=str(m.get("name") or "") if role == "tool" else "",
@@ -137,10 +148,13 @@ def _common(body: dict) -> dict[str, Any]:
 
 
 def chat_call(body: dict) -> ServeCall:
+    choice = openai_tool_choice(body.get("tool_choice"))
     return ServeCall(
         messages=messages(body.get("messages")),
         json_schema=json_schema(body.get("response_format")),
-        tools=tools(body.get("tools")),
+        tools=tools(body.get("tools")) if choice != "none" else (),
+        tool_choice=choice,
+        hearth=hearth_ask(body.get("hearth")),
         **_common(body),
     )
 

@@ -150,6 +150,12 @@ def open_services(data_dir: Path) -> Services:
         tools=tools,
         # Served requests take turns on the one engine with the window's replies.
         server=ServerService(
-            settings=settings, models=models, usage=usage, db=db, source=chat.reply_source
+            settings=settings,
+            models=models,
+            usage=usage,
+            db=db,
+            source=chat.reply_source,
+            memory=memory,
+            documents=doc_chat,
         ),
     )

@@ -14,29 +14,45 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.core.chat import ChatMessage, ChatRequest, ModelInfo
+from app.core.chat import ChatRequest, ModelInfo
+from app.core.embed_models import is_embedding_only
 from app.core.errors import HearthError, ModelNotFound
 from app.core.events import Done, Error, StreamEvent, TextDelta, Usage
 from app.core.privacy import KIND_LABELS, scan_for_sensitive
-from app.core.tools import ToolCall, ToolSpec
+from app.core.tools import ToolCall
 from app.netguard import offline_mode_enabled
-from app.providers.registry import LOCAL, parse_model_id, wire_of
-from app.services.serve_records import SERVER_DEFAULTS, RequestMeter, ServedRequest
+from app.providers.registry import LOCAL, parse_model_id
+from app.services.serve_extras import (
+    Extras,
+    cloud_options,
+    enrich,
+    prepare_images,
+    sources,
+)
+from app.services.serve_records import (
+    SERVER_DEFAULTS,
+    RequestMeter,
+    ServeCall,
+    ServedRequest,
+)
 from app.services.serve_store import keep_as_chat, keep_usage
 from app.services.serving_errors import (
     BudgetReached,
     CloudModelsOff,
     ModelNotServed,
+    NotForThisModel,
     QueueFull,
     SecretsInRequest,
     ServedOffline,
 )
 
 if TYPE_CHECKING:
+    from app.services.doc_chat import DocumentChat
+    from app.services.memory import MemoryService
     from app.services.models import ModelService
     from app.services.reply_source import ReplySource
     from app.services.usage import UsageService
@@ -51,29 +67,14 @@ SECRET_KINDS = frozenset({"api_key", "private_key", "card", "iban"})
 PASSED_EVENTS = (TextDelta, ToolCall, Usage, Done, Error)
 
 
-@dataclass(frozen=True, slots=True)
-class ServeCall:
-    """A request in neutral terms, as both APIs' routes build it."""
-
-    model: str
-    messages: tuple[ChatMessage, ...] = ()
-    temperature: float | None = None
-    top_p: float | None = None
-    max_tokens: int | None = None
-    stop: tuple[str, ...] = ()
-    seed: int | None = None
-    json_schema: dict | None = None  # response_format json_schema (local: a grammar)
-    tools: tuple[ToolSpec, ...] = ()
-    prompt: str | None = None  # /v1/completions: raw text, no chat template (local only)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
 class ServedReply:
     """An admitted request: iterate events() once; close() ends it (also when never iterated)."""
 
     def __init__(self, gateway: Gateway, model: ModelInfo, call: ServeCall, meter: RequestMeter):
         self.model = model
         self.budget_warning = ""
+        self.extras: Extras | None = None  # what the `hearth` field put into the request
+        self.kept_messages = call.messages
         self._gateway, self._call, self._meter = gateway, call, meter
         self._text: list[str] = []
         self._closed = False
@@ -120,6 +121,16 @@ class ServedReply:
             if event.finish_reason == "stopped":
                 meter.status = "stopped"
 
+    def hearth_info(self) -> dict[str, Any] | None:
+        """The response's `hearth` object (None unless the client asked): how many memories
+        went in, and the passages the reply cited as its sources."""
+        if self.extras is None:
+            return None
+        info: dict[str, Any] = {"memories": self.extras.memories}
+        if self.extras.asked_documents:
+            info["sources"] = sources("".join(self._text), self.extras.passages)
+        return info
+
     async def close(self) -> None:
         if self._closed:
             return
@@ -128,7 +139,8 @@ class ServedReply:
             self._meter.status = "stopped"  # the client left before the end
             # No usage came: count what was sent (a local model's deltas are about one token).
             self._meter.output_tokens = self._meter.output_tokens or len(self._text)
-        await self._gateway.finish(self.model, self._call, self._meter, "".join(self._text))
+        kept = replace(self._call, messages=self.kept_messages)
+        await self._gateway.finish(self.model, kept, self._meter, "".join(self._text))
 
 
 class Gateway:
@@ -141,6 +153,8 @@ class Gateway:
         db: DbWorker,
         source: ReplySource,
         record: Callable[[ServedRequest], None],
+        memory: MemoryService | None = None,
+        documents: DocumentChat | None = None,
     ) -> None:
         self.settings, self.models, self.usage, self.db, self.source = (
             settings,
@@ -150,6 +164,7 @@ class Gateway:
             source,
         )
         self._record = record
+        self.memory, self.documents = memory, documents
         self._local_in_flight = 0
         self._embedder: Any = None  # LlamaEmbedder of the last embedding model asked for
 
@@ -170,7 +185,9 @@ class Gateway:
         return found
 
     async def embedding_models(self) -> list[ModelInfo]:
-        return [m for m in await self.models.list_models(embedding=True) if m.provider == LOCAL]
+        """The local models /v1/embeddings takes (listed by /v1/models after the chat ones)."""
+        models = await self.models.list_models(embedding=True)
+        return [m for m in models if m.provider == LOCAL and is_embedding_only(m)]
 
     async def resolve(self, name: str) -> ModelInfo:
         if not name:
@@ -192,10 +209,24 @@ class Gateway:
         """Check the request against the rules and hold its place; raises a ServerError (the
         refusal is recorded) or returns the reply to stream."""
         meter.model = call.model
+        asked = call.messages
         try:
             model = await self.resolve(call.model)
             meter.model, meter.is_local = model.id, model.is_local
-            warning = await self._check(model, call, meter.client)
+            warning = await self._check(model, call)
+            call = replace(call, messages=await prepare_images(call.messages, model))
+            extras = None
+            if call.hearth is not None:
+                extras = await enrich(
+                    call.messages,
+                    call.hearth,
+                    model,
+                    memory=self.memory,
+                    documents=self.documents,
+                )
+                call = replace(call, messages=extras.messages)
+            if not model.is_local:
+                self._check_privacy(call, meter.client)
             if model.provider == LOCAL:
                 self._take_local_place()
         except HearthError as err:
@@ -203,18 +234,28 @@ class Gateway:
             await self.finish(None, call, meter, "")
             raise
         reply = ServedReply(self, model, call, meter)
-        reply.budget_warning = warning
+        reply.budget_warning, reply.extras = warning, extras
+        reply.kept_messages = asked  # a kept chat holds the app's words, not the passages
         return reply
 
-    async def refuse(self, meter: RequestMeter, err: HearthError) -> None:
+    async def refuse(self, meter: RequestMeter, err: BaseException) -> None:
         """A request refused before open() (bad body, no token): still in the live list."""
-        meter.status, meter.detail = type(err).__name__, err.plain()
+        detail = err.plain() if isinstance(err, HearthError) else "failed unexpectedly"
+        meter.status, meter.detail = type(err).__name__, detail
         self._record(meter.finished())
 
-    async def _check(self, model: ModelInfo, call: ServeCall, client: str) -> str:
+    async def _check(self, model: ModelInfo, call: ServeCall) -> str:
+        if call.tools and model.provider == LOCAL and not model.takes_tools:
+            raise NotForThisModel(
+                f"{model.display_name} was not trained to use tools (its chat template offers "
+                "none), so it cannot take “tools”.",
+                action="Send the request without tools, or use a model that takes them.",
+            )
         if model.is_local:
             return ""
-        if offline_mode_enabled(self.settings.get("offline_mode")):
+        # Either the setting or the process-wide switch (app.netguard) is enough: the window
+        # and `hearth --offline` set one or the other.
+        if offline_mode_enabled() or offline_mode_enabled(self.settings.get("offline_mode")):
             raise ServedOffline()
         warning = ""
         if self.usage.monthly_budget is not None:  # the month's totals only when they matter
@@ -225,11 +266,14 @@ class Gateway:
             if budget.hard_stop and over and not free:
                 raise BudgetReached()
             warning = budget.message if budget.level >= 80 else ""
+        return warning
+
+    def _check_privacy(self, call: ServeCall, client: str) -> None:
+        """After memories and passages went in: what would leave, all of it, is scanned."""
         if self.settings.get("privacy_check") is not False:
             allowed = self._setting("server_privacy_allowed") or []
             if client not in allowed:
                 self._scan(call)
-        return warning
 
     def _scan(self, call: ServeCall) -> None:
         texts = [m.content for m in call.messages] + ([call.prompt] if call.prompt else [])
@@ -255,7 +299,7 @@ class Gateway:
         document search: unit length)."""
         models = await self.models.list_models(embedding=True)
         model = next((m for m in models if name in (m.id, m.display_name)), None)
-        if model is None or not model.path:
+        if model is None or not model.path or not is_embedding_only(model):
             raise ModelNotServed(f"There is no embedding model called “{name}” on this server.")
         embedder = self._embedder
         if embedder is None or embedder.path != Path(model.path):
@@ -309,7 +353,7 @@ class Gateway:
                 if v is not None
             }
         else:
-            extra = {"provider_options": self._cloud_options(model, call)}
+            extra = {"provider_options": cloud_options(model, call)}
         return ChatRequest(
             messages=call.messages,
             temperature=temperature,
@@ -317,20 +361,8 @@ class Gateway:
             seed=call.seed,
             extra=extra,
             tools=call.tools,
+            tool_choice="required" if call.tool_choice == "required" else "auto",
         )
-
-    def _cloud_options(self, model: ModelInfo, call: ServeCall) -> dict[str, Any]:
-        wire = wire_of(model.id)
-        options: dict[str, Any] = {}
-        if call.top_p is not None:
-            options["top_p"] = call.top_p
-        if call.stop and wire == "anthropic":
-            options["stop_sequences"] = list(call.stop)
-        elif call.stop and wire == "openai":
-            options["stop"] = list(call.stop)
-        if call.json_schema is not None and wire == "openai":
-            options["response_format"] = {"type": "json_schema", "json_schema": call.json_schema}
-        return options
 
     # -- when it ends -----------------------------------------------------------------------
 

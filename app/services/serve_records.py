@@ -1,13 +1,17 @@
-"""What the local server did, request by request: the live list in Settings and `hearth serve`'s
-log line. Plain values only."""
+"""What the local server was asked (ServeCall, with the `hearth` field's HearthAsk) and what it
+did, request by request: the live list in Settings and `hearth serve`'s log line. Plain values
+only."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
+from app.core.chat import ChatMessage
 from app.core.money import format_usd
+from app.core.tools import ToolSpec
 
 # Settings keys of the local server and their defaults (app/store/settings.py holds the types).
 SERVER_DEFAULTS = {
@@ -102,3 +106,35 @@ def client_name(*, token_name: str | None, user_agent: str | None) -> str:
     if not version[:1].isdigit():  # "OpenAI/Python 1.54.0" keeps "OpenAI/Python"
         name = product
     return (name or "unknown app")[:60]
+
+
+@dataclass(frozen=True, slots=True)
+class HearthAsk:
+    """What the client asked for in the `hearth` field."""
+
+    memory: bool = False
+    documents: bool = False  # every enabled collection (when no names are given)
+    collections: tuple[str, ...] = ()
+
+    @property
+    def wants_documents(self) -> bool:
+        return self.documents or bool(self.collections)
+
+
+@dataclass(frozen=True, slots=True)
+class ServeCall:
+    """A request in neutral terms, as both APIs' routes build it."""
+
+    model: str
+    messages: tuple[ChatMessage, ...] = ()
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+    json_schema: dict | None = None  # response_format json_schema (local: a grammar)
+    tools: tuple[ToolSpec, ...] = ()
+    tool_choice: str = "auto"  # "required": the reply must begin with a tool call
+    hearth: HearthAsk | None = None  # memories and documents, only when the client asks
+    prompt: str | None = None  # /v1/completions: raw text, no chat template (local only)
+    extra: dict[str, Any] = field(default_factory=dict)

@@ -6,7 +6,8 @@ on start so nothing of it is imported until the user switches the server on.
 
 Interface (stable; the window builds on it):
 
-    server = ServerService(settings=..., models=..., usage=..., db=..., source=...)
+    server = ServerService(settings=..., models=..., usage=..., db=..., source=...,
+                           memory=..., documents=...)  # the last two: the `hearth` field
     address = await server.start(port=8745, network=False)   # "http://127.0.0.1:8745"
     server.running, server.address                           # bool, str | None
     server.requests                                          # recent ServedRequest, oldest first
@@ -47,6 +48,8 @@ from app.services.serve_tokens import ServerTokens
 from app.services.serving_errors import NeedsAToken, PortInUse, ServerUnavailable
 
 if TYPE_CHECKING:
+    from app.services.doc_chat import DocumentChat
+    from app.services.memory import MemoryService
     from app.services.models import ModelService
     from app.services.reply_source import ReplySource
     from app.services.usage import UsageService
@@ -69,11 +72,20 @@ class ServerService:
         usage: UsageService,
         db: DbWorker,
         source: ReplySource,
+        memory: MemoryService | None = None,
+        documents: DocumentChat | None = None,
     ) -> None:
         self._settings = settings
         self.tokens = ServerTokens(settings)
         self.gateway = Gateway(
-            settings=settings, models=models, usage=usage, db=db, source=source, record=self._record
+            settings=settings,
+            models=models,
+            usage=usage,
+            db=db,
+            source=source,
+            record=self._record,
+            memory=memory,
+            documents=documents,
         )
         self.requests: deque[ServedRequest] = deque(maxlen=RECENT)
         self.on_request: list[Callable[[ServedRequest], None]] = []

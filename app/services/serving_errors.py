@@ -37,6 +37,7 @@ class QueueFull(ServerError):
 class ServedOffline(ServerError):
     message = "Hearth is in offline mode, so cloud models cannot be reached."
     action = "Use a model on this computer, or switch off offline mode in Hearth."
+    retry_after = 30.0  # a client that honours it asks again later, not at once
 
 
 class SecretsInRequest(ServerError):

@@ -35,3 +35,30 @@ def serve(services):
         return asyncio.run(main())
 
     return run
+
+
+CLOUD = "openai:gpt-4o-mini"
+
+
+@pytest.fixture
+def local(services, tiny_gguf):
+    """The tiny GGUF, added as a local model."""
+
+    async def add():
+        (model,), _ = await services.models.add_from_disk([tiny_gguf])
+        return model
+
+    return asyncio.run(add())
+
+
+@pytest.fixture
+def cloud(services, openai_server):
+    """Cloud models shared, OpenAI's key set, and one streamed answer scripted."""
+    from app import secrets
+    from tests.wire_servers import encode_sse, openai_events, openai_usage, sse_reply
+
+    secrets.set_key("openai", "sk-test-0123456789abcdefghijklmnop")
+    services.settings.set("server_cloud_models", True)
+    stream = encode_sse(openai_events(["Bonjour", " à vous"], usage=openai_usage(31, 4)))
+    openai_server.script("POST", "/v1/chat/completions", sse_reply([stream]))
+    return openai_server

@@ -11,18 +11,7 @@ import openai
 import pytest
 
 from app import secrets
-from tests.wire_servers import encode_sse, openai_events, openai_usage, sse_reply
-
-CLOUD = "openai:gpt-4o-mini"
-
-
-@pytest.fixture
-def cloud(services, openai_server):
-    secrets.set_key("openai", "sk-test-0123456789abcdefghijklmnop")
-    services.settings.set("server_cloud_models", True)
-    stream = encode_sse(openai_events(["Bonjour", " à vous"], usage=openai_usage(31, 4)))
-    openai_server.script("POST", "/v1/chat/completions", sse_reply([stream]))
-    return openai_server
+from tests.server.conftest import CLOUD
 
 
 def test_openai_sdk_chat_not_streamed_reaches_cloud_and_is_metered(services, serve, cloud):

@@ -11,17 +11,6 @@ import openai
 import pytest
 
 
-@pytest.fixture
-def local(services, tiny_gguf):
-    import asyncio as aio
-
-    async def add():
-        (model,), _ = await services.models.add_from_disk([tiny_gguf])
-        return model
-
-    return aio.run(add())
-
-
 def test_openai_and_anthropic_sdks_on_a_local_model(services, serve, local):
     async def scenario(base):
         client = openai.AsyncOpenAI(base_url=base + "/v1", api_key="unused")
