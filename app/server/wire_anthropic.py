@@ -12,7 +12,7 @@ from app.core.events import Usage
 from app.core.images import ImagePart
 from app.core.tools import ToolCall, ToolSpec
 from app.server.common import number, stops
-from app.server.wire_extras import anthropic_tool_choice, hearth_ask, image_part
+from app.server.wire_extras import anthropic_tool_choice, hearth_ask, image_part, offered_tools
 from app.services.serve_gateway import ServeCall
 from app.services.serving_errors import BadRequest
 
@@ -136,7 +136,7 @@ def call(body: dict, *, need_max_tokens: bool = True) -> ServeCall:
     max_tokens = number(body, "max_tokens", int, low=1)
     if need_max_tokens and max_tokens is None:
         raise BadRequest("“max_tokens” is required.")
-    choice = anthropic_tool_choice(body.get("tool_choice"))
+    choice, named = anthropic_tool_choice(body.get("tool_choice"))
     return ServeCall(
         model=model,
         messages=messages(body),
@@ -144,7 +144,7 @@ def call(body: dict, *, need_max_tokens: bool = True) -> ServeCall:
         top_p=number(body, "top_p", low=0),
         max_tokens=max_tokens,
         stop=stops(body.get("stop_sequences")),
-        tools=tools(body.get("tools")) if choice != "none" else (),
+        tools=offered_tools(tools(body.get("tools")), choice, named),
         tool_choice=choice,
         hearth=hearth_ask(body.get("hearth")),
     )

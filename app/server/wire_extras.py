@@ -8,6 +8,7 @@ import binascii
 from typing import Any
 
 from app.core.images import ImagePart
+from app.core.tools import ToolSpec
 from app.services.serve_records import HearthAsk
 from app.services.serving_errors import BadRequest
 
@@ -70,22 +71,44 @@ def data_url_image(url: Any) -> ImagePart:
     return image_part(mime.lower(), data)
 
 
-def openai_tool_choice(raw: Any) -> str:
-    """ "auto", "none" (the tools are not offered) or "required"; a named function is taken
-    as "required" (close enough for the one tool most such requests offer)."""
+def openai_tool_choice(raw: Any) -> tuple[str, str | None]:
+    """("auto" | "none" | "required", the one function named or None). "none": the tools are
+    not offered."""
     if raw in (None, "auto", "none"):
-        return raw or "auto"
-    if raw == "required" or (isinstance(raw, dict) and raw.get("type") == "function"):
-        return "required"
+        return raw or "auto", None
+    if raw == "required":
+        return "required", None
+    if isinstance(raw, dict) and raw.get("type") == "function":
+        name = (raw.get("function") or {}).get("name")
+        if isinstance(name, str) and name:
+            return "required", name
     raise BadRequest("“tool_choice” must be auto, none, required or a function.")
 
 
-def anthropic_tool_choice(raw: Any) -> str:
+def anthropic_tool_choice(raw: Any) -> tuple[str, str | None]:
     kind = raw.get("type") if isinstance(raw, dict) else None
     if raw is None or kind == "auto":
-        return "auto"
+        return "auto", None
     if kind == "none":
-        return "none"
-    if kind in ("any", "tool"):
-        return "required"
-    raise BadRequest('“tool_choice” must be {"type": auto, any, tool or none}.')
+        return "none", None
+    if kind == "any":
+        return "required", None
+    if kind == "tool" and isinstance(raw.get("name"), str) and raw["name"]:
+        return "required", raw["name"]
+    raise BadRequest('“tool_choice” must be {"type": auto, any, tool (with a name) or none}.')
+
+
+def offered_tools(
+    tools: tuple[ToolSpec, ...], choice: str, named: str | None
+) -> tuple[ToolSpec, ...]:
+    """The tools the model is given: none for "none"; only the named one when tool_choice names
+    a function, so that call is the one a required choice (or a local model's grammar) allows,
+    with every provider."""
+    if choice == "none":
+        return ()
+    if named is None:
+        return tools
+    only = tuple(t for t in tools if t.name == named)
+    if not only:
+        raise BadRequest(f"“tool_choice” names “{named}”, which is not one of the tools.")
+    return only

@@ -11,7 +11,7 @@ from app.core.events import Usage
 from app.core.images import ImagePart
 from app.core.tools import ToolCall, ToolSpec
 from app.server.common import number, stops
-from app.server.wire_extras import data_url_image, hearth_ask, openai_tool_choice
+from app.server.wire_extras import data_url_image, hearth_ask, offered_tools, openai_tool_choice
 from app.services.serve_gateway import ServeCall
 from app.services.serving_errors import BadRequest
 
@@ -148,11 +148,11 @@ def _common(body: dict) -> dict[str, Any]:
 
 
 def chat_call(body: dict) -> ServeCall:
-    choice = openai_tool_choice(body.get("tool_choice"))
+    choice, named = openai_tool_choice(body.get("tool_choice"))
     return ServeCall(
         messages=messages(body.get("messages")),
         json_schema=json_schema(body.get("response_format")),
-        tools=tools(body.get("tools")) if choice != "none" else (),
+        tools=offered_tools(tools(body.get("tools")), choice, named),
         tool_choice=choice,
         hearth=hearth_ask(body.get("hearth")),
         **_common(body),

@@ -205,6 +205,49 @@ def test_tools_pass_through_to_a_cloud_model_and_its_calls_come_back(services, s
     assert sent[3]["tool_choice"] == "required"  # Anthropic's "any", in OpenAI's words
 
 
+def test_a_named_tool_choice_offers_that_tool_alone(services, serve, cloud):
+    """tool_choice naming one function (OpenAI {"type": "function", …}, Anthropic {"type":
+    "tool", …}): the model is given that tool only, with the call required, so every provider
+    (and a local model's grammar) holds it to that call; a name not among the tools is a 400."""
+    calls = [("call_1", "add", {"a": 1, "b": 2})]
+    tool_reply = sse_reply([encode_sse(openai_tool_events(calls, text=""))])
+    cloud.script("POST", "/v1/chat/completions", tool_reply, tool_reply)
+    other = {"type": "function", "function": {"name": "now", "description": "The time."}}
+
+    async def scenario(base):
+        client = openai.AsyncOpenAI(base_url=base + "/v1", api_key="unused", max_retries=0)
+        ask = [{"role": "user", "content": "1 + 2?"}]
+        named = {"type": "function", "function": {"name": "add"}}
+        await client.chat.completions.create(
+            model=CLOUD, messages=ask, tools=[other, ADD], tool_choice=named
+        )
+        claude = anthropic.AsyncAnthropic(base_url=base, api_key="unused", max_retries=0)
+        tools = [
+            {"name": "now", "description": "The time.", "input_schema": {"type": "object"}},
+            {"name": "add", "description": "Add.", "input_schema": ADD["function"]["parameters"]},
+        ]
+        await claude.messages.create(
+            model=CLOUD, max_tokens=50, messages=ask, tools=tools,
+            tool_choice={"type": "tool", "name": "add"},
+        )  # fmt: skip
+        with pytest.raises(openai.BadRequestError) as wrong:
+            await client.chat.completions.create(
+                model=CLOUD,
+                messages=ask,
+                tools=[ADD],
+                tool_choice={"type": "function", "function": {"name": "missing"}},
+            )
+        return wrong.value
+
+    wrong = serve(scenario)
+    sent = [r.json() for r in cloud.requests]
+    assert len(sent) == 2
+    for body in sent:
+        assert [t["function"]["name"] for t in body["tools"]] == ["add"]
+        assert body["tool_choice"] == "required"
+    assert "“missing”, which is not one of the tools" in wrong.message
+
+
 @pytest.fixture(scope="module")
 def qwen_gguf(tmp_path_factory):
     from tests.gguf_factory import write_tiny_gguf
