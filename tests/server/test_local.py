@@ -4,6 +4,7 @@ that leaves mid-stream, 20 clients at once, and the network address's token."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import anthropic
 import httpx
@@ -196,3 +197,42 @@ def test_network_address_needs_a_token(services, serve, local):
     assert wrong.json()["error"]["type"] == "authentication_error"
     assert right.status_code == 200
     assert services.server.requests[-1].client == "Obsidian"
+
+
+def test_a_request_for_another_local_model_waits_for_the_running_one(
+    services, serve, local, tmp_path
+):
+    """Switching the served model (a second app asks for another file) waits until the running
+    answer is finished: the first one is whole, and the second is then answered by its model."""
+    from tests.gguf_factory import write_tiny_gguf
+
+    other_file = write_tiny_gguf(tmp_path / "other-tiny.gguf")
+
+    async def scenario(base):
+        (other,), _ = await services.models.add_from_disk([other_file])
+        client = openai.AsyncOpenAI(base_url=base + "/v1", api_key="unused", max_retries=0)
+        first = await client.chat.completions.create(
+            model=local.id,
+            messages=[{"role": "user", "content": "Talk"}],
+            max_tokens=300,
+            stream=True,
+        )
+        pieces, second = [], None
+        async for chunk in first:
+            if chunk.choices and chunk.choices[0].delta.content and second is None:
+                second = asyncio.ensure_future(  # asked while the first is being written
+                    client.chat.completions.create(
+                        model=other.id, messages=[{"role": "user", "content": "Hi"}], max_tokens=8
+                    )
+                )
+            pieces.append(chunk)
+        return other, pieces, await second
+
+    other, pieces, answer = serve(scenario)
+    reasons = [c.choices[0].finish_reason for c in pieces if c.choices]
+    assert reasons[-1] in ("stop", "length")  # whole, not cut off by the switch
+    assert answer.model == other.id and answer.choices[0].message.role == "assistant"
+    first, second = sorted(services.server.requests, key=lambda r: r.time)
+    assert first.status == "ok" and second.status == "ok"
+    ended = [r.time + timedelta(seconds=r.seconds) for r in (first, second)]
+    assert ended[0] <= ended[1]  # the second model answered after the first one finished
