@@ -42,7 +42,6 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from app.services.serve_gateway import Gateway
 from app.services.serve_records import DEFAULT_PORT, SERVER_DEFAULTS, ServedRequest
 from app.services.serve_tokens import ServerTokens
 from app.services.serving_errors import NeedsAToken, PortInUse, ServerUnavailable
@@ -52,6 +51,7 @@ if TYPE_CHECKING:
     from app.services.memory import MemoryService
     from app.services.models import ModelService
     from app.services.reply_source import ReplySource
+    from app.services.serve_gateway import Gateway
     from app.services.usage import UsageService
     from app.services.worker import DbWorker
     from app.store.settings import Settings
@@ -77,7 +77,9 @@ class ServerService:
     ) -> None:
         self._settings = settings
         self.tokens = ServerTokens(settings)
-        self.gateway = Gateway(
+        # The request gateway (and what it imports) is built when first used: most starts of
+        # Hearth never serve.
+        self._parts = dict(
             settings=settings,
             models=models,
             usage=usage,
@@ -87,6 +89,7 @@ class ServerService:
             memory=memory,
             documents=documents,
         )
+        self._gateway: Gateway | None = None
         self.requests: deque[ServedRequest] = deque(maxlen=RECENT)
         self.on_request: list[Callable[[ServedRequest], None]] = []
         # The HTTP side (app.server.front_door), handed in by the composition root: the
@@ -96,6 +99,14 @@ class ServerService:
         self.address: str | None = None
         self.local_address: str | None = None  # always the loopback one (for this computer)
         self.network = False
+
+    @property
+    def gateway(self) -> Gateway:
+        if self._gateway is None:
+            from app.services.serve_gateway import Gateway
+
+            self._gateway = Gateway(**self._parts)
+        return self._gateway
 
     def setting(self, key: str) -> Any:
         value = self._settings.get(key)
@@ -135,7 +146,8 @@ class ServerService:
         if running is None:
             return
         await running.stop()
-        await self.gateway.close()
+        if self._gateway is not None:
+            await self._gateway.close()
         log.info("Local server stopped")
 
     def _record(self, done: ServedRequest) -> None:
