@@ -88,7 +88,7 @@ def search(store: Store, text: str, *, limit: int = 50) -> list[SearchHit]:
         return []
     sql = f"""
         SELECT m.conversation_id, c.title, m.id, m.role, m.created,
-               snippet(messages_fts, 0, '{MATCH_START}', '{MATCH_END}', '…', {SNIPPET_WORDS})
+               snippet(messages_fts, -1, '{MATCH_START}', '{MATCH_END}', '…', {SNIPPET_WORDS})
         FROM messages_fts
         JOIN messages m ON m.rowid = messages_fts.rowid
         JOIN conversations c ON c.id = m.conversation_id

@@ -387,6 +387,58 @@ def m020_served_requests(db: sqlite_utils.Database) -> None:
     db["served_requests"].create_index(["created"])
 
 
+# A reply's tool calls as words to search: each call's tool name, arguments and result (the
+# JSON keys of messages.tool_calls left out, so "name" or "result" do not find every call).
+# Walked by index with a recursive CTE: FTS5 cannot rebuild from a view that uses json_each.
+def _tool_words(row: str) -> str:
+    calls = f"{row}.tool_calls"
+    part = "coalesce(json_extract(" + calls + ", '$[' || n || '].{}'), '')"
+    return f"""(CASE WHEN json_valid({calls}) AND json_array_length({calls}) > 0 THEN (
+        WITH RECURSIVE i(n) AS (
+            SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n + 1 < json_array_length({calls}))
+        SELECT group_concat(
+            {part.format("name")} || ' ' || {part.format("arguments")} || ' ' ||
+            {part.format("result")}, ' ')
+        FROM i) END)"""
+
+
+@migration
+def m021_search_tool_calls(db: sqlite_utils.Database) -> None:
+    # Search finds tool calls and their results too: the index gets a second column, read
+    # through a view that spells each reply's calls out as words (an FTS5 external content
+    # table may be a view). The triggers write both columns; the index is rebuilt once.
+    db.executescript(
+        f"""
+        DROP TRIGGER IF EXISTS messages_ai;
+        DROP TRIGGER IF EXISTS messages_ad;
+        DROP TRIGGER IF EXISTS messages_au;
+        DROP TABLE IF EXISTS messages_fts;
+        CREATE VIEW messages_search AS
+            SELECT m.id AS id, m.content AS content, {_tool_words("m")} AS tool_text
+            FROM messages m;
+        CREATE VIRTUAL TABLE messages_fts USING FTS5 (
+            content, tool_text, tokenize='unicode61', prefix='2 3',
+            content=messages_search, content_rowid=id
+        );
+        CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN
+            INSERT INTO messages_fts (rowid, content, tool_text)
+            VALUES (new.id, new.content, {_tool_words("new")});
+        END;
+        CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN
+            INSERT INTO messages_fts (messages_fts, rowid, content, tool_text)
+            VALUES ('delete', old.id, old.content, {_tool_words("old")});
+        END;
+        CREATE TRIGGER messages_au AFTER UPDATE ON messages BEGIN
+            INSERT INTO messages_fts (messages_fts, rowid, content, tool_text)
+            VALUES ('delete', old.id, old.content, {_tool_words("old")});
+            INSERT INTO messages_fts (rowid, content, tool_text)
+            VALUES (new.id, new.content, {_tool_words("new")});
+        END;
+        INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+        """
+    )
+
+
 def _ensure_table(db: sqlite_utils.Database) -> None:
     # IF NOT EXISTS: another process may be creating it at this very moment.
     with db.conn:

@@ -63,6 +63,31 @@ def test_search_ranks_by_bm25_and_marks_the_match(store):
     assert [x.message_id for x in h.search(store, "bread")] == [short_one.id, long_one.id]
 
 
+def test_search_finds_tool_calls_and_their_results(store):
+    """A reply's tool calls are searched by tool name, arguments and result (m021), not by the
+    JSON's keys; the snippet comes from where the words are; editing and deleting keep the
+    index right."""
+    import json
+
+    conv, (q, a) = chat(store, "Clock", "What time is it in Tokyo?", "It is noon there.")
+    calls = [
+        {"id": "c1", "name": "get_time", "arguments": {"timezone": "Asia/Kolkata"},
+         "result": "17:30 IST", "is_error": False, "status": "done"},
+    ]  # fmt: skip
+    store.db["messages"].update(a.id, {"tool_calls": json.dumps(calls)})
+    odd = store.add_message(conv.id, role="assistant", content="odd")
+    store.db["messages"].update(odd.id, {"tool_calls": "not json"})  # never breaks a write
+    (hit,) = h.search(store, "kolkata")
+    assert hit.message_id == a.id and "«Kolkata»" in hit.marked()
+    assert [x.message_id for x in h.search(store, "IST")] == [a.id]
+    assert [x.message_id for x in h.search(store, "get_time")] == [a.id]
+    assert h.search(store, "arguments") == [] and h.search(store, "status") == []
+    assert [x.message_id for x in h.search(store, "noon")] == [a.id]  # its words still count
+    store.db["messages"].update(a.id, {"tool_calls": None})
+    assert h.search(store, "kolkata") == []
+    store.db.execute("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)")
+
+
 def test_search_snippet_is_a_window_of_a_long_message(store):
     long_text = " ".join(["word"] * 200 + ["needle"] + ["word"] * 200)
     chat(store, "Long", long_text)
