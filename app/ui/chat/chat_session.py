@@ -41,6 +41,9 @@ class ChatSession(QObject):
         self.reply_id: int | None = None
         self._text = ""
         self.unsaved_notice = None  # the last reply the disk had no room for, if any
+        # Where a reply's ToolSession comes from (ui/tools' ToolController, set by the send
+        # controller): every way a reply is asked for offers tools while “Tools on” is on.
+        self.tools = None
         self.countdown = RetryCountdown(self._show_countdown, self)
 
     @property
@@ -74,7 +77,10 @@ class ChatSession(QObject):
     ) -> asyncio.Task:
         self._view.remove_trailing_replies()
         updates = self._services.chat.regenerate(
-            conversation_id=conversation_id, model_id=model_id, documents=documents
+            conversation_id=conversation_id,
+            model_id=model_id,
+            documents=documents,
+            tools=self.tool_session(),
         )
         return self._start(updates)
 
@@ -91,13 +97,20 @@ class ChatSession(QObject):
             user_message_id=user_message.id,
             model_id=model_id,
             documents=documents,
+            tools=self.tool_session(),
         )
         return self._start(updates)
 
     def continue_reply(self, *, message_id: int, documents=None) -> asyncio.Task:
         """A stopped reply goes on in place: its widget streams again from its last word."""
-        updates = self._services.chat.continue_reply(message_id=message_id, documents=documents)
+        updates = self._services.chat.continue_reply(
+            message_id=message_id, documents=documents, tools=self.tool_session()
+        )
         return self._start(updates)
+
+    def tool_session(self):
+        """A ToolSession for the next reply while “Tools on” is on, else None."""
+        return self.tools.session_for_reply() if self.tools is not None else None
 
     def stop(self) -> None:
         if self.busy:

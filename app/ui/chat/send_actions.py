@@ -118,6 +118,7 @@ class SendController:
         self.images = images  # the pictures attached to the message being written
         self.documents = documents
         self.tools = tools
+        session.tools = tools  # Regenerate, Continue and edit-and-resend offer them too
         self.checks = SendChecks(
             window,
             services,
@@ -228,7 +229,7 @@ class SendController:
             model_id=model.id if model else None,
             images=self.images.kept() if self.images is not None else (),
             documents=documents,
-            tools=self.tools.session_for_reply() if self.tools is not None else None,
+            tools=self.session.tool_session(),
         )
 
     async def _send_when_ready(self, text: str, model: ModelInfo | None, documents=None) -> None:

@@ -91,6 +91,7 @@ class ToolController(QObject):
             return None
         session = ToolSession(approve=self.approve)
         session.on_outcome = self.show_outcome
+        session.on_running = self.show_running
         return session
 
     # -- the cards -----------------------------------------------------------------------------
@@ -112,8 +113,24 @@ class ToolController(QObject):
             card.set_stopped()
             raise
 
+    def show_running(self, pending: PendingCall) -> None:
+        """A call starts: “Running…” on its card; one always allowed gets its card now."""
+        panel = self._panel()
+        if panel is None:
+            return  # its chat is not on screen: no question to bring to the user
+        card = panel.card(pending.call.id)
+        if card is None:
+            card = ToolCallCard(
+                tool=pending.tool,
+                server=pending.server,
+                arguments=pending.arguments,
+                destination=pending.destination,
+            )
+            self._place(pending.call.id, card)
+        card.set_running()
+
     def show_outcome(self, outcome: ToolOutcome) -> None:
-        """A call ended; one run without asking (always allowed) gets its card now."""
+        """A call ended: its result on its card (made now if it had none)."""
         panel = self._panel()
         card = panel.card(outcome.call.id) if panel is not None else None
         if card is None:
