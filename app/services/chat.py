@@ -440,4 +440,5 @@ class ChatService:
 
     def _remember_recent(self, model_id: str) -> None:
         recent = [m for m in self._settings.get("recent_models") or [] if m != model_id]
-        self._settings.set("recent_models", [model_id, *recent][:8])
+        # Written off this thread: it is on the way to every reply's request.
+        self._settings.set_soon("recent_models", [model_id, *recent][:8])

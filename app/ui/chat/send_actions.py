@@ -352,7 +352,8 @@ class SendController:
         conversation = started.conversation
         if self.chats.conversation_id is None and self.chat_view.conversation_id == conversation.id:
             self.chats.conversation_id = conversation.id  # the new chat was just saved
-            self.services.settings.set("last_conversation", conversation.id)
+            # Off the window's thread: this runs while the request is on its way.
+            self.services.settings.set_soon("last_conversation", conversation.id)
         if conversation.id == self.chats.conversation_id:
             self.header.set_chat_title(conversation.title)
         user = started.user_message
