@@ -211,6 +211,10 @@ class ChatSession(QObject):
         if self._undrawn is not None:
             QTimer.singleShot(0, self._draw_next)
 
+    def draw_pending(self) -> None:
+        """The reply's widgets now, if not drawn yet (a tool call's card goes into them)."""
+        self._draw_started()
+
     def _draw_started(self) -> None:
         """Every step left, now: an update that needs the reply's widget has come."""
         while self._undrawn is not None:

@@ -36,6 +36,8 @@ class ReplyWidgets(Protocol):
 class ReplyOwner(Protocol):
     reply_id: int | None  # the reply being written (ChatSession)
 
+    def draw_pending(self) -> None: ...  # its widgets, if not drawn yet
+
 
 class ToolsChip(QPushButton):
     """“Tools on” / “Tools off” above the composer, beside the documents chip: a click turns
@@ -139,6 +141,7 @@ class ToolController(QObject):
         card.set_outcome(outcome.status, outcome.content)
 
     def _panel(self) -> ToolCallsPanel | None:
+        self.session.draw_pending()  # drawn a moment after the reply starts: now, if not yet
         reply_id = self.session.reply_id
         widget = self.chat_view.reply_widget(reply_id) if reply_id is not None else None
         return widget.tool_calls() if widget is not None else None
