@@ -74,14 +74,17 @@ class SendChecks:
             proceed(model)
             return
         local = self.models.default_local_model()
-        dialog = PrivacyWarning(findings, model, local, self.window, pictures=said)
+        only_passages = bool(passages) and not text and not history
+        dialog = PrivacyWarning(
+            findings, model, local, self.window, pictures=said, passages_only=only_passages
+        )
 
         def chosen(choice: str) -> None:
             if choice == SEND:
                 proceed(model)
             elif choice == LOCAL and local is not None:
                 proceed(local)
-            else:  # Edit: back to the composer, nothing lost
+            else:  # Edit (or Cancel): back to the composer, nothing lost
                 if text and not self.composer.text().strip():
                     self.composer.set_text(text)
                 self.composer.focus()

@@ -18,6 +18,7 @@ from tests.ui.documents import test_documents_sending as base
 from tests.ui.support import (
     add_tiny_model,
     openai_says,
+    save_shot,
     send_by_keyboard,
     shown_replies,
     wait_for,
@@ -79,8 +80,12 @@ def test_regenerate_continue_and_resend_check_the_passages(
     openai_says(openai_server, "Ask Jane [1].", "Jane, by e-mail [1].")
     docs = answered_first(qtbot, window, openai_server, tmp_path)
 
-    window.sending.regenerate()  # Edit: nothing goes
+    window.sending.regenerate()  # Cancel: nothing goes
     agree_to_passages(qtbot, docs)
+    warning = privacy_warning(qtbot, window)
+    assert warning.heading.text().startswith("Passages from your files")
+    assert warning.edit_button.text() == "Cancel"
+    save_shot(warning, "privacy-passages-regenerate.png")
     edit_then_nothing_sent(qtbot, window, openai_server, sent=1)
 
     window.sending.regenerate()  # Send: the passages go, after the warning
