@@ -55,6 +55,7 @@ class Services:
         await self.doc_search.close()
         await self.models.close()
         self.db.close()
+        self.settings.flush()  # a write set_soon started is on disk before the next open
 
 
 @dataclass

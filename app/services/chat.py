@@ -165,8 +165,10 @@ class ChatService:
         model_id: str | None = None,
         max_tokens: int | None = None,
         documents: DocumentPlan | None = None,
+        tools: ToolSession | None = None,
     ) -> AsyncIterator[ChatUpdate]:
-        """A reply to a user message already stored: edit and resend (HistoryService.edit)."""
+        """A reply to a user message already stored: edit and resend (HistoryService.edit).
+        `documents` and `tools` as for send()."""
         model = await self.pick_model(model_id)
         user = await self._db.call(Store.message, user_message_id)
         async for update in self._reply(
@@ -176,6 +178,7 @@ class ChatService:
             user_message=user,
             max_tokens=max_tokens,
             documents=documents,
+            tools=tools,
         ):
             yield update
 
@@ -185,6 +188,7 @@ class ChatService:
         conversation_id: int,
         model_id: str | None = None,
         documents: DocumentPlan | None = None,
+        tools: ToolSession | None = None,
     ) -> AsyncIterator[ChatUpdate]:
         """A new reply to the last user message, by any model; the old reply stays in the tree."""
         history = await self._db.call(Store.messages, conversation_id)
@@ -194,7 +198,12 @@ class ChatService:
             return
         model = await self.pick_model(model_id)
         async for update in self._reply(
-            conversation_id, model, parent_id=history[-1].id, user_message=None, documents=documents
+            conversation_id,
+            model,
+            parent_id=history[-1].id,
+            user_message=None,
+            documents=documents,
+            tools=tools,
         ):
             yield update
 
@@ -204,12 +213,14 @@ class ChatService:
         message_id: int,
         max_tokens: int | None = None,
         documents: DocumentPlan | None = None,
+        tools: ToolSession | None = None,
     ) -> AsyncIterator[ChatUpdate]:
         """A reply the user stopped goes on from where it stopped, by the same model, in the same
         message. A model on this computer continues its own text; an online model is sent the
         conversation with the partial reply and asked to go on (CONTINUE_PROMPT). `documents`,
         as for send(): a reply made with passages goes on with them (the same question finds
-        the same ones), and its sources are what the whole reply cited."""
+        the same ones), and its sources are what the whole reply cited. `tools`, as for send():
+        the calls it makes now are added to those it made before."""
         reply = await self._db.call(Store.message, message_id)
         if reply.role != "assistant" or reply.status != "stopped" or not reply.content:
             raise NothingToContinue()
@@ -222,6 +233,7 @@ class ChatService:
             max_tokens=max_tokens,
             continuing=reply,
             documents=documents,
+            tools=tools,
         ):
             yield update
 
@@ -428,4 +440,5 @@ class ChatService:
 
     def _remember_recent(self, model_id: str) -> None:
         recent = [m for m in self._settings.get("recent_models") or [] if m != model_id]
-        self._settings.set("recent_models", [model_id, *recent][:8])
+        # Written off this thread: it is on the way to every reply's request.
+        self._settings.set_soon("recent_models", [model_id, *recent][:8])

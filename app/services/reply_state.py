@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import logging
 import time
 from decimal import Decimal
@@ -49,6 +50,11 @@ def added_to(before: Message, values: dict) -> dict:
     added["cost_usd"] = (
         None if None in costs else decimal_text(sum((Decimal(c) for c in costs), Decimal(0)))
     )
+    if values.get("tool_calls") and before.tool_calls:  # the calls before Stop stay listed
+        calls = json.loads(before.tool_calls) + json.loads(values["tool_calls"])
+        added["tool_calls"] = json.dumps(calls, ensure_ascii=False)
+    elif "tool_calls" in values and before.tool_calls:
+        added["tool_calls"] = before.tool_calls  # continued without calls: keep the old ones
     return added
 
 

@@ -60,8 +60,10 @@ class ToolSession:
     limit: int = DEFAULT_LIMIT
     timeout: float | None = None  # per call; None: the service's (60 s)
     outcomes: list[ToolOutcome] = field(default_factory=list)
-    # Called as each call starts and ends (the window shows it under the reply).
+    # Called as each call ends (the window shows it under the reply).
     on_outcome: Callable[[ToolOutcome], None] | None = None
+    # Called as a call starts running, approved or always allowed (the card says “Running…”).
+    on_running: Callable[[PendingCall], None] | None = None
     # "required": the reply must begin with a tool call (`hearth ask --require-tool`); once the
     # model has called one, it chooses freely again.
     tool_choice: Literal["auto", "required"] = "auto"
@@ -253,8 +255,8 @@ class ToolLoop:
             arguments = call.parsed_arguments()
         except ValueError as exc:
             return ToolOutcome(call, f"The call was not run: {exc}.", True, "error")
+        pending = PendingCall(call, tool.server, tool.name, arguments, model.where)
         if not self._tools.always_allowed(tool.server, tool.name):
-            pending = PendingCall(call, tool.server, tool.name, arguments, model.where)
             decision = await session.approve(pending)
             if decision == "deny":
                 return ToolOutcome(
@@ -262,6 +264,8 @@ class ToolLoop:
                 )
             if decision == "always":
                 self._tools.set_always_allow(tool.server, tool.name)
+        if session.on_running is not None:
+            session.on_running(pending)
         try:
             result = await self._tools.call(
                 tool.server, tool.name, arguments, timeout=session.timeout

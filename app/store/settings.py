@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import logging
 import os
 import shutil
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -99,6 +101,8 @@ class Settings:
         self.path = path
         self._values = dict(DEFAULTS)
         self.notice: str | None = None  # what went wrong reading the file, for the window
+        self._write_lock = threading.Lock()  # one write of the file at a time, whichever thread
+        self._writer: concurrent.futures.ThreadPoolExecutor | None = None  # for set_soon
         try:
             loaded = json.loads(path.read_text(encoding="utf-8"))
             if not isinstance(loaded, dict):
@@ -135,6 +139,34 @@ class Settings:
         if self._values.get(key) == value:
             return
         self._values[key] = value
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self._values, indent=2), encoding="utf-8")
-        os.replace(tmp, self.path)
+        self._write()
+
+    def set_soon(self, key: str, value: Any) -> concurrent.futures.Future | None:
+        """As set(), but the file is written on a writer thread: for a value set on the way to
+        sending a message (the last chat, the recent models), so the window's thread never
+        waits on the disk then. get() sees the value at once; a write still pending when
+        Hearth quits is finished first (the executor's thread is joined at exit)."""
+        if self._values.get(key) == value:
+            return None
+        self._values[key] = value
+        if self._writer is None:
+            self._writer = concurrent.futures.ThreadPoolExecutor(1, "hearth-settings")
+        return self._writer.submit(self._write_logged)
+
+    def flush(self) -> None:
+        """Wait for the writes set_soon started (tests, and before the file is read again)."""
+        if self._writer is not None:
+            self._writer.submit(lambda: None).result()
+
+    def _write_logged(self) -> None:
+        try:
+            self._write()
+        except OSError:
+            log.exception("Could not write the settings file")
+
+    def _write(self) -> None:
+        with self._write_lock:
+            text = json.dumps(dict(self._values), indent=2)  # a copy: set() may add a key
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, self.path)

@@ -70,3 +70,30 @@ def test_services_and_a_reply_work_over_wrong_types(data_dir):
     services.chat._remember_recent("tiny-chat")
     assert services.settings.get("recent_models") == ["tiny-chat"]
     services.db.close()
+
+
+def test_set_soon_writes_on_a_writer_thread(tmp_path, monkeypatch):
+    """A value set on the way to a request: seen at once, written off the caller's thread,
+    and a set() meanwhile loses neither."""
+    import threading
+
+    path = tmp_path / "settings.json"
+    settings = Settings(path)
+    writers: list[str] = []
+    write = Settings._write
+
+    def writing(self):
+        writers.append(threading.current_thread().name)
+        write(self)
+
+    monkeypatch.setattr(Settings, "_write", writing)
+    settings.set_soon("last_conversation", 7)
+    assert settings.get("last_conversation") == 7  # at once, before the file is written
+    settings.set("temperature", 0.5)
+    assert settings.set_soon("last_conversation", 7) is None  # unchanged: nothing to write
+    settings.flush()
+    assert any(w.startswith("hearth-settings") for w in writers)  # set_soon's write
+    assert "MainThread" in writers  # set()'s own
+    saved = json.loads(path.read_text())
+    assert saved["last_conversation"] == 7 and saved["temperature"] == 0.5
+    assert Settings(path).get("last_conversation") == 7

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.core.errors import HearthError
 from app.core.events import Notice, RequestSent, Retrying, TextDelta
@@ -41,7 +41,12 @@ class ChatSession(QObject):
         self.reply_id: int | None = None
         self._text = ""
         self.unsaved_notice = None  # the last reply the disk had no room for, if any
+        # Where a reply's ToolSession comes from (ui/tools' ToolController, set by the send
+        # controller): every way a reply is asked for offers tools while “Tools on” is on.
+        self.tools = None
         self.countdown = RetryCountdown(self._show_countdown, self)
+        self._undrawn: ReplyStarted | None = None  # a reply started, its widgets not built yet
+        self._step = 0  # how far drawing it has come (_draw_step)
 
     @property
     def busy(self) -> bool:
@@ -74,7 +79,10 @@ class ChatSession(QObject):
     ) -> asyncio.Task:
         self._view.remove_trailing_replies()
         updates = self._services.chat.regenerate(
-            conversation_id=conversation_id, model_id=model_id, documents=documents
+            conversation_id=conversation_id,
+            model_id=model_id,
+            documents=documents,
+            tools=self.tool_session(),
         )
         return self._start(updates)
 
@@ -91,13 +99,20 @@ class ChatSession(QObject):
             user_message_id=user_message.id,
             model_id=model_id,
             documents=documents,
+            tools=self.tool_session(),
         )
         return self._start(updates)
 
     def continue_reply(self, *, message_id: int, documents=None) -> asyncio.Task:
         """A stopped reply goes on in place: its widget streams again from its last word."""
-        updates = self._services.chat.continue_reply(message_id=message_id, documents=documents)
+        updates = self._services.chat.continue_reply(
+            message_id=message_id, documents=documents, tools=self.tool_session()
+        )
         return self._start(updates)
+
+    def tool_session(self):
+        """A ToolSession for the next reply while “Tools on” is on, else None."""
+        return self.tools.session_for_reply() if self.tools is not None else None
 
     def stop(self) -> None:
         if self.busy:
@@ -113,14 +128,18 @@ class ChatSession(QObject):
             async for update in updates:
                 self._apply(update)
         except HearthError as error:
+            self._draw_started()  # the reply it started, if any, before the failure is said
             self.failed.emit(error)
         finally:
+            self._draw_started()
             self._banner.hide()
             self.countdown.stop()
             self.reply_id = None
             self._set_busy(False)
 
     def _apply(self, update) -> None:
+        if not isinstance(update, ReplyStarted):
+            self._draw_started()  # whatever comes next may need the reply's widget
         if isinstance(update, TextDelta):
             if self.countdown.active:
                 self.countdown.stop()
@@ -176,19 +195,55 @@ class ChatSession(QObject):
         self._text = started.reply.content  # "" for a new reply; the words so far, continued
         if self._view.conversation_id is None:
             self._view.conversation_id = started.conversation.id  # a new chat just got its id
-        if self._is_shown():
+        # Drawn from the loop's next turn, not now: the service builds the request and sends
+        # it on as soon as this returns, so it does not wait for the widgets, and the drawing
+        # overlaps the request's encoding and connection. Anything that arrives first draws
+        # them before it is shown (_apply).
+        self._undrawn, self._step = started, 0
+        QTimer.singleShot(0, self._draw_next)
+
+    def _draw_next(self) -> None:
+        """One step a turn of the loop, so that no turn is long: the message, the reply, then
+        what the window does with them (reply_started)."""
+        if self._undrawn is None:
+            return  # drawn already
+        self._draw_step()
+        if self._undrawn is not None:
+            QTimer.singleShot(0, self._draw_next)
+
+    def draw_pending(self) -> None:
+        """The reply's widgets now, if not drawn yet (a tool call's card goes into them)."""
+        self._draw_started()
+
+    def _draw_started(self) -> None:
+        """Every step left, now: an update that needs the reply's widget has come."""
+        while self._undrawn is not None:
+            self._draw_step()
+
+    def _draw_step(self) -> None:
+        started, step = self._undrawn, self._step
+        self._step += 1
+        if step == 0:
             user = started.user_message
-            if user is not None and self._view.widget_for_message(user.id) is None:
+            shown = user is None or self._view.widget_for_message(user.id) is not None
+            if self._is_shown() and not shown:
                 self._view.add_user_message(user)  # not drawn already (as an edit is)
-            continued = self._view.reply_widget(started.reply.id)
-            if continued is not None:
-                continued.resume(started.reply)
-            else:
-                self._view.add_reply(started.reply)
-            if started.memories:
-                self._view.set_used_memories({started.reply.id: started.memories})
-            self._view.scroll_to_bottom()
-        self.reply_started.emit(started)
+        elif step == 1:
+            if self._is_shown():
+                self._draw_reply(started)
+        else:
+            self._undrawn = None
+            self.reply_started.emit(started)
+
+    def _draw_reply(self, started: ReplyStarted) -> None:
+        continued = self._view.reply_widget(started.reply.id)
+        if continued is not None:
+            continued.resume(started.reply)
+        else:
+            self._view.add_reply(started.reply)
+        if started.memories:
+            self._view.set_used_memories({started.reply.id: started.memories})
+        self._view.scroll_to_bottom()
 
     def _show_countdown(self, text: str) -> None:
         if self._is_shown():

@@ -204,7 +204,8 @@ class HistoryController:
     def _resend_with_documents(self, message: Message, text: str, model: ModelInfo | None) -> None:
         """With the passages of the collections turned on, as a new message (asked first)."""
 
-        def resend(documents=None) -> None:
+        def resend(documents=None, model: ModelInfo | None = model) -> None:
+            # `model`: one on this computer, chosen in the privacy warning over the passages.
             self.tasks.spawn(self._resend(message, text, model, documents), name="resend")
 
         self.host.with_documents(text, model, resend)

@@ -38,6 +38,7 @@ class PrivacyWarning(QDialog):
         parent: QWidget | None = None,
         *,
         pictures: str = "",
+        passages_only: bool = False,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("privacyWarning")
@@ -45,14 +46,20 @@ class PrivacyWarning(QDialog):
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.choice: str | None = None
         where = model.provider_name or model.provider
-        if findings:
+        if findings and passages_only:  # a reply made again: its text was checked before
+            heading_text = "Passages from your files may contain private information"
+            intro_text = (
+                f"They are about to be sent to {where} ({model.display_name}) with the "
+                "question. Hearth found:"
+            )
+        elif findings:
             heading_text = "This message may contain private information"
             intro_text = f"It is about to be sent to {where} ({model.display_name}). Hearth found:"
         else:
             heading_text = "Check before sending"
             intro_text = f"This message is about to be sent to {where} ({model.display_name})."
         lines = ([pictures] if pictures else []) + findings_text(findings)
-        heading = QLabel(heading_text, self)
+        self.heading = heading = QLabel(heading_text, self)
         heading.setObjectName("dialogHeading")
         heading.setWordWrap(True)
         intro = QLabel(intro_text, self)
@@ -65,7 +72,9 @@ class PrivacyWarning(QDialog):
         found.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         found.setMinimumWidth(500)  # the dialog takes the width of its buttons, at least this
 
-        self.edit_button = self._button("Edit message", EDIT, "dialogButton")
+        # A reply made again has no message to edit: nothing is sent, that is all.
+        edit_text = "Cancel" if passages_only else "Edit message"
+        self.edit_button = self._button(edit_text, EDIT, "dialogButton")
         local_text = "Send to a model on this computer"
         self.local_button = self._button(local_text, LOCAL, "dialogButton")
         if local_model is None:

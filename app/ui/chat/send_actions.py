@@ -12,7 +12,7 @@ attached, and whether the model can see them), and asks the window only through 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtGui import QCursor
@@ -21,7 +21,6 @@ from PySide6.QtWidgets import QMenu, QStackedWidget, QWidget
 from app.core.chat import ModelInfo
 from app.core.errors import HearthError
 from app.core.records import Message
-from app.core.where import images_sent
 from app.providers.registry import all_providers
 from app.services.chat import ReplyStarted
 from app.ui.chat.message_footer import (
@@ -32,7 +31,8 @@ from app.ui.chat.message_footer import (
     USE_LOCAL,
     model_label,
 )
-from app.ui.chat.privacy_warning import LOCAL, SEND, PrivacyWarning
+from app.ui.chat.privacy_warning import PrivacyWarning
+from app.ui.chat.send_checks import SendChecks
 from app.ui.models import REGENERATE
 
 if TYPE_CHECKING:
@@ -118,7 +118,17 @@ class SendController:
         self.images = images  # the pictures attached to the message being written
         self.documents = documents
         self.tools = tools
-        self.privacy_warning: PrivacyWarning | None = None
+        session.tools = tools  # Regenerate, Continue and edit-and-resend offer them too
+        self.checks = SendChecks(
+            window,
+            services,
+            tasks,
+            chat_view=chat_view,
+            composer=composer,
+            models=models,
+            keep=host._keep,
+            documents=documents,
+        )
         self.regenerate_menu: QMenu | None = None
         self.last_sent_text = ""  # put back in the composer if the reply fails to start
         composer.send_requested.connect(self.send)
@@ -195,45 +205,15 @@ class SendController:
             text, model, after_privacy, history=history, pictures=pictures, passages=passages
         )
 
-    def check_then(
-        self,
-        text: str,
-        model: ModelInfo | None,
-        proceed: Callable[[ModelInfo | None], None],
-        *,
-        history: list[Message] = (),
-        pictures: int = 0,
-        passages=(),
-    ) -> None:
-        """Before words go to an online model: warn about secrets and personal data found (in
-        the text, the history it has not seen, and the passages of files going with it), and
-        say that `pictures` (attached, or in an edited message) will be sent."""
-        findings, said = [], ""
-        if model is not None and not model.is_local:
-            findings = self.services.providers.check_before_sending(
-                text, model, history=history, passages=passages
-            )
-            said = images_sent(pictures, model.provider_name or model.provider)
-        if not findings and not said:
-            proceed(model)
-            return
-        local = self.models.default_local_model()
-        dialog = PrivacyWarning(findings, model, local, self.window, pictures=said)
+    def check_then(self, text, model, proceed, *, history=(), pictures=0, passages=()) -> None:
+        """The privacy warning before an online model (send_checks.SendChecks.check_then)."""
+        self.checks.check_then(
+            text, model, proceed, history=history, pictures=pictures, passages=passages
+        )
 
-        def chosen(choice: str) -> None:
-            if choice == SEND:
-                proceed(model)
-            elif choice == LOCAL and local is not None:
-                proceed(local)
-            else:  # Edit: back to the composer, nothing lost
-                if not self.composer.text().strip():
-                    self.composer.set_text(text)
-                self.composer.focus()
-
-        dialog.chosen.connect(chosen)
-        self.privacy_warning = dialog
-        self.host._keep(dialog)
-        dialog.open()
+    @property
+    def privacy_warning(self) -> PrivacyWarning | None:
+        return self.checks.privacy_warning
 
     def send_now(self, text: str, model: ModelInfo | None, *, documents=None) -> None:
         if self.busy:
@@ -249,7 +229,7 @@ class SendController:
             model_id=model.id if model else None,
             images=self.images.kept() if self.images is not None else (),
             documents=documents,
-            tools=self.tools.session_for_reply() if self.tools is not None else None,
+            tools=self.session.tool_session(),
         )
 
     async def _send_when_ready(self, text: str, model: ModelInfo | None, documents=None) -> None:
@@ -267,10 +247,13 @@ class SendController:
         conversation_id = self.chats.conversation_id
         model = self.models.find_model(model_id)
 
-        def proceed(documents=None) -> None:
+        def proceed(documents=None, model: ModelInfo | None = None) -> None:
+            # `model`: one on this computer, chosen in the privacy warning over the passages.
             if not self.busy and conversation_id == self.chats.conversation_id:
                 self.session.regenerate(
-                    conversation_id=conversation_id, model_id=model_id, documents=documents
+                    conversation_id=conversation_id,
+                    model_id=model.id if model is not None else model_id,
+                    documents=documents,
                 )
 
         async def question() -> str:
@@ -278,33 +261,9 @@ class SendController:
 
         self.host.guard_budget([model], "", lambda: self.with_documents(question, model, proceed))
 
-    def with_documents(
-        self,
-        question: str | Callable[[], Awaitable[str]],
-        model: ModelInfo | None,
-        proceed: Callable[..., None],
-    ) -> None:
-        """A reply made again (Regenerate, Continue, edit-and-resend, Compare) goes with the
-        passages of the collections turned on, as a new message does: looked up first, and
-        before they go to a cloud model the user reads how many and agrees. `question`: the
-        text, or an async function that finds it. Calls proceed(documents=plan), or proceed()
-        when no collection is on."""
-        if self.documents is None or not self.documents.in_use:
-            proceed()
-            return
-        self.tasks.spawn(self._find_then(question, model, proceed), name="documents-find")
-
-    async def _find_then(self, question, model: ModelInfo | None, proceed) -> None:
-        text = question if isinstance(question, str) else await question()
-        try:
-            plan = await self.documents.find(text, model)
-        except HearthError as error:
-            self.chat_view.add_notice(error.plain(), error=True)
-            return
-        if model is None or model.is_local:
-            proceed(documents=plan)
-            return
-        self.documents.confirm(plan, model, lambda: proceed(documents=plan), lambda: None)
+    def with_documents(self, question, model: ModelInfo | None, proceed) -> None:
+        """The passages for a reply made again (send_checks.SendChecks.with_documents)."""
+        self.checks.with_documents(question, model, proceed)
 
     async def _asked(self, conversation_id: int, message_id: int | None) -> str:
         """The user's words a reply answers: the message `message_id`, else the last one."""
@@ -346,9 +305,16 @@ class SendController:
             return
         model = self.models.find_model(message.model_id)
 
-        def proceed(documents=None) -> None:
-            if not self.busy and message.conversation_id == self.chats.conversation_id:
-                self.session.continue_reply(message_id=message.id, documents=documents)
+        def proceed(documents=None, model: ModelInfo | None = None) -> None:
+            if self.busy or message.conversation_id != self.chats.conversation_id:
+                return
+            if model is not None:  # a model on this computer instead: it cannot go on with
+                # another model's words, so it answers anew (the stopped reply stays a version)
+                self.session.regenerate(
+                    conversation_id=message.conversation_id, model_id=model.id, documents=documents
+                )
+                return
+            self.session.continue_reply(message_id=message.id, documents=documents)
 
         async def question() -> str:
             return await self._asked(message.conversation_id, message.parent_id)
@@ -386,7 +352,8 @@ class SendController:
         conversation = started.conversation
         if self.chats.conversation_id is None and self.chat_view.conversation_id == conversation.id:
             self.chats.conversation_id = conversation.id  # the new chat was just saved
-            self.services.settings.set("last_conversation", conversation.id)
+            # Off the window's thread: this runs while the request is on its way.
+            self.services.settings.set_soon("last_conversation", conversation.id)
         if conversation.id == self.chats.conversation_id:
             self.header.set_chat_title(conversation.title)
         user = started.user_message

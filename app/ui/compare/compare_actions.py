@@ -124,9 +124,15 @@ class CompareController:
         """With the collections turned on, every model gets the passages; found for the
         online one (whose notice the user reads), else the first."""
         online = next((m for m in models if not m.is_local), models[0])
-        self.host.with_documents(
-            text, online, lambda documents=None: self._start_compare(text, models, documents)
-        )
+
+        def proceed(documents=None, model: ModelInfo | None = None) -> None:
+            if model is None:
+                self._start_compare(text, models, documents)
+            else:  # a model on this computer instead (privacy warning over the passages)
+                self.composer.clear()
+                self.host.send_now(text, model)
+
+        self.host.with_documents(text, online, proceed)
 
     def _start_compare(self, text: str, models: list[ModelInfo], documents=None) -> None:
         self.composer.clear()

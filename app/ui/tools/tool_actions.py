@@ -36,6 +36,8 @@ class ReplyWidgets(Protocol):
 class ReplyOwner(Protocol):
     reply_id: int | None  # the reply being written (ChatSession)
 
+    def draw_pending(self) -> None: ...  # its widgets, if not drawn yet
+
 
 class ToolsChip(QPushButton):
     """“Tools on” / “Tools off” above the composer, beside the documents chip: a click turns
@@ -91,6 +93,7 @@ class ToolController(QObject):
             return None
         session = ToolSession(approve=self.approve)
         session.on_outcome = self.show_outcome
+        session.on_running = self.show_running
         return session
 
     # -- the cards -----------------------------------------------------------------------------
@@ -112,8 +115,24 @@ class ToolController(QObject):
             card.set_stopped()
             raise
 
+    def show_running(self, pending: PendingCall) -> None:
+        """A call starts: “Running…” on its card; one always allowed gets its card now."""
+        panel = self._panel()
+        if panel is None:
+            return  # its chat is not on screen: no question to bring to the user
+        card = panel.card(pending.call.id)
+        if card is None:
+            card = ToolCallCard(
+                tool=pending.tool,
+                server=pending.server,
+                arguments=pending.arguments,
+                destination=pending.destination,
+            )
+            self._place(pending.call.id, card)
+        card.set_running()
+
     def show_outcome(self, outcome: ToolOutcome) -> None:
-        """A call ended; one run without asking (always allowed) gets its card now."""
+        """A call ended: its result on its card (made now if it had none)."""
         panel = self._panel()
         card = panel.card(outcome.call.id) if panel is not None else None
         if card is None:
@@ -122,6 +141,7 @@ class ToolController(QObject):
         card.set_outcome(outcome.status, outcome.content)
 
     def _panel(self) -> ToolCallsPanel | None:
+        self.session.draw_pending()  # drawn a moment after the reply starts: now, if not yet
         reply_id = self.session.reply_id
         widget = self.chat_view.reply_widget(reply_id) if reply_id is not None else None
         return widget.tool_calls() if widget is not None else None
