@@ -42,7 +42,7 @@ class CompareHost(Protocol):
 
     def with_documents(self, question, model, proceed) -> None: ...  # passages, as when sent
 
-    def send_now(self, text: str, model: ModelInfo | None) -> None: ...  # an ordinary message
+    def send_now(self, text: str, model: ModelInfo | None, *, documents=None) -> None: ...
 
     def show_failure(self, error: HearthError) -> None: ...
 
@@ -128,9 +128,9 @@ class CompareController:
         def proceed(documents=None, model: ModelInfo | None = None) -> None:
             if model is None:
                 self._start_compare(text, models, documents)
-            else:  # a model on this computer instead (privacy warning over the passages)
-                self.composer.clear()
-                self.host.send_now(text, model)
+            else:  # a model on this computer instead (privacy warning over the passages),
+                self.composer.clear()  # an ordinary message that keeps them: they stay here
+                self.host.send_now(text, model, documents=documents)
 
         self.host.with_documents(text, online, proceed)
 

@@ -305,8 +305,8 @@ class MainWindow(QMainWindow):
     def check_then(self, text, model, proceed, *, history=(), pictures=0) -> None:
         self.sending.check_then(text, model, proceed, history=history, pictures=pictures)
 
-    def send_now(self, text: str, model: ModelInfo | None) -> None:
-        self.sending.send_now(text, model)
+    def send_now(self, text: str, model: ModelInfo | None, *, documents=None) -> None:
+        self.sending.send_now(text, model, documents=documents)
 
     def show_failure(self, error) -> None:
         self.sending.show_failure(error)

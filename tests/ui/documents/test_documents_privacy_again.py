@@ -135,3 +135,30 @@ def test_regenerate_by_a_local_model_instead(
     assert len(openai_server.requests) == 1  # nothing more went online
     [reply] = shown_replies(window)
     assert reply.message.is_local
+
+
+def test_compare_by_a_local_model_instead_keeps_the_passages(
+    qtbot, cloud_window, openai_server, tmp_path, tiny_gguf
+):
+    window, _services = cloud_window
+    openai_says(openai_server, "Ask Jane [1].")
+    add_tiny_model(qtbot, window, tiny_gguf)
+    window.choose_model(base.CLOUD)
+    docs = answered_first(qtbot, window, openai_server, tmp_path)
+    qtbot.waitUntil(lambda: window.find_model("openai:gpt-4o") is not None)
+    sent = []
+    real_send = window.session.send
+
+    def send(**kw):
+        sent.append(kw)
+        return real_send(**kw)
+
+    window.session.send = send
+    window.compare.compare("Who do I ask about the lease?", ["openai:gpt-4o-mini", "openai:gpt-4o"])
+    agree_to_passages(qtbot, docs)
+    privacy_warning(qtbot, window).local_button.click()
+    wait_until_idle(qtbot, window)
+    assert len(openai_server.requests) == 1  # nothing more went online
+    (kw,) = sent
+    assert kw["documents"] is not None and kw["documents"].passages  # the passages stay here
+    assert window.find_model(kw["model_id"]).is_local
