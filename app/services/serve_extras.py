@@ -140,6 +140,19 @@ async def prepare_images(
     return tuple(out)
 
 
+async def picture_tokens(messages: tuple[ChatMessage, ...], model: ModelInfo) -> int:
+    """What the pictures of a request cost in tokens (count_tokens): prepared as they would be
+    sent, then counted by the provider's rule (a local model by OpenAI's, an estimate)."""
+    if not has_images(messages):
+        return 0
+    from app.core.image_cost import images_tokens
+
+    prepared = await prepare_images(messages, model)
+    sizes = [(p.width, p.height) for m in prepared for p in m.images]
+    wire = wire_of(model.id)
+    return images_tokens("openai" if wire == "local" else wire, sizes)
+
+
 def _prepare(part: ImagePart, limit) -> ImagePart:
     from app.images.prepare import prepare_image  # Pillow: imported with the first picture
 

@@ -30,6 +30,7 @@ from app.services.serve_extras import (
     Extras,
     cloud_options,
     enrich,
+    picture_tokens,
     prepare_images,
     sources,
 )
@@ -313,15 +314,17 @@ class Gateway:
         return list(await embedder.embed_texts(texts))
 
     async def count_tokens(self, call: ServeCall) -> int:
-        """Input tokens of a request: the loaded local model's own count, else an estimate."""
+        """Input tokens of a request: the loaded local model's own count, else an estimate; each
+        picture by its provider's published rule, at the size it would be sent."""
         model = await self.resolve(call.model)
+        pictures = await picture_tokens(call.messages, model)
         loaded = self.models.loaded
         if model.provider == LOCAL and loaded is not None and loaded.id == model.id:
             backend = await self.models.backend_for(model)
-            return await backend.count_prompt_tokens(call.messages)
+            return pictures + await backend.count_prompt_tokens(call.messages)
         from app.core.context import estimate_tokens
 
-        return sum(estimate_tokens(m.content) + 4 for m in call.messages)
+        return pictures + sum(estimate_tokens(m.content) + 4 for m in call.messages)
 
     async def embedded(self, meter: RequestMeter) -> None:
         from app.core.money import ZERO

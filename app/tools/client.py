@@ -200,7 +200,7 @@ class McpServer:
                 await asyncio.wait_for(self._broken.wait(), PING_EVERY)
                 return
             try:
-                await asyncio.wait_for(client.send_ping(), PING_TIMEOUT)
+                await asyncio.wait_for(_are_you_there(client), PING_TIMEOUT)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -300,3 +300,16 @@ def _plain_reason(exc: BaseException, stderr_tail: list[str]) -> str:
     if stderr_tail:
         text += f" (it said: {stderr_tail[-1][:200]})"
     return text[:400]
+
+
+# Protocol 2026-07-28 dropped ping; a server of that age is asked for its tool list instead
+# (every tool server answers it, and cheaply), an older one is pinged.
+PING_REMOVED = "2026-07-28"
+
+
+async def _are_you_there(client: Any) -> None:
+    version = getattr(client, "protocol_version", None) or ""
+    if version >= PING_REMOVED:
+        await client.list_tools()
+    else:
+        await client.session.send_ping()

@@ -295,3 +295,32 @@ def test_requests_without_pictures_or_tools_are_unchanged(services, serve, local
 
     plain, none = serve(scenario)
     assert plain.choices[0].message.role == none.choices[0].message.role == "assistant"
+
+
+def test_count_tokens_counts_a_picture_by_the_providers_rule(services, serve, cloud):
+    from app.core.image_cost import image_tokens
+
+    raw = png_with_a_comment((400, 300))
+
+    async def scenario(base):
+        claude = anthropic.AsyncAnthropic(base_url=base, api_key="unused", max_retries=0)
+        words = {"type": "text", "text": "What is this?"}
+        picture = {
+            "type": "image",
+            "source": {
+                "type": "base64",
+                "media_type": "image/png",
+                "data": base64.b64encode(raw).decode(),
+            },
+        }
+        alone = await claude.messages.count_tokens(
+            model=CLOUD, messages=[{"role": "user", "content": [words]}]
+        )
+        both = await claude.messages.count_tokens(
+            model=CLOUD, messages=[{"role": "user", "content": [words, picture]}]
+        )
+        return alone.input_tokens, both.input_tokens
+
+    alone, both = serve(scenario)
+    assert both - alone == image_tokens("openai", 400, 300)  # CLOUD speaks OpenAI's wire
+    assert not cloud.requests  # counting sends nothing to the provider
