@@ -165,6 +165,11 @@ def completion_call(body: dict) -> ServeCall:
         prompt = prompt[0]
     if not isinstance(prompt, str):
         raise BadRequest("“prompt” must be one text.")
+    if body.get("hearth"):  # a raw prompt has no turn to put memories or passages in
+        raise BadRequest(
+            "The “hearth” field works with /v1/chat/completions and /v1/messages, "
+            "not with /v1/completions."
+        )
     return ServeCall(prompt=prompt, messages=(ChatMessage("user", prompt),), **_common(body))
 
 

@@ -90,9 +90,12 @@ def test_unknown_collection_is_400_in_each_apis_shape(services, serve, cloud, ta
             chat = await raw.post(base + "/v1/chat/completions", json=body)
             messages = await raw.post(base + "/v1/messages", json=body)
             odd = await raw.post(base + "/v1/chat/completions", json=body | {"hearth": {"x": 1}})
-        return chat, messages, odd
+            raw_prompt = {"model": CLOUD, "prompt": "hi", "hearth": {"memory": True}}
+            completion = await raw.post(base + "/v1/completions", json=raw_prompt)
+        return chat, messages, odd, completion
 
-    chat, messages, odd = serve(scenario)
+    chat, messages, odd, completion = serve(scenario)
+    assert completion.status_code == 400 and "/v1/chat/completions" in completion.text
     assert chat.status_code == 400 and "Taxes 2019" in chat.json()["error"]["message"]
     assert "Taxes 2026" in chat.json()["error"]["message"]  # the ones there are
     assert messages.status_code == 400
