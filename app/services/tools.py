@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,9 @@ class ToolsService:
         self._settings = settings
         self.call_timeout = call_timeout
         self._servers: dict[str, McpServer] = {}
+        # Called after a server is added or removed (the window's “Tools” chip shows only when
+        # there is one).
+        self.on_changed: list[Callable[[], None]] = []
 
     # -- configuration -------------------------------------------------------------------------
 
@@ -81,6 +85,7 @@ class ToolsService:
         if old is not None and old.state != "stopped":  # running: it restarts with the new settings
             asyncio.get_running_loop().create_task(old.stop())
         log.info("Added tool server %s (%s)", config.name, config.kind)
+        self._changed()
 
     def import_json(self, text: str) -> list[str]:
         """Add every server in a `{"mcpServers": ...}` document; returns their names."""
@@ -107,14 +112,18 @@ class ToolsService:
         server = self._servers.pop(name, None)
         if server is not None:
             await server.stop()
-        for values in (config.env, config.headers):
-            for value in values.values():
-                if value.startswith("keychain:"):
-                    secrets.delete_key(value[len("keychain:") :])
+        for value in (*config.env.values(), *config.headers.values(), *config.args):
+            if value.startswith("keychain:"):
+                secrets.delete_key(value[len("keychain:") :])
         stored = dict(self._settings.get("tool_servers") or {})
         stored.pop(name, None)
         self._settings.set("tool_servers", stored)
         self._forget(name)
+        self._changed()
+
+    def _changed(self) -> None:
+        for listener in list(self.on_changed):
+            listener()
 
     def _forget(self, name: str) -> None:
         prefix = tool_key(name, "")

@@ -81,11 +81,19 @@ class ToolController(QObject):
         self.switch.toggled.connect(lambda on: services.settings.set(SETTING, on))
         if chips is not None:
             chips.addWidget(self.switch)
+        # Shown once a tool server is set up (Settings → Tools): with none, there is nothing
+        # to switch on.
+        services.tools.on_changed.append(self.show_switch)
+        self.show_switch()
         self.dialogs: list[QDialog] = []  # a card shown alone (its chat is not on screen)
+
+    def show_switch(self) -> None:
+        self.switch.setVisible(bool(self.services.tools.servers()))
 
     @property
     def enabled(self) -> bool:
-        return self.switch.isChecked()
+        """On and with a server to offer tools from."""
+        return self.switch.isChecked() and not self.switch.isHidden()
 
     def session_for_reply(self) -> ToolSession | None:
         """For a reply about to be sent: tools offered only while the switch is on."""
