@@ -4,6 +4,7 @@ only."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -50,14 +51,29 @@ class ServedRequest:
     def ok(self) -> bool:
         return self.status == "ok"
 
+    @property
+    def cost_words(self) -> str:
+        """ "$0.0004"; "—" for a request refused before anything was sent (nothing to price);
+        "price unknown" for one sent to a model whose price Hearth does not know."""
+        if self.cost_usd is None and not self.ok and not self.output_tokens:
+            return "—"
+        return format_usd(self.cost_usd)
+
+    @property
+    def status_words(self) -> str:
+        """ "OK", "Stopped by the app", or an error's kind as words ("Model not served")."""
+        known = {"ok": "OK", "stopped": "Stopped by the app"}
+        return (
+            known.get(self.status) or re.sub(r"(?<=[a-z])([A-Z])", r" \1", self.status).capitalize()
+        )
+
     def log_line(self) -> str:
         """`hearth serve`'s one line per request."""
-        cost = format_usd(self.cost_usd) if self.cost_usd is not None else "price unknown"
         stamp = self.time.astimezone().strftime("%H:%M:%S")
         line = (
             f"{stamp}  {self.client}  {self.endpoint}  {self.model or '-'}  "
-            f"{self.input_tokens} in · {self.output_tokens} out · {cost}  {self.status}  "
-            f"{self.seconds:.2f}s"
+            f"{self.input_tokens} in · {self.output_tokens} out · {self.cost_words}  "
+            f"{self.status_words}  {self.seconds:.2f}s"
         )
         return f"{line}  {self.detail}" if self.detail else line
 

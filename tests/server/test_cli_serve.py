@@ -48,5 +48,6 @@ def test_serve_logs_one_line_per_request(services, capsys):
     out, err = capsys.readouterr()
     assert got.status_code == 404 and code == 0
     (line,) = out.strip().splitlines()
-    assert "curl" in line and "/v1/chat/completions" in line and "ModelNotServed" in line
+    assert "curl" in line and "/v1/chat/completions" in line and "Model not served" in line
+    assert "0 in · 0 out · —" in line  # refused before anything was sent: nothing to price
     assert f"127.0.0.1:{port}" in err and "stopped" in err

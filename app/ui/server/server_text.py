@@ -4,9 +4,7 @@ cells, the status bar line. Plain strings only, so they are easy to check."""
 from __future__ import annotations
 
 import json
-import re
 
-from app.core.money import format_usd
 from app.services.serve_records import ServedRequest
 
 ENABLE_TEXT = (
@@ -53,7 +51,6 @@ TRAY_MESSAGE = "The local server keeps running. Open Hearth or quit it from this
 STOP_QUESTION = "The local server will stop"
 STOP_DETAIL = "Apps using it at {address} will lose their connection until Hearth runs again."
 SOME_MODEL = "MODEL-NAME"
-STATUS_LABELS = {"ok": "OK", "stopped": "Stopped by the app"}
 COLUMNS = ["Time", "App", "Model", "Tokens", "Cost", "Status"]
 
 
@@ -101,10 +98,7 @@ def request_cells(done: ServedRequest) -> list[str]:
     """One row of the live list, in COLUMNS' order."""
     stamp = done.time.astimezone().strftime("%H:%M:%S")
     tokens = f"{done.input_tokens} in · {done.output_tokens} out"
-    refused = done.cost_usd is None and not done.ok and not done.output_tokens
-    cost = "—" if refused else format_usd(done.cost_usd)  # nothing was sent, nothing to price
-    status = STATUS_LABELS.get(done.status) or _words(done.status)
-    return [stamp, done.client, done.model or "—", tokens, cost, status]
+    return [stamp, done.client, done.model or "—", tokens, done.cost_words, done.status_words]
 
 
 def request_tip(done: ServedRequest) -> str:
@@ -112,8 +106,3 @@ def request_tip(done: ServedRequest) -> str:
     if done.detail:
         parts.append(done.detail)
     return "\n".join(parts)
-
-
-def _words(kind: str) -> str:
-    """An error's kind as words: "ModelNotServed" → "Model not served"."""
-    return re.sub(r"(?<=[a-z])([A-Z])", r" \1", kind).capitalize()
