@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -28,7 +28,7 @@ from app.core.embed_errors import (
 )
 from app.core.embed_models import can_embed
 from app.core.errors import Cancelled, HearthError
-from app.downloads.catalog import CatalogFile, load_catalog
+from app.downloads.catalog import CatalogFile, CatalogModel, load_catalog
 from app.paths import models_dir
 from app.services.worker import DbWorker
 from app.store import Store, doc_vectors
@@ -135,11 +135,14 @@ class DocumentSearch:
         chosen = self._settings.get(SETTING)
         if chosen:
             return await self.resolve_embed_model(chosen)
+        return next((where for _model, _file, where in self.downloaded_catalog_files()), None)
+
+    def downloaded_catalog_files(self) -> Iterator[tuple[CatalogModel, CatalogFile, Path]]:
+        """The catalog's embedding files already on this computer, with where each is."""
         for model in load_catalog().embedding_models:
             for file in model.files:
                 if (where := self.catalog_file_path(file)).is_file():
-                    return where
-        return None
+                    yield model, file, where
 
     async def use_embed_model(self, name_or_path: str | None) -> Path | None:
         """Check the model loads and makes embeddings, then remember it (None: back to the

@@ -128,10 +128,10 @@ class ChatSession(QObject):
             async for update in updates:
                 self._apply(update)
         except HearthError as error:
-            self._draw_started()  # the reply it started, if any, before the failure is said
+            self.draw_pending()  # the reply it started, if any, before the failure is said
             self.failed.emit(error)
         finally:
-            self._draw_started()
+            self.draw_pending()
             self._banner.hide()
             self.countdown.stop()
             self.reply_id = None
@@ -139,7 +139,7 @@ class ChatSession(QObject):
 
     def _apply(self, update) -> None:
         if not isinstance(update, ReplyStarted):
-            self._draw_started()  # whatever comes next may need the reply's widget
+            self.draw_pending()  # whatever comes next may need the reply's widget
         if isinstance(update, TextDelta):
             if self.countdown.active:
                 self.countdown.stop()
@@ -212,11 +212,8 @@ class ChatSession(QObject):
             QTimer.singleShot(0, self._draw_next)
 
     def draw_pending(self) -> None:
-        """The reply's widgets now, if not drawn yet (a tool call's card goes into them)."""
-        self._draw_started()
-
-    def _draw_started(self) -> None:
-        """Every step left, now: an update that needs the reply's widget has come."""
+        """Every step left, now: an update that needs the reply's widget has come (a text, a
+        failure, a tool call's card)."""
         while self._undrawn is not None:
             self._draw_step()
 

@@ -103,14 +103,10 @@ class EmbeddingChoice(QWidget):
         """Embedding models on this computer: the catalog's downloaded files, and added model
         files named as embedding models."""
         from app.core.embed_models import is_embedding_only
-        from app.downloads.catalog import load_catalog
 
-        search = self.services.doc_search
         found: dict[Path, str] = {}
-        for model in load_catalog().embedding_models:
-            for file in model.files:
-                if (where := search.catalog_file_path(file)).is_file():
-                    found[where.resolve()] = f"{model.name} {file.quant or ''}".strip()
+        for model, file, where in self.services.doc_search.downloaded_catalog_files():
+            found[where.resolve()] = f"{model.name} {file.quant or ''}".strip()
         for info in await self.services.models.list_models(embedding=True):
             if info.path and is_embedding_only(info) and Path(info.path).is_file():
                 found.setdefault(Path(info.path).resolve(), info.display_name)

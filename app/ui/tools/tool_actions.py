@@ -116,7 +116,7 @@ class ToolController(QObject):
         )
         answer: asyncio.Future = asyncio.get_running_loop().create_future()
         card.decided.connect(lambda decision: answer.done() or answer.set_result(decision))
-        self._place(pending.call.id, card)
+        self._place(pending.call.id, card, self._panel())
         try:
             return await answer
         except asyncio.CancelledError:
@@ -128,25 +128,29 @@ class ToolController(QObject):
         panel = self._panel()
         if panel is None:
             return  # its chat is not on screen: no question to bring to the user
-        card = panel.card(pending.call.id)
-        if card is None:
-            card = ToolCallCard(
-                tool=pending.tool,
-                server=pending.server,
-                arguments=pending.arguments,
-                destination=pending.destination,
-            )
-            self._place(pending.call.id, card)
-        card.set_running()
+        self._card_for(
+            panel,
+            pending.call.id,
+            tool=pending.tool,
+            server=pending.server,
+            arguments=pending.arguments,
+            destination=pending.destination,
+        ).set_running()
 
     def show_outcome(self, outcome: ToolOutcome) -> None:
         """A call ended: its result on its card (made now if it had none)."""
-        panel = self._panel()
-        card = panel.card(outcome.call.id) if panel is not None else None
-        if card is None:
-            card = ToolCallCard(tool=outcome.call.name, arguments=outcome.call.arguments)
-            self._place(outcome.call.id, card)
+        card = self._card_for(
+            self._panel(), outcome.call.id, tool=outcome.call.name, arguments=outcome.call.arguments
+        )
         card.set_outcome(outcome.status, outcome.content)
+
+    def _card_for(self, panel: ToolCallsPanel | None, call_id: str, **fields) -> ToolCallCard:
+        """The call's card in the reply, made and placed if it has none yet."""
+        card = panel.card(call_id) if panel is not None else None
+        if card is None:
+            card = ToolCallCard(**fields)
+            self._place(call_id, card, panel)
+        return card
 
     def _panel(self) -> ToolCallsPanel | None:
         self.session.draw_pending()  # drawn a moment after the reply starts: now, if not yet
@@ -154,8 +158,7 @@ class ToolController(QObject):
         widget = self.chat_view.reply_widget(reply_id) if reply_id is not None else None
         return widget.tool_calls() if widget is not None else None
 
-    def _place(self, call_id: str, card: ToolCallCard) -> None:
-        panel = self._panel()
+    def _place(self, call_id: str, card: ToolCallCard, panel: ToolCallsPanel | None) -> None:
         if panel is not None:
             panel.add_card(call_id, card)
             scroll = getattr(self.chat_view, "scroll_to_bottom", None)
