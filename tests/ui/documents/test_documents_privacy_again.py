@@ -64,6 +64,14 @@ def answered_first(qtbot, window, openai_server, tmp_path):
     return docs
 
 
+def answered_with_a_local_model_too(qtbot, window, openai_server, tmp_path, tiny_gguf):
+    """As answered_first, by the cloud model, with the tiny local model there to choose."""
+    openai_says(openai_server, "Ask Jane [1].")
+    add_tiny_model(qtbot, window, tiny_gguf)
+    window.choose_model(base.CLOUD)
+    return answered_first(qtbot, window, openai_server, tmp_path)
+
+
 def edit_then_nothing_sent(qtbot, window, openai_server, sent: int) -> None:
     warning = privacy_warning(qtbot, window)
     warning.edit_button.click()
@@ -123,10 +131,7 @@ def test_regenerate_by_a_local_model_instead(
     qtbot, cloud_window, openai_server, tmp_path, tiny_gguf
 ):
     window, _services = cloud_window
-    openai_says(openai_server, "Ask Jane [1].")
-    add_tiny_model(qtbot, window, tiny_gguf)
-    window.choose_model(base.CLOUD)
-    docs = answered_first(qtbot, window, openai_server, tmp_path)
+    docs = answered_with_a_local_model_too(qtbot, window, openai_server, tmp_path, tiny_gguf)
 
     window.sending.regenerate()
     agree_to_passages(qtbot, docs)
@@ -141,10 +146,7 @@ def test_compare_by_a_local_model_instead_keeps_the_passages(
     qtbot, cloud_window, openai_server, tmp_path, tiny_gguf
 ):
     window, _services = cloud_window
-    openai_says(openai_server, "Ask Jane [1].")
-    add_tiny_model(qtbot, window, tiny_gguf)
-    window.choose_model(base.CLOUD)
-    docs = answered_first(qtbot, window, openai_server, tmp_path)
+    docs = answered_with_a_local_model_too(qtbot, window, openai_server, tmp_path, tiny_gguf)
     qtbot.waitUntil(lambda: window.find_model("openai:gpt-4o") is not None)
     sent = []
     real_send = window.session.send
