@@ -355,8 +355,11 @@ def test_cancel_load_raises_cancelled_and_a_later_load_works(tiny: ModelInfo) ->
 
 def test_cancelling_the_load_task_leaves_nothing_loaded(tiny: ModelInfo) -> None:
     async def body(engine: LocalEngine):
-        task = asyncio.create_task(engine.load(tiny))
-        await asyncio.sleep(0.001)
+        # Cancelled once llama.cpp says it is reading the file: a fixed 1 ms sleep could wake
+        # after the tiny model had loaded on a busy machine, leaving nothing to cancel.
+        reading = asyncio.Event()
+        task = asyncio.create_task(engine.load(tiny, on_progress=lambda _f: reading.set()))
+        await reading.wait()
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
